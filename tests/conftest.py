@@ -1,0 +1,98 @@
+"""Fixtures in the flaskr style: app, client, runner, db; plus make_* data helpers.
+
+Tests run on SQLite by default. With TEST_DATABASE_URL set (e.g. postgresql://postgres@127.0.0.1/test)
+the same tests run on that database instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from webapp import create_app, database
+from webapp.extensions import db as _db
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+RULES = SCENARIOS / "rules" / "aws.yaml"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url, tmp_path_factory):
+    """Migrate the test database once per run (from empty, so migrations are tested too)."""
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            with _db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        _db.engine.dispose()
+    database.upgrade(app)
+    return database_url
+
+
+def make_app(database_url: str, instance: Path, **config):
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "localhost",
+        "INSTANCE_PATH": str(instance),
+        **config,
+    }
+    return create_app(settings)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(_migrated, tmp_path, app_config):
+    app = make_app(_migrated, tmp_path, **app_config)
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+
+
+def count_rows(app, model) -> int:
+    """How many rows a table holds (to check that nothing was stored)."""
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        return _db.session.execute(select(func.count()).select_from(model)).scalar_one()

@@ -1,0 +1,78 @@
+"""Shared Responsibility Trainer: a web trainer for the AWS Shared Responsibility Model."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from .resources import resource_dir
+
+__version__ = "0.1.0"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, content (rule set and scenarios), blueprints.
+
+    Raises RuleSetError when the rule set is broken: the app refuses to start.
+    """
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("SRM_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    from .config import load_config
+
+    load_config(app, config)
+    _configure_logging(app)
+
+    from .services.content import load_content
+
+    load_content(app)
+
+    from .extensions import csrf, db, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+    from . import database, web
+
+    database.init_app(app)
+    web.init_app(app)
+
+    from .api import bp as api_bp
+
+    csrf.exempt(api_bp)  # JSON-only bodies; calls made with a login session check the header
+    app.register_blueprint(api_bp)
+    _register_optional_blueprints(app)
+    return app
+
+
+def _register_optional_blueprints(app: Flask) -> None:
+    """Blueprints of the pages: learn, auth, author, admin, classroom."""
+    import importlib
+
+    for name in ("learn", "auth", "author", "admin", "classroom"):
+        try:
+            module = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        module.init_app(app) if hasattr(module, "init_app") else app.register_blueprint(module.bp)
+
+
+def _configure_logging(app: Flask) -> None:
+    level = str(app.config.get("SRM_LOG_LEVEL", "INFO")).upper()
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("webapp").setLevel(level)

@@ -1,0 +1,172 @@
+"""Scenario listing, the learner's view of a scenario, grading, and rule look-ups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request, url_for
+
+from ..domain import GradingError, Scenario, grade
+from ..domain.grader import check_variant
+from ..extensions import db
+from ..services import content
+from ..services.attempts import get_attempt, record_attempt, stored_result
+from ..services.learners import current_learner_id
+from . import bp
+from .errors import ApiError, json_body
+
+
+def scenario_summary(scenario: Scenario) -> dict[str, Any]:
+    """What a catalogue needs: never an expected party."""
+    return {
+        "id": scenario.id,
+        "title": scenario.title,
+        "summary": scenario.summary,
+        "parties": list(scenario.parties),
+        "variants": [{"id": v.id, "title": v.title} for v in scenario.variants],
+        "task_count": len(scenario.tasks),
+        "mode": scenario.settings.mode,
+    }
+
+
+def learner_view(scenario: Scenario, variant: str | None) -> dict[str, Any]:
+    """The scenario as a learner sees it before grading: no party, rule or explanation."""
+    services = scenario.services_for(variant)
+    rules = content.rules()
+    return {
+        **scenario_summary(scenario),
+        "description": scenario.description,
+        "variant": variant,
+        "components": [
+            {"id": c.id, "name": c.name, "service": services[c.id],
+             "service_name": rules.services[services[c.id]].name}
+            for c in scenario.components
+        ],
+        "tasks": [{"id": t.id, "text": t.text, "component": t.component}
+                  for t in scenario.tasks],
+    }
+
+
+def _find(scenario_id: str):
+    playable = content.find_published(db.session, scenario_id)
+    if playable is None:
+        raise ApiError(404, f"no scenario '{scenario_id}'")
+    return playable
+
+
+@bp.get("/scenarios")
+def list_scenarios():
+    """Every published scenario."""
+    return jsonify({"scenarios": [scenario_summary(p.scenario)
+                                  for p in content.published(db.session)]})
+
+
+@bp.get("/scenarios/<scenario_id>")
+def show_scenario(scenario_id: str):
+    """One scenario as a learner sees it, under a variant."""
+    scenario = _find(scenario_id).scenario
+    try:
+        variant = check_variant(scenario, request.args.get("variant") or None)
+    except GradingError as exc:
+        raise ApiError(400, "unknown variant", exc.details) from None
+    return jsonify(learner_view(scenario, variant))
+
+
+def parse_grade_request(data: dict[str, Any], scenario: Scenario) -> tuple[
+        str | None, dict[str, str | None], list[str] | None]:
+    """Check the shape of a grading request: types first, then ids against the scenario."""
+    problems: list[str] = []
+    unknown = sorted(set(data) - {"variant", "answers", "task_order"})
+    problems.extend(f"unknown field '{k}'" for k in unknown)
+    variant = data.get("variant")
+    if variant is not None and not isinstance(variant, str):
+        problems.append("'variant' must be a string")
+    answers = data.get("answers", {})
+    if not isinstance(answers, dict):
+        problems.append("'answers' must be an object mapping task ids to parties")
+        answers = {}
+    for task_id, party in answers.items():
+        if party is not None and not isinstance(party, str):
+            problems.append(f"task '{task_id}': the party must be a string or null")
+    order = data.get("task_order")
+    if order is not None:
+        task_ids = {t.id for t in scenario.tasks}
+        if (not isinstance(order, list) or sorted(map(str, order)) != sorted(task_ids)
+                or not all(isinstance(x, str) for x in order)):
+            problems.append("'task_order' must list every task id once")
+    if problems:
+        raise ApiError(400, "invalid grading request", problems)
+    return variant or None, answers, order
+
+
+@bp.post("/scenarios/<scenario_id>/grade")
+def grade_scenario(scenario_id: str):
+    """Grade a learner's placements, store the attempt, return the per-task breakdown."""
+    playable = _find(scenario_id)
+    data = json_body()
+    variant, answers, order = parse_grade_request(data, playable.scenario)
+    try:
+        report = grade(playable.scenario, variant, content.rules(), answers)
+    except GradingError as exc:
+        raise ApiError(400, "the answers cannot be graded", exc.details) from None
+    version = content.snapshot_version(db.session, playable)
+    attempt = record_attempt(db.session, version, report, current_learner_id(),
+                             task_order=order)
+    db.session.commit()
+    body = {"attempt_id": attempt.id,
+            "result_url": url_for("api.show_attempt", attempt_id=attempt.id),
+            **report.as_dict()}
+    return jsonify(body)
+
+
+@bp.get("/attempts/<attempt_id>")
+def show_attempt(attempt_id: str):
+    """A graded attempt, as stored."""
+    attempt = get_attempt(db.session, attempt_id)
+    if attempt is None:
+        raise ApiError(404, f"no attempt '{attempt_id}'")
+    stored = stored_result(db.session, attempt, content.rules())
+    return jsonify({
+        "attempt_id": attempt.id,
+        "scenario_id": attempt.scenario_slug,
+        "variant": attempt.variant,
+        "score": round(attempt.score, 4),
+        "correct": attempt.correct,
+        "total": attempt.total,
+        "created_at": attempt.created_at.isoformat() + "Z",
+        "results": [r.as_dict() for r in stored.results],
+    })
+
+
+@bp.get("/responsibility")
+def responsibility():
+    """Who owns an area on a service, why, and the source."""
+    area = request.args.get("area", "")
+    service = request.args.get("service", "")
+    rules = content.rules()
+    problems = []
+    if area not in rules.areas:
+        problems.append(f"unknown area '{area}'")
+    if service not in rules.services:
+        problems.append(f"unknown service '{service}'")
+    if problems:
+        raise ApiError(400, "unknown area or service", problems)
+    rule = rules.lookup(area, service)
+    if rule is None:
+        raise ApiError(404, f"no rule decides who owns area '{area}' on service '{service}'",
+                       [{"area": area, "service": service}])
+    return jsonify({"area": area, "service": service, "party": rule.party,
+                    "explanation": rule.explanation, "source": rule.source})
+
+
+@bp.get("/rules")
+def rule_catalogue():
+    """The ids of areas, services and models (for editors and scripts)."""
+    rules = content.rules()
+    return jsonify({
+        "areas": [{"id": a.id, "name": a.name, "description": a.description}
+                  for a in rules.areas.values()],
+        "services": [{"id": s.id, "name": s.name, "model": s.model}
+                     for s in rules.services.values()],
+        "models": [{"id": k, "name": v} for k, v in rules.models.items()],
+    })

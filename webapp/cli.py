@@ -1,0 +1,199 @@
+"""The srm-trainer command: serve, scenarios, lint, grade, who, db upgrade."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .domain import DomainError, GradingError, RuleSetError, grade, lint, load_rules
+from .resources import resource_dir
+
+
+def default_rules_path() -> str:
+    return os.environ.get("SRM_RULES_FILE") or str(resource_dir("scenarios") / "rules" / "aws.yaml")
+
+
+def load_rules_or_exit():
+    """The rule set, or a one-line reason and exit status 2."""
+    try:
+        return load_rules(default_rules_path())
+    except RuleSetError as exc:
+        click.echo(f"error: the rule set is broken: {exc.summary()}", err=True)
+        sys.exit(2)
+
+
+def make_app(config: dict | None = None):
+    """create_app, or a one-line reason and exit status 2 (the app refuses to start)."""
+    from . import create_app
+
+    try:
+        return create_app(config)
+    except RuleSetError as exc:
+        click.echo(f"error: the rule set is broken: {exc.summary()}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="srm-trainer")
+def main() -> None:
+    """Shared Responsibility Trainer: sort security tasks into AWS and Customer, and learn why."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--no-migrate", is_flag=True, help="Do not apply database migrations first.")
+def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
+    """Run the trainer with gunicorn (migrates the database first)."""
+    from . import database
+
+    app = make_app()
+    if not no_migrate:
+        database.upgrade(app)
+    for hook in app.extensions.get("srm_serve_hooks", []):
+        hook(app, host, port)
+    from .server import run_gunicorn
+
+    click.echo(f"Shared Responsibility Trainer on http://{host}:{port}/ ({workers} workers)")
+    run_gunicorn(host, port, workers)
+
+
+@main.command("scenarios")
+def list_scenarios() -> None:
+    """List the built-in scenarios."""
+    from .domain import load_library
+
+    rules = load_rules_or_exit()
+    library = load_library(resource_dir("scenarios"), rules)
+    for s in library.scenarios.values():
+        variants = ",".join(s.variant_ids) or "-"
+        click.echo(f"{s.id}\t{len(s.tasks)} tasks\tvariants: {variants}\t{s.title}")
+    for problem in library.problems:
+        click.echo(f"skipped: {problem}", err=True)
+
+
+@main.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path())
+def lint_command(paths: tuple[str, ...]) -> None:
+    """Check scenario files against the schema and the rule set (file:line: message)."""
+    rules = load_rules_or_exit()
+    targets = list(paths) or [str(resource_dir("scenarios"))]
+    scenarios, problems = lint(targets, rules)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {len(targets)} path(s)", err=True)
+        sys.exit(1)
+    tasks = sum(len(s.tasks) for s in scenarios)
+    click.echo(f"ok: {len(scenarios)} scenario(s), {tasks} task(s), every task graded by a rule",
+               err=True)
+
+
+@main.command("grade")
+@click.argument("scenario_id")
+@click.argument("answers_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--variant", default=None, help="Variant to grade under.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+def grade_command(scenario_id: str, answers_file: str, variant: str | None,
+                  as_json: bool) -> None:
+    """Grade ANSWERS_FILE ({"task id": "aws"|"customer"|"shared"}) against a scenario."""
+    from .domain import load_library
+
+    rules = load_rules_or_exit()
+    library = load_library(resource_dir("scenarios"), rules)
+    scenario = library.get(scenario_id)
+    if scenario is None:
+        click.echo(f"error: no scenario '{scenario_id}'", err=True)
+        sys.exit(1)
+    try:
+        text = click.open_file(answers_file).read()
+        answers = json.loads(text)
+    except (OSError, ValueError) as exc:
+        click.echo(f"error: {answers_file}: not valid JSON: {exc}", err=True)
+        sys.exit(1)
+    if isinstance(answers, dict) and isinstance(answers.get("answers"), dict):
+        variant = variant or answers.get("variant")
+        answers = answers["answers"]
+    if not isinstance(answers, dict):
+        click.echo(f"error: {answers_file}: expected an object of task id to party", err=True)
+        sys.exit(1)
+    try:
+        report = grade(scenario, variant, rules, answers)
+    except GradingError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    click.echo(f"{scenario.title}" + (f" ({report.variant})" if report.variant else ""))
+    for r in report.results:
+        mark = {"correct": "ok  ", "incorrect": "XX  ", "unanswered": "--  "}[r.verdict]
+        click.echo(f"{mark}{r.task_id}: given {r.given or '-'}, expected {r.expected}")
+    click.echo(f"score: {report.correct}/{report.total} ({report.score:.0%})")
+
+
+@main.command("who")
+@click.argument("area")
+@click.argument("service")
+def who_command(area: str, service: str) -> None:
+    """Who owns AREA on SERVICE, why, and the source."""
+    rules = load_rules_or_exit()
+    problems = []
+    if area not in rules.areas:
+        problems.append(f"unknown area '{area}'")
+    if service not in rules.services:
+        problems.append(f"unknown service '{service}'")
+    if problems:
+        for p in problems:
+            click.echo(f"error: {p}", err=True)
+        sys.exit(1)
+    rule = rules.lookup(area, service)
+    if rule is None:
+        click.echo(f"error: no rule decides who owns '{area}' on '{service}'", err=True)
+        sys.exit(1)
+    click.echo(rule.party)
+    click.echo(rule.explanation)
+    click.echo(f"source: {rule.source}")
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database commands."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    from . import database
+
+    app = make_app()
+    database.upgrade(app)
+    click.echo("database is up to date")
+
+
+def _register_plugins() -> None:
+    """Commands contributed by other modules (users, export, import)."""
+    import importlib
+
+    for name in ("webapp.author.cli", "webapp.auth.cli"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.register(main)
+
+
+_register_plugins()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+__all__ = ["main", "DomainError", "Path"]

@@ -1,0 +1,95 @@
+"""Configuration: defaults, then instance/config.py, then SRM_-prefixed environment variables."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .resources import resource_dir
+
+log = logging.getLogger(__name__)
+
+
+class Defaults:
+    SRM_RULES_FILE = None  # default: scenarios/rules/aws.yaml shipped with the package
+    SRM_SCENARIOS_DIR = None  # default: scenarios/ shipped with the package
+    SRM_API_MAX_BODY = 64 * 1024
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # scenario uploads; the JSON API caps at 64 KB
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SEND_FILE_MAX_AGE_DEFAULT = 0  # versioned static URLs set their own long lifetime
+    SRM_STATIC_MAX_AGE = 365 * 24 * 3600
+    SRM_LOG_LEVEL = "INFO"
+
+
+def database_url(app: Flask) -> str:
+    """The database URL: SRM_DATABASE_URL, then DATABASE_URL, then SQLite in the instance folder."""
+    url = (app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+           or os.environ.get("DATABASE_URL"))
+    if not url:
+        path = Path(app.instance_path) / "srm-trainer.sqlite3"
+        url = f"sqlite:///{path}"
+    # psycopg 3 is the driver we ship; accept the plain and Heroku-style spellings
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(app: Flask) -> str:
+    """SRM_SECRET_KEY if set; otherwise one generated once and kept in the instance folder.
+
+    Kept on disk so every worker process signs cookies with the same key and sessions
+    survive a restart.
+    """
+    key = app.config.get("SECRET_KEY")
+    if key:
+        return key
+    path = Path(app.instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    log.info("generated a secret key in %s", path)
+    return key
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SRM")
+    # from_prefixed_env strips the prefix; keep the SRM_ names the code reads working too
+    for name in ("RULES_FILE", "SCENARIOS_DIR", "LOG_LEVEL", "API_MAX_BODY"):
+        if name in app.config:
+            app.config[f"SRM_{name}"] = app.config.pop(name)
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
+    app.config["SECRET_KEY"] = secret_key(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"timeout": 30})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config.setdefault("SRM_RULES_FILE", None)
+    if not app.config.get("SRM_RULES_FILE"):
+        app.config["SRM_RULES_FILE"] = str(resource_dir("scenarios") / "rules" / "aws.yaml")
+    if not app.config.get("SRM_SCENARIOS_DIR"):
+        app.config["SRM_SCENARIOS_DIR"] = str(resource_dir("scenarios"))

@@ -1,0 +1,62 @@
+"""Errors raised by the domain core. Each carries readable problems, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file or an input, located where possible."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}: {self.message}"
+        if self.file:
+            return f"{self.file}: {self.message}"
+        return self.message
+
+
+class DomainError(Exception):
+    """Base class: a list of problems, each readable on its own."""
+
+    def __init__(self, problems: list[Problem] | list[str] | str):
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems: list[Problem] = [
+            p if isinstance(p, Problem) else Problem(str(p)) for p in problems
+        ]
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        """All problems on one line (used when the app refuses to start)."""
+        return "; ".join(str(p) for p in self.problems)
+
+    @property
+    def details(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class RuleSetError(DomainError):
+    """The rule set file is broken: unknown ids, conflicts, missing explanation or source."""
+
+
+class ScenarioError(DomainError):
+    """A scenario file does not fit the schema or the rule set."""
+
+
+class NoRuleError(DomainError):
+    """No rule decides who owns this area on this service. Never guessed."""
+
+    def __init__(self, area: str, service: str):
+        self.area = area
+        self.service = service
+        super().__init__(f"no rule decides who owns area '{area}' on service '{service}'")
+
+
+class GradingError(DomainError):
+    """The answers cannot be graded: unknown tasks, parties or variant."""

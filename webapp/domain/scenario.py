@@ -1,0 +1,390 @@
+"""Scenarios: components, variants and tasks. The expected party is derived, never stored.
+
+A scenario names the parties it uses, its components (each running on a service), optional
+variants (each swapping the service of some components) and tasks (text, component, area).
+Under a variant, a task's expected party is the rule set's answer for (area, service).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, ScenarioError
+from .rules import PARTIES, RuleSet
+from .yamlfile import Located, YamlProblem, line_of, load_yaml
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MODES = ("practice", "assessment")
+FEEDBACK = ("always", "after-last", "after-pass")
+
+SCENARIO_KEYS = {"id", "title", "summary", "description", "parties", "components", "variants",
+                 "tasks", "settings"}
+COMPONENT_KEYS = {"id", "name", "service"}
+VARIANT_KEYS = {"id", "title", "services"}
+TASK_KEYS = {"id", "text", "component", "area", "misconception"}
+SETTINGS_KEYS = {"mode", "max_attempts", "feedback", "pass_score"}
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    id: str
+    name: str
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    id: str
+    title: str
+    services: tuple[tuple[str, str], ...]  # (component id, service id)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    text: str
+    component: str
+    area: str
+    misconception: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Practice (feedback every time) or assessment (attempt limit, feedback policy)."""
+
+    mode: str = "practice"
+    max_attempts: int | None = None
+    feedback: str = "always"
+    pass_score: float = 0.8
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    summary: str
+    description: str
+    parties: tuple[str, ...]
+    components: tuple[Component, ...]
+    variants: tuple[Variant, ...]
+    tasks: tuple[Task, ...]
+    settings: Settings = Settings()
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    # --- look-ups ---------------------------------------------------------------------
+    def component(self, component_id: str) -> Component:
+        return {c.id: c for c in self.components}[component_id]
+
+    def variant(self, variant_id: str) -> Variant:
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        raise KeyError(variant_id)
+
+    @property
+    def variant_ids(self) -> tuple[str, ...]:
+        return tuple(v.id for v in self.variants)
+
+    @property
+    def default_variant(self) -> str | None:
+        return self.variants[0].id if self.variants else None
+
+    def services_for(self, variant_id: str | None) -> dict[str, str]:
+        """Component id -> service id under the variant (None: the components' own)."""
+        services = {c.id: c.service for c in self.components}
+        if variant_id is not None:
+            services.update(dict(self.variant(variant_id).services))
+        return services
+
+    @property
+    def content_hash(self) -> str:
+        """A stable hash of the scenario's content: identifies the version an attempt saw."""
+        cached = self._cache.get("hash")
+        if cached is None:
+            blob = json.dumps(to_document(self), sort_keys=True, ensure_ascii=False)
+            cached = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+            self._cache["hash"] = cached
+        return cached
+
+
+# --- documents (the YAML shape) --------------------------------------------------------
+
+def to_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as a plain dict in exactly the shape of a scenario file."""
+    doc: dict[str, Any] = {
+        "id": scenario.id,
+        "title": scenario.title,
+        "summary": scenario.summary,
+        "description": scenario.description,
+        "parties": list(scenario.parties),
+        "components": [{"id": c.id, "name": c.name, "service": c.service}
+                       for c in scenario.components],
+    }
+    if scenario.variants:
+        doc["variants"] = [{"id": v.id, "title": v.title, "services": dict(v.services)}
+                           for v in scenario.variants]
+    tasks = []
+    for t in scenario.tasks:
+        item: dict[str, Any] = {"id": t.id, "text": t.text, "component": t.component,
+                                "area": t.area}
+        if t.misconception is not None:
+            item["misconception"] = t.misconception
+        tasks.append(item)
+    doc["tasks"] = tasks
+    s = scenario.settings
+    if s != Settings():
+        settings: dict[str, Any] = {"mode": s.mode}
+        if s.max_attempts is not None:
+            settings["max_attempts"] = s.max_attempts
+        if s.feedback != "always":
+            settings["feedback"] = s.feedback
+        if s.pass_score != 0.8:
+            settings["pass_score"] = s.pass_score
+        doc["settings"] = settings
+    return doc
+
+
+class _Checker:
+    """Collects problems while turning a document into a Scenario."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.problems: list[Problem] = []
+
+    def add(self, message: str, where: Any = None, key: str | None = None) -> None:
+        line = where if isinstance(where, int) else line_of(where, key)
+        self.problems.append(Problem(message, self.filename, line))
+
+    def text(self, doc: Any, key: str, label: str, required: bool = True,
+             max_len: int | None = None) -> str:
+        value = doc.get(key) if isinstance(doc, dict) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.add(f"{label}: missing '{key}'", doc, key)
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.add(f"{label}: '{key}' must be text", doc, key)
+            return ""
+        value = str(value).strip()
+        if max_len and len(value) > max_len:
+            self.add(f"{label}: '{key}' is longer than {max_len} characters", doc, key)
+        return value
+
+    def ident(self, doc: Any, key: str, label: str) -> str:
+        value = self.text(doc, key, label)
+        if value and not ID_PATTERN.match(value):
+            self.add(f"{label}: '{key}' must be lowercase letters, digits and hyphens "
+                     f"(got '{value}')", doc, key)
+        return value
+
+    def unknown_keys(self, doc: dict, allowed: set[str], label: str) -> None:
+        for key in sorted(set(doc) - allowed):
+            self.add(f"{label}: unknown field '{key}'", doc, key)
+
+    def mapping_list(self, doc: dict, key: str, label: str, required: bool) -> list[dict]:
+        value = doc.get(key)
+        if value is None:
+            if required:
+                self.add(f"{label}: missing '{key}'", doc, key)
+            return []
+        if not isinstance(value, list):
+            self.add(f"{label}: '{key}' must be a list", doc, key)
+            return []
+        items = []
+        for item in value:
+            if isinstance(item, dict):
+                items.append(item)
+            else:
+                self.add(f"{label}: every entry of '{key}' must be a mapping", value)
+        return items
+
+
+def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Scenario:
+    """Validate a scenario document against the schema and the rule set.
+
+    Raises ScenarioError listing every problem as file:line: message. The checks are the
+    ones `srm-trainer lint` and the authoring editor report: unknown services and areas,
+    tasks whose (area, service) pair has no rule under some variant, parties the scenario
+    does not use, duplicate ids, variants naming unknown components, empty scenarios.
+    """
+    c = _Checker(filename)
+    if not isinstance(doc, dict):
+        c.add("a scenario must be a YAML mapping", 1)
+        raise ScenarioError(c.problems)
+    c.unknown_keys(doc, SCENARIO_KEYS, "scenario")
+    sid = c.ident(doc, "id", "scenario")
+    label = f"scenario '{sid}'" if sid else "scenario"
+    title = c.text(doc, "title", label, max_len=200)
+    summary = c.text(doc, "summary", label, max_len=500)
+    description = c.text(doc, "description", label, required=False, max_len=20000)
+
+    parties: list[str] = []
+    raw_parties = doc.get("parties")
+    if not isinstance(raw_parties, list) or not raw_parties:
+        c.add(f"{label}: 'parties' must list the zones, e.g. [aws, customer]", doc, "parties")
+    else:
+        for p in raw_parties:
+            if p not in PARTIES:
+                c.add(f"{label}: unknown party '{p}' (use {', '.join(PARTIES)})", doc, "parties")
+            elif p in parties:
+                c.add(f"{label}: party '{p}' is listed twice", doc, "parties")
+            else:
+                parties.append(p)
+        if not {"aws", "customer"} <= set(parties):
+            c.add(f"{label}: 'parties' must include aws and customer", doc, "parties")
+    parties = [p for p in PARTIES if p in parties]  # canonical order
+
+    components: list[Component] = []
+    component_ids: set[str] = set()
+    for item in c.mapping_list(doc, "components", label, required=True):
+        c.unknown_keys(item, COMPONENT_KEYS, f"{label}, component")
+        cid = c.ident(item, "id", f"{label}, component")
+        clabel = f"component '{cid}'"
+        name = c.text(item, "name", clabel, max_len=200)
+        service = c.text(item, "service", clabel)
+        if cid in component_ids:
+            c.add(f"duplicate component id '{cid}'", item, "id")
+        if service and service not in rules.services:
+            c.add(f"{clabel}: unknown service '{service}'", item, "service")
+        component_ids.add(cid)
+        components.append(Component(cid, name, service))
+    if not components and "components" in doc:
+        c.add(f"{label}: a scenario needs at least one component", doc, "components")
+
+    variants: list[Variant] = []
+    variant_ids: set[str] = set()
+    for item in c.mapping_list(doc, "variants", label, required=False):
+        c.unknown_keys(item, VARIANT_KEYS, f"{label}, variant")
+        vid = c.ident(item, "id", f"{label}, variant")
+        vlabel = f"variant '{vid}'"
+        vtitle = c.text(item, "title", vlabel, max_len=200)
+        if vid in variant_ids:
+            c.add(f"duplicate variant id '{vid}'", item, "id")
+        variant_ids.add(vid)
+        swaps = item.get("services")
+        pairs: list[tuple[str, str]] = []
+        if not isinstance(swaps, dict) or not swaps:
+            c.add(f"{vlabel}: 'services' must map component ids to services", item, "services")
+        else:
+            for comp, svc in swaps.items():
+                where = swaps.line_of(comp) if isinstance(swaps, Located) else item
+                if comp not in component_ids:
+                    c.add(f"{vlabel}: unknown component '{comp}'", where)
+                if svc not in rules.services:
+                    c.add(f"{vlabel}: unknown service '{svc}'", where)
+                pairs.append((str(comp), str(svc)))
+        variants.append(Variant(vid, vtitle, tuple(pairs)))
+    if len(variants) == 1:
+        c.add(f"{label}: one variant is no choice; give two or more, or none",
+              doc, "variants")
+
+    tasks: list[Task] = []
+    task_ids: set[str] = set()
+    raw_tasks = c.mapping_list(doc, "tasks", label, required=True)
+    if not raw_tasks and "tasks" in doc:
+        c.add(f"{label}: a scenario needs at least one task", doc, "tasks")
+    if len(raw_tasks) > 100:
+        c.add(f"{label}: at most 100 tasks", doc, "tasks")
+    service_maps = [(None, {x.id: x.service for x in components})] if not variants else [
+        (v.id, {**{x.id: x.service for x in components}, **dict(v.services)}) for v in variants
+    ]
+    for item in raw_tasks:
+        c.unknown_keys(item, TASK_KEYS, f"{label}, task")
+        tid = c.ident(item, "id", f"{label}, task")
+        tlabel = f"task '{tid}'"
+        text = c.text(item, "text", tlabel, max_len=300)
+        component = c.text(item, "component", tlabel)
+        area = c.text(item, "area", tlabel)
+        misconception = item.get("misconception")
+        if misconception is not None and (not isinstance(misconception, int)
+                                          or isinstance(misconception, bool)):
+            c.add(f"{tlabel}: 'misconception' must be a number", item, "misconception")
+            misconception = None
+        if tid in task_ids:
+            c.add(f"duplicate task id '{tid}'", item, "id")
+        task_ids.add(tid)
+        if component and component not in component_ids:
+            c.add(f"{tlabel}: unknown component '{component}'", item, "component")
+        if area and area not in rules.areas:
+            c.add(f"{tlabel}: unknown area '{area}'", item, "area")
+        if component in component_ids and area in rules.areas:
+            for vid, services in service_maps:
+                service = services.get(component)
+                if service not in rules.services:
+                    continue
+                under = f" under variant '{vid}'" if vid else ""
+                rule = rules.lookup(area, service)
+                if rule is None:
+                    c.add(f"{tlabel}: no rule decides area '{area}' on service "
+                          f"'{service}'{under}", item, "area")
+                elif parties and rule.party not in parties:
+                    c.add(f"{tlabel}: the rule set gives '{rule.party}'{under}, which is not "
+                          f"one of this scenario's parties ({', '.join(parties)})", item, "area")
+        tasks.append(Task(tid, text, component, area, misconception))
+
+    settings = _settings(doc.get("settings"), c, label, doc)
+
+    if c.problems:
+        raise ScenarioError(c.problems)
+    return Scenario(sid, title, summary, description, tuple(parties), tuple(components),
+                    tuple(variants), tuple(tasks), settings)
+
+
+def _settings(raw: Any, c: _Checker, label: str, doc: Any) -> Settings:
+    if raw is None:
+        return Settings()
+    if not isinstance(raw, dict):
+        c.add(f"{label}: 'settings' must be a mapping", doc, "settings")
+        return Settings()
+    c.unknown_keys(raw, SETTINGS_KEYS, f"{label}, settings")
+    mode = raw.get("mode", "practice")
+    if mode not in MODES:
+        c.add(f"{label}: settings.mode must be one of {', '.join(MODES)}", raw, "mode")
+        mode = "practice"
+    feedback = raw.get("feedback", "always")
+    if feedback not in FEEDBACK:
+        c.add(f"{label}: settings.feedback must be one of {', '.join(FEEDBACK)}", raw, "feedback")
+        feedback = "always"
+    max_attempts = raw.get("max_attempts")
+    if max_attempts is not None and (not isinstance(max_attempts, int)
+                                     or isinstance(max_attempts, bool)
+                                     or not 1 <= max_attempts <= 100):
+        c.add(f"{label}: settings.max_attempts must be a whole number from 1 to 100",
+              raw, "max_attempts")
+        max_attempts = None
+    pass_score = raw.get("pass_score", 0.8)
+    if not isinstance(pass_score, int | float) or isinstance(pass_score, bool) \
+            or not 0 <= pass_score <= 1:
+        c.add(f"{label}: settings.pass_score must be a number from 0 to 1", raw, "pass_score")
+        pass_score = 0.8
+    return Settings(mode, max_attempts, feedback, float(pass_score))
+
+
+def parse_scenario(text: str, rules: RuleSet, filename: str = "<scenario>") -> Scenario:
+    """Parse scenario YAML text and validate it (see build_scenario)."""
+    try:
+        doc = load_yaml(text, filename)
+    except YamlProblem as exc:
+        raise ScenarioError([exc.problem]) from None
+    if doc is None:
+        raise ScenarioError([Problem("the file is empty", filename, 1)])
+    return build_scenario(doc, rules, filename)
+
+
+def load_scenario(path: str | Path, rules: RuleSet) -> Scenario:
+    """Read and validate one scenario file; its id must match the file name."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(f"cannot read file: {exc}", str(path))]) from None
+    scenario = parse_scenario(text, rules, str(path))
+    if scenario.id != path.stem:
+        raise ScenarioError([Problem(
+            f"scenario id '{scenario.id}' must match the file name '{path.stem}'", str(path), 1)])
+    return scenario

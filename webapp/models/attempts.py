@@ -1,0 +1,55 @@
+"""Graded attempts. Per-task verdicts live in their own rows so analytics aggregate in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempts"
+    # a class participant answers each scenario of a session once: the database enforces it
+    __table_args__ = (UniqueConstraint("participant_id", "class_scenario_id",
+                                       name="uq_attempts_participant_scenario"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, shareable
+    scenario_slug: Mapped[str] = mapped_column(String(80), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id"), index=True)
+    variant: Mapped[str | None] = mapped_column(String(80))
+    learner_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    class_scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True)
+    task_order: Mapped[list[str] | None] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    score: Mapped[float]
+    correct: Mapped[int]
+    total: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    verdicts: Mapped[list[AttemptAnswer]] = relationship(
+        back_populates="attempt", order_by="AttemptAnswer.position",
+        cascade="all, delete-orphan")
+
+
+class AttemptAnswer(db.Model):
+    """One task of one attempt: the party given (None if unanswered) and the party expected."""
+
+    __tablename__ = "attempt_answers"
+
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int]
+    given: Mapped[str | None] = mapped_column(String(16))
+    expected: Mapped[str] = mapped_column(String(16))
+    correct: Mapped[bool]
+
+    attempt: Mapped[Attempt] = relationship(back_populates="verdicts")

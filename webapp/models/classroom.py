@@ -1,0 +1,68 @@
+"""Live class sessions. All state lives here, so any number of workers serve one class."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+PHASES = ("lobby", "open", "closed", "revealed", "ended")
+
+
+class ClassSession(db.Model):
+    __tablename__ = "class_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), index=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(20), default="lobby")
+    current_index: Mapped[int] = mapped_column(default=0)
+    # bumped on every change a learner's screen must follow: the ETag of the state endpoint
+    state_version: Mapped[int] = mapped_column(default=1)
+    show_leaderboard: Mapped[bool] = mapped_column(default=False)
+    feedback_after_reveal: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    scenarios: Mapped[list[ClassSessionScenario]] = relationship(
+        back_populates="session", order_by="ClassSessionScenario.position",
+        cascade="all, delete-orphan")
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="session", order_by="Participant.joined_at",
+        cascade="all, delete-orphan")
+
+
+class ClassSessionScenario(db.Model):
+    __tablename__ = "class_session_scenarios"
+    __table_args__ = (UniqueConstraint("session_id", "position",
+                                       name="uq_class_session_scenarios_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    scenario_slug: Mapped[str] = mapped_column(String(80))
+    version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id"))
+    variant: Mapped[str | None] = mapped_column(String(80))
+
+    session: Mapped[ClassSession] = relationship(back_populates="scenarios")
+
+
+class Participant(db.Model):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("session_id", "nickname_key",
+                                       name="uq_participants_nickname"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"),
+                                            index=True)
+    nickname: Mapped[str] = mapped_column(String(40))
+    nickname_key: Mapped[str] = mapped_column(String(40))  # case-folded, for uniqueness
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    removed: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session: Mapped[ClassSession] = relationship(back_populates="participants")

@@ -1,0 +1,1 @@
+"""Services: take the SQLAlchemy session, add, flush and query; never commit."""

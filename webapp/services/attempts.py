@@ -1,0 +1,113 @@
+"""Recording graded attempts and reading them back for result pages."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..domain import GradeReport, RuleSet
+from ..domain.grader import CORRECT, INCORRECT, UNANSWERED, TaskResult
+from ..models import Attempt, AttemptAnswer, ScenarioVersion
+
+
+def record_attempt(session: Session, version: ScenarioVersion, report: GradeReport,
+                   learner_id: str | None, *, task_order: list[str] | None = None,
+                   participant_id: int | None = None,
+                   class_scenario_id: int | None = None) -> Attempt:
+    """Store an attempt and its per-task verdicts (flushes, does not commit)."""
+    attempt = Attempt(
+        id=secrets.token_hex(16),
+        scenario_slug=report.scenario_id,
+        version_id=version.id,
+        variant=report.variant,
+        learner_id=learner_id,
+        participant_id=participant_id,
+        class_scenario_id=class_scenario_id,
+        task_order=task_order,
+        answers={r.task_id: r.given for r in report.results if r.given is not None},
+        score=report.score,
+        correct=report.correct,
+        total=report.total,
+    )
+    attempt.verdicts = [
+        AttemptAnswer(task_id=r.task_id, position=i, given=r.given, expected=r.expected,
+                      correct=r.verdict == CORRECT)
+        for i, r in enumerate(report.results)
+    ]
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def get_attempt(session: Session, attempt_id: str) -> Attempt | None:
+    if not isinstance(attempt_id, str) or len(attempt_id) > 32:
+        return None
+    return session.execute(
+        select(Attempt).where(Attempt.id == attempt_id)
+        .options(selectinload(Attempt.verdicts))
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """An attempt as the result page shows it, from the version it was graded against."""
+
+    attempt: Attempt
+    document: dict[str, Any]
+    results: tuple[TaskResult, ...]
+
+    @property
+    def title(self) -> str:
+        return self.document.get("title", self.attempt.scenario_slug)
+
+    @property
+    def variant_title(self) -> str | None:
+        for v in self.document.get("variants") or []:
+            if v.get("id") == self.attempt.variant:
+                return v.get("title")
+        return None
+
+
+def stored_result(session: Session, attempt: Attempt, rules: RuleSet) -> StoredResult:
+    """Rebuild per-card results from the stored verdicts and the graded version's document.
+
+    The verdicts (given, expected, correct) are what was stored; text and components come
+    from the version the learner saw; explanations come from the rule set for that pair.
+    """
+    version = session.get(ScenarioVersion, attempt.version_id)
+    doc = version.document
+    services = {c["id"]: c["service"] for c in doc.get("components", [])}
+    names = {c["id"]: c["name"] for c in doc.get("components", [])}
+    for v in doc.get("variants") or []:
+        if v.get("id") == attempt.variant:
+            services.update(v.get("services") or {})
+    tasks = {t["id"]: t for t in doc.get("tasks", [])}
+    results = []
+    for verdict in attempt.verdicts:
+        task = tasks.get(verdict.task_id, {})
+        service = services.get(task.get("component"), "")
+        rule = rules.lookup(task.get("area", ""), service)
+        status = UNANSWERED if verdict.given is None else (
+            CORRECT if verdict.correct else INCORRECT)
+        results.append(TaskResult(
+            verdict.task_id, task.get("text", verdict.task_id),
+            names.get(task.get("component"), ""), service, task.get("area", ""),
+            verdict.given, verdict.expected, status,
+            rule.explanation if rule else "", rule.source if rule else ""))
+    return StoredResult(attempt, doc, tuple(results))
+
+
+def best_scores(session: Session, learner_id: str | None) -> dict[str, float]:
+    """Scenario id -> this learner's best score so far."""
+    if not learner_id:
+        return {}
+    rows = session.execute(
+        select(Attempt.scenario_slug, func.max(Attempt.score))
+        .where(Attempt.learner_id == learner_id, Attempt.participant_id.is_(None))
+        .group_by(Attempt.scenario_slug)
+    ).all()
+    return {slug: score for slug, score in rows}

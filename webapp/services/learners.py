@@ -1,0 +1,45 @@
+"""The anonymous learner id: a random id in a signed, long-lived cookie."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, request
+from itsdangerous import BadSignature, URLSafeSerializer
+
+COOKIE = "srm_learner"
+MAX_AGE = 365 * 24 * 3600
+
+
+def _serializer(app: Flask) -> URLSafeSerializer:
+    return URLSafeSerializer(app.config["SECRET_KEY"], salt="srm-learner")
+
+
+def current_learner_id(create: bool = True) -> str | None:
+    """This browser's learner id; with create, a new one is issued (set on the response)."""
+    if "learner_id" in g:
+        return g.learner_id
+    from flask import current_app
+
+    raw = request.cookies.get(COOKIE)
+    learner_id = None
+    if raw:
+        try:
+            learner_id = _serializer(current_app).loads(raw)
+        except BadSignature:
+            learner_id = None
+    if learner_id is None and create:
+        learner_id = secrets.token_hex(16)
+        g.new_learner_cookie = _serializer(current_app).dumps(learner_id)
+    g.learner_id = learner_id
+    return learner_id
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _set_learner_cookie(response):
+        value = g.get("new_learner_cookie")
+        if value:
+            response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax",
+                                secure=request.is_secure)
+        return response

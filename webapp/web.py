@@ -1,0 +1,76 @@
+"""Cross-cutting web concerns: error pages, versioned static URLs, template helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .domain import PARTY_NAMES
+from .markdown import render_markdown
+from .services import learners
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    _static_versions(app)
+    learners.init_app(app)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["party_name"] = lambda p: PARTY_NAMES.get(p, p or "Unanswered")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if wants_json():
+            body = {"error": exc.description or exc.name,
+                    "details": getattr(exc, "details", [])}
+            return jsonify(body), exc.code
+        try:
+            return render_template("error.html", error=exc), exc.code
+        except Exception:  # noqa: BLE001 - an error page must never fail
+            return f"{exc.code} {exc.name}", exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if wants_json():
+            return jsonify({"error": "internal error", "details": []}), 500
+        return "500 Internal Server Error", 500
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint == "static" and request.args.get("v"):
+            response.cache_control.public = True
+            response.cache_control.max_age = app.config["SRM_STATIC_MAX_AGE"]
+            response.cache_control.immutable = True
+        return response
+
+
+def _static_versions(app: Flask) -> None:
+    """url_for('static', ...) gets ?v=<content hash>: cached for a year, busted on change."""
+    hashes: dict[str, str] = {}
+    static = Path(app.static_folder or "")
+
+    @app.url_defaults
+    def _add_version(endpoint: str, values: dict) -> None:
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        name = values["filename"]
+        digest = hashes.get(name) if not app.debug else None
+        if digest is None:
+            try:
+                digest = hashlib.sha256((static / name).read_bytes()).hexdigest()[:12]
+            except OSError:
+                return
+            hashes[name] = digest
+        values["v"] = digest
