@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from .resources import resource_dir
+
+if TYPE_CHECKING:  # the package itself imports no Flask, so webapp.domain stays light
+    from flask import Flask
 
 __version__ = "0.1.0"
 
@@ -18,6 +19,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     Raises RuleSetError when the rule set is broken: the app refuses to start.
     """
+    from flask import Flask
+
     config = dict(config or {})
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("SRM_INSTANCE_PATH")
     app = Flask(
