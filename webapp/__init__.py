@@ -70,7 +70,10 @@ def _register_optional_blueprints(app: Flask) -> None:
             if exc.name == f"{__name__}.{name}":
                 continue
             raise
-        module.init_app(app) if hasattr(module, "init_app") else app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+        elif hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
 
 
 def _configure_logging(app: Flask) -> None:
