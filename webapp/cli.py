@@ -111,7 +111,8 @@ def grade_command(scenario_id: str, answers_file: str, variant: str | None,
         click.echo(f"error: no scenario '{scenario_id}'", err=True)
         sys.exit(1)
     try:
-        text = click.open_file(answers_file).read()
+        with click.open_file(answers_file) as fh:
+            text = fh.read()
         answers = json.loads(text)
     except (OSError, ValueError) as exc:
         click.echo(f"error: {answers_file}: not valid JSON: {exc}", err=True)
