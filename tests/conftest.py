@@ -39,6 +39,8 @@ def _migrated(database_url, tmp_path_factory):
                 conn.execute(text("CREATE SCHEMA public"))
         _db.engine.dispose()
     database.upgrade(app)
+    with app.app_context():
+        _db.engine.dispose()  # an engine left for the garbage collector warns on PostgreSQL
     return database_url
 
 

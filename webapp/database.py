@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -17,18 +17,37 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith(("sqlite3", "pysqlite"))
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """WAL and a busy timeout, so concurrent submissions wait instead of 'database is locked'."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith(("sqlite3", "pysqlite")):
+    if not _is_sqlite(dbapi_connection):
         return
+    # let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own is deferred)
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """On SQLite, requests that write take the write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes cannot wait for another writer: SQLite
+    fails it at once with "database is locked", busy timeout or not. Taking the lock at the
+    start makes concurrent writers queue instead. Reads (GET) stay deferred and never block.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    immediate = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config() -> AlembicConfig:
