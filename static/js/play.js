@@ -1,0 +1,106 @@
+// The learner's screen: follows the host by polling the session state (ETag, 304 when
+// unchanged) and re-renders its panel from the server when the screen should change.
+import { announcer, startModules } from "./lib/live.js";
+import { poll, postJson, swapHtml } from "./lib/classroom.js";
+
+let boardLoads = 0;
+
+// board.js upgrades every form with data-module="board" present when it runs; a board
+// that arrives later with a panel swap gets a fresh run of the module.
+async function startBoards(root) {
+  if (!root.querySelector('[data-module="board"]:not([data-started])')) return;
+  const url = root.dataset.boardUrl;
+  boardLoads += 1;
+  await import(boardLoads === 1 ? url : `${url}${url.includes("?") ? "&" : "?"}run=${boardLoads}`);
+}
+
+function start(root) {
+  const panel = root.querySelector(".js-panel");
+  const conn = root.querySelector(".js-conn");
+  const announce = announcer(root.querySelector(".js-announce"));
+  const me = Number(root.dataset.participant || 0);
+  const screenOf = () => panel.querySelector(".play-panel")?.dataset.screen || "";
+  let screen = screenOf();
+  let etag = "";
+
+  async function refresh() {
+    const response = await fetch(root.dataset.panelUrl, { cache: "no-store",
+      credentials: "same-origin" });
+    if (!response.ok) throw new Error(`panel ${response.status}`);
+    swapHtml(panel, await response.text());
+    screen = screenOf();
+    const heading = panel.querySelector(".js-focus");
+    const focused = document.activeElement;
+    if (heading && (!focused || focused === document.body || !panel.contains(focused))) {
+      heading.focus({ preventScroll: false });
+    }
+    const message = panel.querySelector(".play-status__msg, .score-line");
+    announce([heading?.textContent, message?.textContent].filter(Boolean).join(". "));
+    await startBoards(root);
+  }
+
+  const poller = poll(async () => {
+    const headers = etag ? { "If-None-Match": etag } : {};
+    const response = await fetch(root.dataset.stateUrl, { cache: "no-store", headers,
+      credentials: "same-origin" });
+    if (response.status === 304) return "ok";
+    if (response.status === 410) { await refresh(); return "stop"; }
+    if (response.status === 404) { conn.textContent = "This session no longer exists."; return "stop"; }
+    if (!response.ok) throw new Error(`state ${response.status}`);
+    etag = response.headers.get("ETag") || "";
+    const state = await response.json();
+    for (const el of panel.querySelectorAll(".js-room")) el.textContent = state.participants;
+    if (state.screen !== screen || (me && state.removed.includes(me))) await refresh();
+    return me && state.removed.includes(me) ? "stop" : "ok";
+  }, {
+    onError: (error, failures) => {
+      if (failures > 1) conn.textContent = "Connection lost: trying again…";
+    },
+    onRecover: () => { conn.textContent = ""; },
+  });
+
+  // Answers go to the JSON endpoint; board.js's own submit check (unplaced cards) runs
+  // first on the form, so a submit it stopped never reaches this listener.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest(".js-class-board");
+    if (!form || event.defaultPrevented || !root.contains(form)) return;
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    const error = form.querySelector(".js-send-error");
+    const answers = {};
+    for (const [name, value] of new FormData(form)) {
+      if (name.startsWith("answer-") && value) answers[name.slice(7)] = value;
+    }
+    button.disabled = true;
+    button.textContent = "Sending…";
+    error.hidden = true;
+    let result = null;
+    for (let attempt = 0; attempt < 4 && !result; attempt += 1) {
+      try {
+        result = await postJson(root.dataset.answersUrl,
+          { scenario_id: form.dataset.scenario, answers });
+      } catch {
+        await new Promise((done) => setTimeout(done, 500 * 2 ** attempt));
+      }
+    }
+    // a retry after a lost reply finds the answers already stored: that is a success
+    const stored = result && (result.status === 201 ||
+      (result.status === 409 && result.body?.details?.includes("already-answered")));
+    if (stored || result?.status === 409 || result?.status === 410) {
+      await refresh().catch(() => {});
+      if (stored) announce("Your answers are in.");
+      poller.now();
+      return;
+    }
+    button.disabled = false;
+    button.textContent = "Send answers";
+    error.hidden = false;
+    error.textContent = result?.body?.error
+      ? `Not sent: ${result.body.error}.` : "Not sent: the connection failed. Try again.";
+    error.focus?.();
+  });
+
+  startBoards(root);
+}
+
+startModules("play", start);

@@ -1,0 +1,91 @@
+"""Who may do what: the session's host (or an admin) runs it; learners hold a token cookie."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from ..api.errors import ApiError
+from ..extensions import csrf, db
+from ..models import ClassSession
+from ..services import classroom as svc
+
+COOKIE_PREFIX = "srm_class_"
+COOKIE_MAX_AGE = 12 * 3600
+
+
+def is_instructor() -> bool:
+    return bool(current_user.is_authenticated
+                and getattr(current_user, "role", None) in ("instructor", "admin")
+                and getattr(current_user, "active", True))
+
+
+def login_url() -> str:
+    try:
+        return url_for("auth.login", next=request.full_path)
+    except BuildError:
+        return "/auth/login?" + urlencode({"next": request.full_path})
+
+
+def instructor_page(view):
+    """Pages for instructors: anonymous visitors go to the login page, others get 403."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(login_url())
+        if not is_instructor():
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def hosted_session(code: str) -> ClassSession:
+    """The session for a host page: 404 unknown, 403 if the user is not its host or an admin."""
+    try:
+        cs = svc.find_session(db.session, code)
+    except svc.SessionError as exc:
+        abort(exc.status, exc.message)
+    if not svc.may_host(current_user, cs):
+        abort(403, "only the host of this session can see it")
+    return cs
+
+
+def api_host(code: str | None = None, *, check_csrf: bool = True) -> ClassSession | None:
+    """For host JSON calls: an instructor login (403 otherwise), the CSRF header, the session."""
+    if not is_instructor():
+        raise ApiError(403, "this needs the host's instructor login")
+    if check_csrf:
+        csrf.protect()
+    if code is None:
+        return None
+    cs = api_call(svc.find_session, db.session, code)
+    if not svc.may_host(current_user, cs):
+        raise ApiError(403, "only the host of this session can do this")
+    return cs
+
+
+def api_call(func, *args, **kwargs):
+    """Run a service call; a SessionError becomes a JSON error and nothing is stored."""
+    try:
+        return func(*args, **kwargs)
+    except svc.SessionError as exc:
+        db.session.rollback()
+        raise ApiError(exc.status, exc.message, exc.details) from None
+
+
+def cookie_name(code: str) -> str:
+    return COOKIE_PREFIX + code
+
+
+def set_participant_cookie(response, code: str, token: str):
+    response.set_cookie(cookie_name(code), token, max_age=COOKIE_MAX_AGE, httponly=True,
+                        samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def cookie_token(code: str) -> str | None:
+    return request.cookies.get(cookie_name(code))

@@ -1,0 +1,170 @@
+"""JSON endpoints of class sessions, /api/v1/sessions: same error style as the rest of /api/v1.
+
+Learner calls authenticate with the participant token (body, or the cookie set on join);
+host calls need the host's instructor login and the X-CSRFToken header.
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request, url_for
+from flask_login import current_user
+
+from ..api.errors import ApiError, json_body
+from ..extensions import db
+from ..services import classroom as svc
+from ..services import classroom_report as reports
+from ..services.classroom_answers import own_attempts, submit_answers
+from ..services.classroom_state import result_body, state_body, state_head, withheld_body
+from ..services.content import rules
+from . import api_bp
+from .access import api_call, api_host, cookie_token, set_participant_cookie
+
+HOST_ACTIONS = "open,close,reveal,next,end"
+
+
+def _urls(code: str) -> dict[str, str]:
+    return {"join_url": url_for("classroom.join", code=code, _external=True),
+            "host_url": url_for("classroom.host_session", code=code, _external=True)}
+
+
+@api_bp.post("")
+def create():
+    """Start a session from published scenarios (instructor): returns its code and join URL."""
+    api_host()
+    data = json_body()
+    unknown = sorted(set(data) - {"scenarios", "feedback"})
+    if unknown:
+        raise ApiError(400, "invalid session request", [f"unknown field '{k}'" for k in unknown])
+    feedback = data.get("feedback", "after-reveal")
+    if feedback not in ("after-reveal", "immediate"):
+        raise ApiError(400, "invalid session request",
+                       ["'feedback' must be 'after-reveal' or 'immediate'"])
+    picks = api_call(svc.parse_picks, db.session, data.get("scenarios"))
+    cs = svc.create_session(db.session, current_user, picks,
+                            feedback_after_reveal=feedback == "after-reveal")
+    db.session.commit()
+    return jsonify({"code": cs.code, **_urls(cs.code)}), 201
+
+
+@api_bp.post(f"/<code>/<any({HOST_ACTIONS}):action>")
+def host_action(code: str, action: str):
+    """Pacing (host): open, close, reveal, next, end. 409 when the phase does not allow it."""
+    cs = api_host(code)
+    api_call(svc.act, db.session, cs, action)
+    db.session.commit()
+    return jsonify({"code": cs.code, "phase": cs.phase, "version": cs.state_version,
+                    "position": cs.current_index + 1})
+
+
+@api_bp.post("/<code>/leaderboard")
+def leaderboard(code: str):
+    """Show or hide the leaderboard (host): {"show": true|false}."""
+    cs = api_host(code)
+    show = json_body().get("show")
+    if not isinstance(show, bool):
+        raise ApiError(400, "invalid request", ["'show' must be true or false"])
+    api_call(svc.set_leaderboard, db.session, cs, show)
+    db.session.commit()
+    return jsonify({"show_leaderboard": cs.show_leaderboard, "version": cs.state_version})
+
+
+@api_bp.post("/<code>/participants/<int:participant_id>/remove")
+def remove(code: str, participant_id: int):
+    """Remove a participant (host): their token stops working."""
+    cs = api_host(code)
+    participant = api_call(svc.remove_participant, db.session, cs, participant_id)
+    db.session.commit()
+    return jsonify({"removed": participant.nickname})
+
+
+@api_bp.get("/<code>/dashboard")
+def dashboard(code: str):
+    """Live counts for the host: joined, answered, per-task shares per zone."""
+    cs = api_host(code, check_csrf=False)
+    response = jsonify(reports.dashboard(db.session, cs, rules()))
+    response.cache_control.no_store = True
+    return response
+
+
+@api_bp.get("/<code>/report")
+def report(code: str):
+    """The session report (host), as JSON or ?format=csv (&table=answers|tasks)."""
+    cs = api_host(code, check_csrf=False)
+    data = reports.report(db.session, cs, rules())
+    fmt = request.args.get("format", "json")
+    if fmt == "json":
+        return jsonify(data)
+    table = request.args.get("table", "answers")
+    if fmt != "csv" or table not in ("answers", "tasks"):
+        raise ApiError(400, "unknown report format",
+                       ["use format=json, or format=csv with table=answers or table=tasks"])
+    filename = f"session-{cs.code}-{table}.csv"
+    return Response(reports.report_csv(data, table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@api_bp.post("/<code>/join")
+def join(code: str):
+    """Join a session with a nickname: returns a participant token (also set as a cookie)."""
+    cs = api_call(svc.live_session, db.session, code)
+    data = json_body()
+    participant, token = api_call(svc.join, db.session, cs, data.get("nickname"))
+    db.session.commit()
+    response = jsonify({"participant_token": token, "nickname": participant.nickname,
+                        "play_url": url_for("classroom.play", code=cs.code)})
+    response.status_code = 201
+    return set_participant_cookie(response, cs.code, token)
+
+
+@api_bp.get("/<code>/state")
+def state(code: str):
+    """What learners' screens show now. ETag = state version; If-None-Match gives 304."""
+    head = api_call(state_head, db.session, code)
+    if head.phase == "ended":
+        raise ApiError(410, "this class session has ended")
+    etag = f"s{head.state_version}"
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = jsonify(state_body(db.session, head.id, rules()))
+    response.set_etag(etag)
+    response.cache_control.no_cache = True
+    return response
+
+
+def _participant(cs, data: dict | None = None):
+    token = (data or {}).get("participant_token") or cookie_token(cs.code)
+    return api_call(svc.participant_for, db.session, cs, token)
+
+
+@api_bp.post("/<code>/answers")
+def answers(code: str):
+    """Submit the answer set for the open scenario: graded, stored once, 409 on a second try."""
+    cs = api_call(svc.live_session, db.session, code)
+    data = json_body()
+    participant = _participant(cs, data)
+    report, attempt = api_call(submit_answers, db.session, cs, participant, data, rules())
+    db.session.commit()
+    if cs.feedback_after_reveal:
+        body = withheld_body(report.scenario_id, report.variant,
+                             [(r.task_id, r.given) for r in report.results])
+    else:
+        body = {"feedback": "shown", **report.as_dict()}
+    return jsonify(body), 201
+
+
+@api_bp.get("/<code>/me")
+def me(code: str):
+    """The participant's own answer sets, with feedback where the host allows it."""
+    cs = api_call(svc.find_session, db.session, code)
+    participant = _participant(cs, {"participant_token": request.headers.get("X-Participant")})
+    mine = own_attempts(db.session, participant)
+    scenarios = []
+    for item in cs.scenarios:
+        attempt = mine.get(item.id)
+        scenarios.append({
+            "scenario_id": item.scenario_slug, "position": item.position + 1,
+            "answered": attempt is not None,
+            "result": result_body(db.session, cs, item, attempt, rules()) if attempt else None})
+    return jsonify({"nickname": participant.nickname, "phase": cs.phase,
+                    "scenarios": scenarios})

@@ -1,0 +1,30 @@
+"""Forms of the class pages (Flask-WTF, for CSRF and field errors)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..services.classroom import CODE_LENGTH, NICKNAME_MAX
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Session code", validators=[
+        DataRequired("Enter the code shown on the host's screen."),
+        Length(max=CODE_LENGTH + 6, message="That is longer than a session code.")])
+    nickname = StringField("Nickname", validators=[
+        DataRequired("Enter a nickname."),
+        Length(max=NICKNAME_MAX + 20, message=f"Use at most {NICKNAME_MAX} characters.")])
+
+
+class NewSessionForm(FlaskForm):
+    """The scenarios come as checkboxes named "scenario" (with "variant-<id>" selects)."""
+
+    feedback = RadioField("When learners see the right answers", default="after-reveal",
+                          choices=[("after-reveal", "After I reveal them to the room"),
+                                   ("immediate", "As soon as each learner sends")])
+
+
+class ActionForm(FlaskForm):
+    """A host button: only the CSRF token."""

@@ -1,0 +1,152 @@
+"""Learner pages: join with a code and a nickname, then play along with the room."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+
+from ..api.routes import learner_view
+from ..extensions import db
+from ..learn.forms import answer_field
+from ..learn.pages import verdict_label, zones
+from ..services import classroom as svc
+from ..services import classroom_report as reports
+from ..services.classroom_answers import feedback_visible, own_attempts, submit_answers
+from ..services.classroom_state import result_body, screen_key
+from ..services.content import rules
+from . import bp
+from .access import cookie_token, set_participant_cookie
+from .forms import ActionForm, JoinForm
+
+
+def _participant_or_none(cs):
+    try:
+        return svc.participant_for(db.session, cs, cookie_token(cs.code))
+    except svc.SessionError:
+        return None
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Enter the session code and a nickname."""
+    form = JoinForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = svc.normalise_code(request.args["code"])
+        try:  # a learner who already joined (reload, lost connection) carries on
+            cs = svc.live_session(db.session, form.code.data)
+            if _participant_or_none(cs) is not None:
+                return redirect(url_for("classroom.play", code=cs.code))
+        except svc.SessionError:
+            pass
+    if form.validate_on_submit():
+        try:
+            cs = svc.live_session(db.session, form.code.data)
+        except svc.SessionError as exc:
+            form.code.errors.append(_sentence(exc.message))
+        else:
+            if _participant_or_none(cs) is not None:
+                return redirect(url_for("classroom.play", code=cs.code))
+            try:
+                _, token = svc.join(db.session, cs, form.nickname.data)
+            except svc.SessionError as exc:
+                db.session.rollback()
+                field = form.code if exc.status == 410 else form.nickname
+                field.errors.append(_sentence(exc.message))
+            else:
+                db.session.commit()
+                response = redirect(url_for("classroom.play", code=cs.code))
+                return set_participant_cookie(response, cs.code, token)
+    status = 400 if request.method == "POST" else 200
+    return render_template("classroom/join.html", form=form), status
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + "."
+
+
+def _play_context(cs, participant) -> dict:
+    """Everything the learner's panel shows for the session's current moment."""
+    ctx = {"cs": cs, "participant": participant, "form": ActionForm(), "item": None,
+           "view": None, "result": None, "answered": False, "finished": [],
+           "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
+           "room": svc.active_count(db.session, cs), "key": None,
+           "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
+           "answer_field": answer_field, "verdict_label": verdict_label, "zones": []}
+    if participant is None:
+        return ctx
+    mine = own_attempts(db.session, participant)
+    item = svc.current_scenario(cs)
+    if item is not None and cs.phase != "ended":
+        scenario = svc.scenario_of(db.session, item, rules())
+        ctx.update(item=item, view=learner_view(scenario, item.variant), zones=zones(scenario))
+        attempt = mine.get(item.id)
+        ctx["answered"] = attempt is not None
+        if attempt is not None:
+            ctx["result"] = result_body(db.session, cs, item, attempt, rules())
+        elif cs.phase == "revealed" or (cs.phase != "open" and feedback_visible(cs, item)):
+            ctx["key"] = reveal_key(cs, item)
+    if cs.phase == "ended":
+        for item in cs.scenarios:
+            attempt = mine.get(item.id)
+            title = svc.scenario_of(db.session, item, rules()).title
+            ctx["finished"].append((title, result_body(db.session, cs, item, attempt, rules())
+                                    if attempt else None))
+    return ctx
+
+
+def reveal_key(cs, item) -> list[dict]:
+    """After reveal, for a learner who sent nothing: who owns each task, and why."""
+    from ..domain import grade
+
+    scenario = svc.scenario_of(db.session, item, rules())
+    return [r.as_dict() for r in grade(scenario, item.variant, rules(), {}).results]
+
+
+def _session_and_participant(code: str):
+    try:
+        cs = svc.find_session(db.session, code)
+    except svc.SessionError as exc:
+        abort(exc.status, exc.message)
+    return cs, _participant_or_none(cs)
+
+
+@bp.get("/play/<code>")
+def play(code: str):
+    """The learner's screen; it follows the host by polling the session state."""
+    cs, participant = _session_and_participant(code)
+    if participant is None and cs.phase != "ended":
+        return redirect(url_for("classroom.join", code=cs.code))
+    return render_template("classroom/play.html", **_play_context(cs, participant))
+
+
+@bp.get("/play/<code>/panel")
+def play_panel(code: str):
+    """The learner's panel alone, re-fetched by play.js when the state changes."""
+    cs, participant = _session_and_participant(code)
+    response = Response(render_template("classroom/_play_panel.html",
+                                        **_play_context(cs, participant)))
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.post("/play/<code>")
+def play_submit(code: str):
+    """Answers sent by the plain form (play.js posts JSON to the API instead)."""
+    cs, participant = _session_and_participant(code)
+    if participant is None:
+        return redirect(url_for("classroom.join", code=cs.code))
+    if not ActionForm().validate_on_submit():
+        flash("The form expired: send your answers again.", "error")
+        return redirect(url_for("classroom.play", code=cs.code))
+    prefix = answer_field("")
+    answers = {key[len(prefix):]: value for key, value in request.form.items()
+               if key.startswith(prefix) and value}
+    data = {"scenario_id": request.form.get("scenario_id"), "answers": answers}
+    try:
+        submit_answers(db.session, cs, participant, data, rules())
+    except svc.SessionError as exc:
+        db.session.rollback()
+        flash(_sentence(exc.message), "error")
+    else:
+        db.session.commit()
+        flash("Your answers are in.", "success")
+    return redirect(url_for("classroom.play", code=cs.code))

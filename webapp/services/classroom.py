@@ -1,0 +1,319 @@
+"""Live class sessions: join codes, joining, pacing and answers.
+
+Every piece of session state lives in the database, so any number of worker processes
+(on one machine or several) serve the same class. Changes a learner's screen must follow
+bump ``ClassSession.state_version``, the ETag of the state endpoint. Host actions are
+conditional UPDATEs, so two clicks racing in two workers cannot both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain import GradingError, RuleSet, Scenario
+from ..domain.grader import check_variant
+from ..models import ClassSession, ClassSessionScenario, Participant, User
+from ..models.base import utcnow
+from . import content
+from .classroom_content import scenario_for_version
+
+# no 0/O, 1/I/L: a code read off a projector is typed right the first time
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+NICKNAME_MAX = 24
+MAX_SCENARIOS = 20
+_NICKNAME = re.compile(r"[^\W_][\w .'\-]*")
+LIVE_PHASES = ("lobby", "open", "closed", "revealed")
+
+# action -> (phases it may start from, phase it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "open": (("lobby", "closed"), "open"),
+    "close": (("open",), "closed"),
+    "reveal": (("open", "closed"), "revealed"),
+    "next": (("closed", "revealed"), "lobby"),
+    "end": (LIVE_PHASES, "ended"),
+}
+
+
+class SessionError(Exception):
+    """A request the session cannot accept: an HTTP status, a message, details."""
+
+    def __init__(self, status: int, message: str, details: list[Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details or []
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A scenario chosen for a session, under the variant the host chose."""
+
+    playable: content.Playable
+    variant: str | None
+
+
+# --- codes and look-ups ---------------------------------------------------------------
+
+def normalise_code(raw: Any) -> str:
+    """A typed code in canonical form: upper case, spaces and dashes dropped."""
+    if not isinstance(raw, str):
+        return ""
+    return re.sub(r"[\s\-]", "", raw).upper()[:CODE_LENGTH * 2]
+
+
+def new_code(session: Session) -> str:
+    """A fresh random join code, never used by another session (live or ended)."""
+    for _ in range(20):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        taken = session.execute(
+            select(ClassSession.id).where(ClassSession.code == code).limit(1)).first()
+        if taken is None:
+            return code
+    raise RuntimeError("could not find a free join code")  # 31**6 codes: not in practice
+
+
+def find_session(session: Session, code: Any) -> ClassSession:
+    """The session with this code; SessionError 404 if there is none."""
+    code = normalise_code(code)
+    cs = None
+    if code:
+        cs = session.execute(
+            select(ClassSession).where(ClassSession.code == code)
+            .order_by(ClassSession.id.desc()).limit(1)).scalar_one_or_none()
+    if cs is None:
+        raise SessionError(404, "no class session has this code",
+                           ["check the code on the host's screen"])
+    return cs
+
+
+def live_session(session: Session, code: Any) -> ClassSession:
+    """The session with this code if it has not ended (404 unknown, 410 ended)."""
+    cs = find_session(session, code)
+    if cs.phase == "ended":
+        raise SessionError(410, "this class session has ended")
+    return cs
+
+
+def may_host(user: Any, cs: ClassSession) -> bool:
+    """The session's host, or an admin, may see and run it."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.id == cs.host_id or getattr(user, "role", None) == "admin")
+
+
+def sessions_for(session: Session, user: User) -> list[ClassSession]:
+    """The sessions a host sees on their list, newest first (an admin sees all)."""
+    query = select(ClassSession).order_by(ClassSession.id.desc()).limit(200)
+    if user.role != "admin":
+        query = query.where(ClassSession.host_id == user.id)
+    return list(session.execute(query).scalars())
+
+
+# --- creating a session ---------------------------------------------------------------
+
+def parse_picks(session: Session, items: Any) -> list[Pick]:
+    """Scenario choices from a request: ids, or {"id", "variant"} objects."""
+    if not isinstance(items, list) or not items:
+        raise SessionError(400, "choose at least one scenario",
+                           ["'scenarios' must be a non-empty list of scenario ids"])
+    if len(items) > MAX_SCENARIOS:
+        raise SessionError(400, f"a session holds at most {MAX_SCENARIOS} scenarios")
+    picks, problems, seen = [], [], set()
+    for item in items:
+        sid, variant = (item, None) if isinstance(item, str) else (
+            (item.get("id"), item.get("variant")) if isinstance(item, dict) else (None, None))
+        if not isinstance(sid, str) or (variant is not None and not isinstance(variant, str)):
+            problems.append(f"not a scenario choice: {item!r:.60}")
+            continue
+        if sid in seen:
+            problems.append(f"scenario '{sid}' is chosen twice")
+            continue
+        seen.add(sid)
+        playable = content.find_published(session, sid)
+        if playable is None:
+            problems.append(f"no published scenario '{sid}'")
+            continue
+        try:
+            variant = check_variant(playable.scenario, variant or None)
+        except GradingError as exc:
+            problems.extend(f"scenario '{sid}': {d}" for d in exc.details)
+            continue
+        picks.append(Pick(playable, variant))
+    if problems:
+        raise SessionError(400, "some scenarios cannot be used", problems)
+    return picks
+
+
+def create_session(session: Session, host: User, picks: list[Pick],
+                   feedback_after_reveal: bool = True) -> ClassSession:
+    """A new session in the lobby, with the chosen scenarios pinned to their versions."""
+    cs = ClassSession(code=new_code(session), host_id=host.id, phase="lobby",
+                      current_index=0, state_version=1,
+                      feedback_after_reveal=feedback_after_reveal)
+    for position, pick in enumerate(picks):
+        version = content.snapshot_version(session, pick.playable)
+        cs.scenarios.append(ClassSessionScenario(
+            position=position, scenario_slug=pick.playable.scenario.id,
+            version_id=version.id, variant=pick.variant))
+    session.add(cs)
+    session.flush()
+    return cs
+
+
+# --- learners -------------------------------------------------------------------------
+
+def check_nickname(raw: Any) -> tuple[str, str]:
+    """A nickname trimmed and checked, with its case-folded key; SessionError 400 otherwise."""
+    if not isinstance(raw, str):
+        raise SessionError(400, "enter a nickname", ["'nickname' must be text"])
+    nickname = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if not nickname:
+        raise SessionError(400, "enter a nickname")
+    if len(nickname) > NICKNAME_MAX:
+        raise SessionError(400, f"a nickname has at most {NICKNAME_MAX} characters",
+                           [f"yours has {len(nickname)}"])
+    if not _NICKNAME.fullmatch(nickname):
+        raise SessionError(400, "use letters, digits, spaces and . ' - _ only, "
+                                "starting with a letter or digit")
+    return nickname, nickname.casefold()
+
+
+def hash_token(token: str) -> str:
+    """What is stored of a participant token: its SHA-256."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Participant, str]:
+    """Add a participant; returns it and its secret token (only the hash is stored)."""
+    nickname, key = check_nickname(raw_nickname)
+    # the bump takes the session row first: a join cannot slip in after the session ends
+    bumped = session.execute(
+        update(ClassSession)
+        .where(ClassSession.id == cs.id, ClassSession.phase != "ended")
+        .values(state_version=ClassSession.state_version + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    if not bumped:
+        raise SessionError(410, "this class session has ended")
+    token = secrets.token_urlsafe(32)
+    participant = Participant(session_id=cs.id, nickname=nickname, nickname_key=key,
+                              token_hash=hash_token(token), joined_at=utcnow())
+    session.add(participant)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise SessionError(409, f"the nickname '{nickname}' is taken in this session",
+                           ["choose another nickname"]) from None
+    return participant, token
+
+
+def participant_for(session: Session, cs: ClassSession, token: Any) -> Participant:
+    """The participant holding this token in this session; SessionError 403 otherwise."""
+    participant = None
+    if isinstance(token, str) and 20 <= len(token) <= 100:
+        participant = session.execute(
+            select(Participant).where(Participant.token_hash == hash_token(token),
+                                      Participant.session_id == cs.id)
+        ).scalar_one_or_none()
+    if participant is None:
+        raise SessionError(403, "this participant token is not valid for this session",
+                           ["join the session again from the join page"])
+    if participant.removed:
+        raise SessionError(403, "the host removed you from this session")
+    return participant
+
+
+def active_count(session: Session, cs: ClassSession) -> int:
+    """Participants in the room (joined and not removed)."""
+    return session.execute(
+        select(func.count()).select_from(Participant)
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False))).scalar_one()
+
+
+# --- host actions ---------------------------------------------------------------------
+
+def act(session: Session, cs: ClassSession, action: str) -> ClassSession:
+    """Apply a pacing action (open, close, reveal, next, end); SessionError 409 if it can't."""
+    if action not in TRANSITIONS:
+        raise SessionError(404, f"no host action '{action}'")
+    if cs.phase == "ended":
+        raise SessionError(410, "this class session has ended")
+    sources, target = TRANSITIONS[action]
+    values: dict[str, Any] = {"phase": target, "state_version": ClassSession.state_version + 1}
+    if action == "next":
+        if cs.current_index + 1 >= len(cs.scenarios):
+            raise SessionError(409, "this is the last scenario: end the session instead")
+        values["current_index"] = cs.current_index + 1
+    if action == "end":
+        values["ended_at"] = utcnow()
+    if cs.phase not in sources:
+        raise _wrong_phase(action, cs.phase)
+    changed = session.execute(
+        update(ClassSession)
+        .where(ClassSession.id == cs.id, ClassSession.phase.in_(sources),
+               ClassSession.current_index == cs.current_index)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    session.refresh(cs)
+    if not changed:  # someone else (another tab, another worker) acted first
+        raise _wrong_phase(action, cs.phase)
+    return cs
+
+
+def _wrong_phase(action: str, phase: str) -> SessionError:
+    return SessionError(409, f"cannot {action} now: the session is {phase}",
+                        [f"'{action}' works when the session is "
+                         f"{' or '.join(TRANSITIONS[action][0])}"])
+
+
+def remove_participant(session: Session, cs: ClassSession, participant_id: Any) -> Participant:
+    """Remove a participant: their token stops working and they leave counts and reports."""
+    if cs.phase == "ended":
+        raise SessionError(410, "this class session has ended")
+    participant = session.get(Participant, participant_id) if isinstance(
+        participant_id, int) else None
+    if participant is None or participant.session_id != cs.id:
+        raise SessionError(404, "no such participant in this session")
+    if not participant.removed:
+        participant.removed = True
+        _bump(session, cs)
+    return participant
+
+
+def set_leaderboard(session: Session, cs: ClassSession, show: bool) -> None:
+    """Show or hide the leaderboard on the room's screens."""
+    if cs.phase == "ended":
+        raise SessionError(410, "this class session has ended")
+    session.execute(update(ClassSession).where(ClassSession.id == cs.id)
+                    .values(show_leaderboard=bool(show),
+                            state_version=ClassSession.state_version + 1)
+                    .execution_options(synchronize_session=False))
+    session.refresh(cs)
+
+
+def _bump(session: Session, cs: ClassSession) -> None:
+    session.execute(update(ClassSession).where(ClassSession.id == cs.id)
+                    .values(state_version=ClassSession.state_version + 1)
+                    .execution_options(synchronize_session=False))
+
+
+# --- the scenario being played ------------------------------------------------------
+
+def current_scenario(cs: ClassSession) -> ClassSessionScenario | None:
+    """The session's scenario at the current position (None if the session has none)."""
+    for item in cs.scenarios:
+        if item.position == cs.current_index:
+            return item
+    return None
+
+
+def scenario_of(session: Session, item: ClassSessionScenario, rules: RuleSet) -> Scenario:
+    """The scenario as pinned for this session (its stored version)."""
+    return scenario_for_version(session, item.version_id, rules)

@@ -1,0 +1,101 @@
+"""What a learner's screen should show now: the cheap, cacheable state of a session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain import RuleSet
+from ..models import Attempt, ClassSession, ClassSessionScenario, Participant
+from .attempts import stored_result
+from .classroom import SessionError, normalise_code
+from .classroom_answers import feedback_visible
+from .classroom_content import scenario_for_version
+
+
+def state_head(session: Session, code: Any):
+    """(id, phase, state_version) of a session by code: one single-row query (404 if none)."""
+    code = normalise_code(code)
+    row = session.execute(
+        select(ClassSession.id, ClassSession.phase, ClassSession.state_version)
+        .where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
+    ).first() if code else None
+    if row is None:
+        raise SessionError(404, "no class session has this code")
+    return row
+
+
+def state_body(session: Session, session_id: int, rules: RuleSet) -> dict[str, Any]:
+    """The session-wide state every learner polls (no per-learner data, so one ETag fits all)."""
+    joined = (select(func.count()).select_from(Participant)
+              .where(Participant.session_id == ClassSession.id, Participant.removed.is_(False))
+              .correlate(ClassSession).scalar_subquery())
+    removed = (select(func.count()).select_from(Participant)
+               .where(Participant.session_id == ClassSession.id, Participant.removed.is_(True))
+               .correlate(ClassSession).scalar_subquery())
+    total = (select(func.count()).select_from(ClassSessionScenario)
+             .where(ClassSessionScenario.session_id == ClassSession.id)
+             .correlate(ClassSession).scalar_subquery())
+    row = session.execute(
+        select(ClassSession.code, ClassSession.phase, ClassSession.state_version,
+               ClassSession.current_index, ClassSession.show_leaderboard,
+               ClassSession.feedback_after_reveal, ClassSessionScenario.scenario_slug,
+               ClassSessionScenario.variant, ClassSessionScenario.version_id,
+               joined.label("joined"), removed.label("removed"), total.label("total"))
+        .outerjoin(ClassSessionScenario,
+                   (ClassSessionScenario.session_id == ClassSession.id)
+                   & (ClassSessionScenario.position == ClassSession.current_index))
+        .where(ClassSession.id == session_id)).one()
+    scenario = None
+    if row.scenario_slug is not None:
+        title = scenario_for_version(session, row.version_id, rules).title
+        scenario = {"id": row.scenario_slug, "variant": row.variant, "title": title,
+                    "position": row.current_index + 1, "count": row.total}
+    removed_ids = []
+    if row.removed:  # removed learners' pages notice from this list and leave
+        removed_ids = list(session.execute(
+            select(Participant.id).where(Participant.session_id == session_id,
+                                         Participant.removed.is_(True))).scalars())
+    return {"code": row.code, "version": row.state_version, "phase": row.phase,
+            "participants": row.joined, "scenario": scenario,
+            "show_leaderboard": row.show_leaderboard,
+            "feedback": "after-reveal" if row.feedback_after_reveal else "immediate",
+            "removed": removed_ids,
+            "screen": screen_key(row.phase, row.current_index, row.show_leaderboard)}
+
+
+def screen_key(phase: str, index: int, show_leaderboard: bool) -> str:
+    """What the learner's panel shows; it is re-rendered only when this changes.
+
+    Joins do not change it, and neither does the leaderboard while answering is open, so a
+    learner's half-sorted board is never replaced under their fingers.
+    """
+    key = f"{phase}:{index}"
+    return key if phase == "open" else f"{key}:{int(show_leaderboard)}"
+
+
+def result_body(session: Session, cs: ClassSession, item: ClassSessionScenario,
+                attempt: Attempt, rules: RuleSet) -> dict[str, Any]:
+    """A stored answer set in the grade endpoint's shape; feedback withheld until allowed."""
+    if feedback_visible(cs, item):
+        stored = stored_result(session, attempt, rules)
+        return {"scenario_id": attempt.scenario_slug, "variant": attempt.variant,
+                "feedback": "shown", "score": round(attempt.score, 4),
+                "correct": attempt.correct, "total": attempt.total,
+                "answered": sum(1 for r in stored.results if r.given is not None),
+                "results": [r.as_dict() for r in stored.results]}
+    return withheld_body(attempt.scenario_slug, attempt.variant,
+                         [(v.task_id, v.given) for v in attempt.verdicts])
+
+
+def withheld_body(scenario_id: str, variant: str | None,
+                  given: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """Received, not yet marked: what the learner placed, without verdict or expected party."""
+    return {"scenario_id": scenario_id, "variant": variant, "feedback": "after-reveal",
+            "score": None, "correct": None, "total": len(given),
+            "answered": sum(1 for _, g in given if g is not None),
+            "results": [{"task_id": t, "given": g} for t, g in given]}
+
+
