@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import jsonify, request, url_for
 
-from ..domain import GradingError, Scenario, grade
+from ..domain import GradingError, Scenario
 from ..domain.grader import check_variant
 from ..extensions import db
 from ..services import content
-from ..services.attempts import get_attempt, record_attempt, stored_result
+from ..services.attempts import get_attempt, stored_result
+from ..services.grading import AttemptLimitReached, grade_and_record
 from ..services.learners import current_learner_id
 from . import bp
 from .errors import ApiError, json_body
@@ -106,16 +107,17 @@ def grade_scenario(scenario_id: str):
     data = json_body()
     variant, answers, order = parse_grade_request(data, playable.scenario)
     try:
-        report = grade(playable.scenario, variant, content.rules(), answers)
+        graded = grade_and_record(db.session, playable, variant, answers, current_learner_id(),
+                                  task_order=order)
     except GradingError as exc:
         raise ApiError(400, "the answers cannot be graded", exc.details) from None
-    version = content.snapshot_version(db.session, playable)
-    attempt = record_attempt(db.session, version, report, current_learner_id(),
-                             task_order=order)
+    except AttemptLimitReached as exc:
+        raise ApiError(403, str(exc)) from None
     db.session.commit()
+    attempt = graded.attempt
     body = {"attempt_id": attempt.id,
             "result_url": url_for("api.show_attempt", attempt_id=attempt.id),
-            **report.as_dict()}
+            **graded.public_dict()}
     return jsonify(body)
 
 

@@ -1,0 +1,140 @@
+"""Views of the learner's pages: thin, form -> service -> render or redirect."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+
+from ..domain import GradingError, compare_variants
+from ..domain.grader import check_variant
+from ..extensions import csrf, db
+from ..services import content
+from ..services.attempts import best_scores, get_attempt, stored_result
+from ..services.grading import AttemptLimitReached, grade_and_record
+from ..services.learners import current_learner_id
+from ..services.policy import attempt_status, settings_from_document
+from . import bp, pages
+from .forms import BoardForm, answer_field, read_answers, read_order
+
+
+def _playable(scenario_id: str):
+    playable = content.find_published(db.session, scenario_id)
+    if playable is None:
+        abort(404, description="There is no scenario with that address.")
+    return playable
+
+
+def _variant(scenario, value: str | None) -> str | None:
+    try:
+        return check_variant(scenario, value or None)
+    except GradingError:
+        abort(404, description="This scenario has no variant of that name.")
+
+
+@bp.get("/")
+def catalogue():
+    """Every published scenario with this learner's best score."""
+    playables = content.published(db.session)
+    best = best_scores(db.session, current_learner_id(create=False))
+    entries = pages.catalogue([p.scenario for p in playables], content.rules(), best)
+    return render_template("learn/catalogue.html", entries=entries)
+
+
+def _render_board(playable, variant, *, form=None, answers=None, order=None, errors=None,
+                  status_code=200):
+    scenario = playable.scenario
+    status = attempt_status(db.session, scenario.settings, scenario.id,
+                            current_learner_id(create=False))
+    tasks = pages.shuffled_tasks(scenario, order)
+    form = form or BoardForm(formdata=None)
+    form.variant.data = variant or ""
+    form.task_order.data = ",".join(t.id for t in tasks)
+    return render_template(
+        "learn/board.html", scenario=scenario, variant=variant, tasks=tasks, form=form,
+        zones=pages.zones(scenario), status=status, answers=answers or {},
+        errors=errors or {}, answer_field=answer_field,
+        components=pages.components(scenario, variant, content.rules()),
+    ), status_code
+
+
+@bp.get("/scenarios/<scenario_id>")
+def board(scenario_id: str):
+    """The board: context, variant switch, tray, zones; a plain form without JavaScript."""
+    playable = _playable(scenario_id)
+    variant = _variant(playable.scenario, request.args.get("variant"))
+    return _render_board(playable, variant)
+
+
+@bp.post("/scenarios/<scenario_id>")
+@csrf.exempt  # BoardForm checks the token itself, so a stale one keeps the learner's choices
+def submit(scenario_id: str):
+    """Grade the board (form post, with or without JavaScript) and show the result page."""
+    playable = _playable(scenario_id)
+    scenario = playable.scenario
+    form = BoardForm()
+    variant = _variant(scenario, form.variant.data)
+    answers, errors = read_answers(request.form, scenario)
+    order = read_order(form.task_order.data, scenario)
+    if not form.validate_on_submit():
+        errors["_form"] = "The form had expired; your choices are kept, please check again."
+    elif form.task_order.data and order is None:
+        errors["_form"] = "This scenario changed while you were working; please check again."
+    if errors:
+        return _render_board(playable, variant, form=form, answers=answers, order=order,
+                             errors=errors, status_code=400)
+    try:
+        graded = grade_and_record(db.session, playable, variant, answers,
+                                  current_learner_id(), task_order=order)
+    except AttemptLimitReached:
+        return _render_board(playable, variant, form=form, answers=answers, order=order,
+                             status_code=403)
+    except GradingError as exc:  # not expected after read_answers; never a 500
+        errors["_form"] = "; ".join(exc.details)
+        return _render_board(playable, variant, form=form, answers=answers, order=order,
+                             errors=errors, status_code=400)
+    db.session.commit()
+    return redirect(url_for("learn.result", attempt_id=graded.attempt.id), code=303)
+
+
+def _attempt(attempt_id: str):
+    attempt = get_attempt(db.session, attempt_id)
+    if attempt is None:
+        abort(404, description="There is no attempt with that address.")
+    return attempt
+
+
+@bp.get("/attempts/<attempt_id>")
+def result(attempt_id: str):
+    """A graded attempt: score, then every card (misplaced first) unless feedback is held back."""
+    attempt = _attempt(attempt_id)
+    stored = stored_result(db.session, attempt, content.rules())
+    settings = settings_from_document(stored.document)
+    status = attempt_status(db.session, settings, attempt.scenario_slug, attempt.learner_id)
+    playable = content.find_published(db.session, attempt.scenario_slug)
+    others = []
+    if playable is not None and attempt.variant in playable.scenario.variant_ids:
+        others = [v for v in playable.scenario.variants if v.id != attempt.variant]
+    return render_template(
+        "learn/result.html", attempt=attempt, stored=stored, status=status,
+        results=pages.misplaced_first(stored.results), playable=playable, others=others,
+        verdict_label=pages.verdict_label)
+
+
+@bp.get("/attempts/<attempt_id>/what-if/<variant>")
+def what_if(attempt_id: str, variant: str):
+    """Side by side: who owns each task under the attempt's variant and under another one."""
+    attempt = _attempt(attempt_id)
+    playable = _playable(attempt.scenario_slug)
+    scenario = playable.scenario
+    if (attempt.variant not in scenario.variant_ids or variant not in scenario.variant_ids
+            or variant == attempt.variant):
+        abort(404, description="There is no such variant to compare with.")
+    status = attempt_status(db.session, scenario.settings, scenario.id, attempt.learner_id)
+    if not status.feedback_shown:
+        abort(403, description="The answers of this assessment are shown after your last "
+                               "attempt or once you pass.")
+    rows = pages.comparison(compare_variants(scenario, content.rules(), attempt.variant,
+                                             variant))
+    return render_template(
+        "learn/what_if.html", attempt=attempt, scenario=scenario,
+        first=scenario.variant(attempt.variant), second=scenario.variant(variant), rows=rows,
+        moved=sum(1 for r in rows if r.moves))

@@ -1,0 +1,79 @@
+"""Practice and assessment: how many attempts a learner has and when feedback is shown.
+
+Practice (the default): unlimited attempts, per-card feedback after every one.
+Assessment: an optional attempt limit counted per learner (the anonymous learner cookie);
+feedback `always`, `after-last` (once the limit is used up) or `after-pass` (once the learner
+has passed). Without a limit, `after-last` waits for a pass too. When the limit is used up
+feedback is shown whatever the setting: nothing is left to protect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain import Settings
+from ..models import Attempt
+
+
+@dataclass(frozen=True)
+class AttemptStatus:
+    """Where a learner stands on one scenario."""
+
+    settings: Settings
+    used: int
+    best: float | None
+
+    @property
+    def limit(self) -> int | None:
+        return self.settings.max_attempts if self.settings.mode == "assessment" else None
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+    @property
+    def can_attempt(self) -> bool:
+        return self.remaining is None or self.remaining > 0
+
+    @property
+    def passed(self) -> bool:
+        return self.best is not None and self.best >= self.settings.pass_score
+
+    @property
+    def feedback_shown(self) -> bool:
+        """Whether per-card feedback (expected parties, explanations) may be shown now."""
+        s = self.settings
+        if s.mode != "assessment" or s.feedback == "always":
+            return True
+        if self.remaining == 0 or self.passed:
+            return True
+        return False
+
+
+def settings_from_document(doc: dict[str, Any]) -> Settings:
+    """The settings stored in a scenario version's document (defaults where absent)."""
+    raw = doc.get("settings") or {}
+    defaults = Settings()
+    return Settings(
+        mode=raw.get("mode", defaults.mode),
+        max_attempts=raw.get("max_attempts", defaults.max_attempts),
+        feedback=raw.get("feedback", defaults.feedback),
+        pass_score=float(raw.get("pass_score", defaults.pass_score)),
+    )
+
+
+def attempt_status(session: Session, settings: Settings, scenario_slug: str,
+                   learner_id: str | None) -> AttemptStatus:
+    """Count this learner's own attempts at a scenario (class sessions not included)."""
+    if not learner_id:
+        return AttemptStatus(settings, 0, None)
+    used, best = session.execute(
+        select(func.count(Attempt.id), func.max(Attempt.score))
+        .where(Attempt.learner_id == learner_id, Attempt.scenario_slug == scenario_slug,
+               Attempt.participant_id.is_(None))
+    ).one()
+    return AttemptStatus(settings, used, best)
