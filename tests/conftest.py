@@ -98,3 +98,53 @@ def count_rows(app, model) -> int:
 
     with app.app_context():
         return _db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+# --- accounts (shared helpers: make_user and the auth fixture) ---------------------------
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+def make_user(app, email: str = "teacher@example.org", role: str = "instructor",
+              password: str = DEFAULT_PASSWORD):
+    """Create an account directly in the database; returns its id."""
+    from webapp.services import accounts
+
+    with app.app_context():
+        user = accounts.create_user(_db.session, email, role, password)
+        _db.session.commit()
+        return user.id
+
+
+def csrf_token_from(client, path: str = "/auth/login") -> str:
+    """The CSRF token of the client's session, read from a page's meta tag."""
+    import re
+
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no csrf-token meta tag on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Sign a test client in and out through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str = "teacher@example.org", password: str = DEFAULT_PASSWORD):
+        token = csrf_token_from(self._client)
+        return self._client.post("/auth/login", data={
+            "email": email, "password": password, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token_from(self._client)
+        return self._client.post("/auth/logout", data={"csrf_token": token})
+
+    def csrf(self, path: str = "/auth/login") -> str:
+        return csrf_token_from(self._client, path)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

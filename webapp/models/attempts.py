@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,7 +16,8 @@ class Attempt(db.Model):
     __tablename__ = "attempts"
     # a class participant answers each scenario of a session once: the database enforces it
     __table_args__ = (UniqueConstraint("participant_id", "class_scenario_id",
-                                       name="uq_attempts_participant_scenario"),)
+                                       name="uq_attempts_participant_scenario"),
+                      Index("ix_attempts_scenario_slug_score", "scenario_slug", "score"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, shareable
     scenario_slug: Mapped[str] = mapped_column(String(80), index=True)

@@ -28,6 +28,8 @@ class ScenarioRecord(db.Model):
     origin: Mapped[str] = mapped_column(String(20), default="authored")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # authored scenarios: the editor's working copy (may not validate yet); None for built-ins
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -50,5 +52,7 @@ class ScenarioVersion(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set when the version went live; learners play the latest published version
+    published_at: Mapped[datetime | None]
 
     scenario: Mapped[ScenarioRecord] = relationship(back_populates="versions")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -34,7 +34,10 @@ class User(UserMixin, db.Model):
 
 
 class SetupToken(db.Model):
-    """First run: a random token printed on the console lets one person create the admin."""
+    """A one-time link: first run (creates the admin) or an invitation (sets a password).
+
+    Only a hash of the token is stored; the link dies once used or past expires_at.
+    """
 
     __tablename__ = "setup_tokens"
 
@@ -42,3 +45,6 @@ class SetupToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+    purpose: Mapped[str] = mapped_column(String(20), default="setup")  # setup | invite
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime | None]

@@ -1,0 +1,7 @@
+"""Admin pages: invite instructors, switch accounts off and on."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import routes  # noqa: E402,F401

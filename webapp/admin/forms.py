@@ -1,0 +1,17 @@
+"""The invitation form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter the instructor's email."),
+                                            Length(max=254)])
+    role = SelectField("Role", choices=[SelectChoice("instructor", "Instructor"),
+                                        SelectChoice("admin", "Admin")],
+                       default="instructor",
+                       description="Admins can also manage accounts.")
