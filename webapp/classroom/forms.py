@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..services.classroom import CODE_LENGTH, NICKNAME_MAX
@@ -22,8 +23,8 @@ class NewSessionForm(FlaskForm):
     """The scenarios come as checkboxes named "scenario" (with "variant-<id>" selects)."""
 
     feedback = RadioField("When learners see the right answers", default="after-reveal",
-                          choices=[("after-reveal", "After I reveal them to the room"),
-                                   ("immediate", "As soon as each learner sends")])
+                          choices=[SelectChoice("after-reveal", "After I reveal them to the room"),
+                                   SelectChoice("immediate", "As soon as each learner sends")])
 
 
 class ActionForm(FlaskForm):

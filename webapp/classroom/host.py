@@ -7,6 +7,7 @@ import hashlib
 import segno
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from ..services import classroom as svc
@@ -74,7 +75,9 @@ def host_panel(code: str):
     """The live part of the console, re-fetched by host.js; 304 when nothing changed."""
     cs = hosted_session(code)
     html = render_template("classroom/_host_panel.html", **_panel_context(cs))
-    etag = hashlib.sha256(html.encode("utf-8")).hexdigest()[:20]
+    # the CSRF token is signed with a timestamp: leave it out, or nothing would ever match
+    stable = html.replace(generate_csrf(), "")
+    etag = hashlib.sha256(stable.encode("utf-8")).hexdigest()[:20]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:

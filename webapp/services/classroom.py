@@ -267,8 +267,13 @@ def act(session: Session, cs: ClassSession, action: str) -> ClassSession:
     return cs
 
 
+ACTION_VERBS = {"open": "open answering", "close": "close answering",
+                "reveal": "reveal the answers", "next": "move to the next scenario",
+                "end": "end the session"}
+
+
 def _wrong_phase(action: str, phase: str) -> SessionError:
-    return SessionError(409, f"cannot {action} now: the session is {phase}",
+    return SessionError(409, f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
                         [f"'{action}' works when the session is "
                          f"{' or '.join(TRANSITIONS[action][0])}"])
 
