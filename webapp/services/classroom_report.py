@@ -82,7 +82,10 @@ def dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, A
     if item is not None:
         scenario = scenario_of(session, item, rules)
         body["scenario"] = {"id": item.scenario_slug, "title": scenario.title,
-                            "variant": item.variant, "position": item.position + 1,
+                            "variant": item.variant,
+                            "variant_title": (scenario.variant(item.variant).title
+                                              if item.variant else None),
+                            "position": item.position + 1,
                             "count": len(cs.scenarios), "parties": list(scenario.parties)}
         body["answered"] = answered_count(session, cs, item)
         rows = _task_rows(session, cs, item, rules, task_counts(session, cs, item), room)

@@ -1,0 +1,126 @@
+"""A live class in real browsers: one host and two learners in separate browser contexts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.conftest import DEFAULT_PASSWORD, make_user
+
+PHONE = {"width": 390, "height": 844}
+FOLLOW = 6_000  # learners' screens follow the host within 2 s; leave room on a busy machine
+
+
+def sign_in(page, url: str, email: str) -> None:
+    page.goto(f"{url}/auth/login?next=/host/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Class sessions")).to_be_visible()
+
+
+def join_as(browser, url: str, code: str, nickname: str, name: str):
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{url}/join?code={code}")
+    expect(page.get_by_label("Session code")).to_have_value(code)
+    page.get_by_label("Nickname").fill(nickname)
+    if name:
+        screenshot(page, name)
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_text("You are in.")).to_be_visible()
+    return ctx, page
+
+
+def place_all(page, party: str, wrong_first: bool = False) -> None:
+    """Place every card with its "Move to" button (the board's non-drag control)."""
+    cards = page.locator(".js-card")
+    expect(cards.first).to_be_visible()
+    for i in range(cards.count()):
+        target = party
+        if wrong_first and i == 0:
+            target = "AWS" if party == "Customer" else "Customer"
+        page.locator(".tray .js-card").first.get_by_role(
+            "button", name=f"Move to {target}").click()
+    expect(page.get_by_text(f"{cards.count()} of {cards.count()} placed")).to_be_visible()
+
+
+def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, page):
+    url = live_server.url
+    make_user(live_server.app, "host@example.org", "instructor")
+    sign_in(page, url, "host@example.org")
+
+    page.get_by_label(re.compile("Web app with an Oracle database")).check()
+    page.get_by_role("button", name="Start session").click()
+    code_text = page.locator(".join-card__code").inner_text().strip()
+    assert re.fullmatch(r"[A-HJKMNP-Z2-9]{6}", code_text)
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+
+    ann_ctx, ann = join_as(browser, url, code_text, "Ann", "classroom-join-phone")
+    ben_ctx, ben = join_as(browser, url, code_text, "Ben", "")
+    try:
+        people = page.get_by_role("region", name=re.compile("In the room"))
+        expect(people.get_by_role("button", name="Remove Ann")).to_be_visible(timeout=FOLLOW)
+        expect(people.get_by_role("button", name="Remove Ben")).to_be_visible(timeout=FOLLOW)
+        screenshot(page, "classroom-lobby")
+        screenshot(ann, "classroom-play-lobby-phone")
+
+        page.get_by_role("button", name="Open answering").click()
+        for learner in (ann, ben):  # the learners' screens follow by themselves
+            expect(learner.get_by_role("heading", name="Sort the tasks")).to_be_visible(
+                timeout=FOLLOW)
+        screenshot(ann, "classroom-play-board-phone")
+
+        place_all(ann, "Customer")
+        ann.get_by_role("button", name="Send answers").click()
+        expect(ann.get_by_text(re.compile(r"^Your answers are in\. You will see"))).to_be_visible()
+        place_all(ben, "Customer", wrong_first=True)
+        ben.get_by_role("button", name="Send answers").click()
+        expect(ben.get_by_text(re.compile(r"^Your answers are in\. You will see"))).to_be_visible()
+
+        expect(page.locator(".tally").get_by_text("of 2")).to_be_visible(timeout=FOLLOW)
+        expect(page.locator(".tally dd").nth(1)).to_contain_text("2")
+        page.get_by_role("button", name="Reveal answers").click()
+        for learner in (ann, ben):
+            expect(learner.locator(".score-line")).to_contain_text("right", timeout=FOLLOW)
+            expect(learner.get_by_role("heading", name="Your results")).to_be_visible()
+        expect(page.get_by_text("Most misplaced first")).to_be_visible(timeout=FOLLOW)
+        screenshot(page, "classroom-dashboard")
+        screenshot(ann, "classroom-play-revealed-phone")
+        ann.screenshot(path=str(SCREENSHOTS / "classroom-play-revealed-phone-top.png"))
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="End session").click()
+        for learner in (ann, ben):
+            expect(learner.get_by_role("heading", name="Thanks for taking part")).to_be_visible(
+                timeout=FOLLOW)
+
+        page.goto(f"{url}/host/{code_text}/report")
+        expect(page.get_by_role("heading", name=re.compile("Report of session"))).to_be_visible()
+        table = page.get_by_role("table").first
+        expect(table.get_by_role("rowheader", name="Ann")).to_be_visible()
+        expect(table.get_by_role("rowheader", name="Ben")).to_be_visible()
+        screenshot(page, "classroom-report")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download answers (CSV)").click()
+        csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+        assert csv_text.count("\nAnn,") > 0 and csv_text.count("\nBen,") > 0
+    finally:
+        ann_ctx.close()
+        ben_ctx.close()
+
+
+def test_join_page_errors_are_announced_next_to_the_field(browser, live_server, page):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/join")
+    page.get_by_label("Session code").fill("abc234")
+    page.get_by_label("Nickname").fill("Ann")
+    page.get_by_role("button", name="Join").click()
+    code = page.get_by_label("Session code")
+    expect(code).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("No class session has this code.")).to_be_visible()
+    screenshot(page, "classroom-join-error-phone")
