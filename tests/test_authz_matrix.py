@@ -1,0 +1,284 @@
+"""Every route x every role: who may open what.
+
+The routes come from app.url_map, so a new route fails this test until it has an entry in
+EXPECTED: the authorization matrix stays honest as the product grows. Roles: anonymous,
+a learner (anonymous with the learner cookie and an attempt), the instructor who owns the
+scenario "mine", another instructor, and an admin.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from tests.conftest import make_app
+from webapp.extensions import db
+from webapp.models import User
+
+ROLES = ("anonymous", "learner", "instructor", "other", "admin")
+PASSWORD = "matrix password 123"
+
+# (endpoint, method): statuses for anonymous, learner, instructor, other instructor, admin.
+# 302 for anonymous/learner on account pages is the redirect to /auth/login.
+# A set means any of these statuses (the outcome past the access check is another page's
+# business); every one of them still rules out the refusals the other roles get.
+EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
+    ("static", "GET"): (200, 200, 200, 200, 200),
+    # learner pages and the JSON API are public
+    ("learn.catalogue", "GET"): (200, 200, 200, 200, 200),
+    ("learn.board", "GET"): (200, 200, 200, 200, 200),
+    ("learn.submit", "POST"): (303, 303, 303, 303, 303),
+    ("learn.result", "GET"): (200, 200, 200, 200, 200),
+    ("learn.what_if", "GET"): (200, 200, 200, 200, 200),
+    ("api.list_scenarios", "GET"): (200, 200, 200, 200, 200),
+    ("api.show_scenario", "GET"): (200, 200, 200, 200, 200),
+    ("api.grade_scenario", "POST"): (200, 200, 200, 200, 200),
+    ("api.show_attempt", "GET"): (200, 200, 200, 200, 200),
+    ("api.responsibility", "GET"): (200, 200, 200, 200, 200),
+    ("api.rule_catalogue", "GET"): (200, 200, 200, 200, 200),
+    # sign-in pages: signed-in users are sent on from the login page
+    ("auth.login", "GET"): (200, 200, 302, 302, 302),
+    ("auth.login", "POST"): (401, 401, 302, 302, 302),
+    ("auth.logout", "POST"): (302, 302, 302, 302, 302),
+    ("auth.setup", "GET"): (404, 404, 404, 404, 404),  # no live token: the link is dead
+    ("auth.setup", "POST"): (404, 404, 404, 404, 404),
+    ("auth.invitation", "GET"): (404, 404, 404, 404, 404),
+    ("auth.invitation", "POST"): (404, 404, 404, 404, 404),
+    # author pages: instructors and admins; "mine" belongs to the instructor
+    ("author.index", "GET"): (302, 302, 200, 200, 200),
+    ("author.new", "GET"): (302, 302, 200, 200, 200),
+    ("author.new", "POST"): (302, 302, 400, 400, 400),  # empty form: errors, nothing made
+    ("author.edit", "GET"): (302, 302, 200, 403, 200),
+    ("author.save", "POST"): (302, 302, 302, 403, 302),
+    ("author.check", "POST"): (302, 302, 200, 403, 200),
+    ("author.archive", "POST"): (302, 302, 302, 403, 302),
+    ("author.restore", "POST"): (302, 302, 302, 403, 302),
+    ("author.duplicate", "GET"): (302, 302, 200, 403, 200),
+    ("author.duplicate", "POST"): (302, 302, 400, 403, 400),
+    ("author.preview", "GET"): (302, 302, 200, 403, 200),
+    ("author.preview", "POST"): (302, 302, 200, 403, 200),
+    ("author.export", "GET"): (302, 302, 200, 403, 200),
+    ("author.import_page", "GET"): (302, 302, 200, 200, 200),
+    ("author.import_page", "POST"): (302, 302, 400, 400, 400),  # no files: nothing imported
+    ("author.analytics", "GET"): (302, 302, 200, 403, 200),
+    ("author.analytics_csv", "GET"): (302, 302, 200, 403, 200),
+    # account management: admins only
+    ("admin.index", "GET"): (302, 302, 403, 403, 200),
+    ("admin.invite", "POST"): (302, 302, 403, 403, 400),  # empty form
+    ("admin.new_link", "POST"): (302, 302, 403, 403, 201),
+    ("admin.disable", "POST"): (302, 302, 403, 403, 302),
+    ("admin.enable", "POST"): (302, 302, 403, 403, 302),
+    # class sessions: "MATRIX42" is hosted by the instructor; admins may run any session
+    ("classroom.host_index", "GET"): (302, 302, 200, 200, 200),
+    ("classroom.host_index", "POST"): (302, 302, 400, 400, 400),  # empty form
+    ("classroom.host_session", "GET"): (302, 302, 200, 403, 200),
+    ("classroom.host_panel", "GET"): (302, 302, 200, 403, 200),
+    ("classroom.host_report", "GET"): (302, 302, 200, 403, 200),
+    ("classroom.host_action", "POST"): (302, 302, 302, 403, 302),
+    ("classroom.host_leaderboard", "POST"): (302, 302, 302, 403, 302),
+    ("classroom.host_remove", "POST"): (302, 302, 302, 403, 302),
+    ("classroom.join", "GET"): (200, 200, 200, 200, 200),
+    ("classroom.join", "POST"): (400, 400, 400, 400, 400),  # no nickname given
+    ("classroom.play", "GET"): (302, 302, 302, 302, 302),  # not a participant: to /join
+    ("classroom.play_panel", "GET"): (200, 200, 200, 200, 200),
+    ("classroom.play_submit", "POST"): (302, 302, 302, 302, 302),
+    ("classroom_api.create", "POST"): (403, 403, 400, 400, 400),  # no scenarios picked
+    ("classroom_api.dashboard", "GET"): (403, 403, 200, 403, 200),
+    ("classroom_api.report", "GET"): (403, 403, 200, 403, 200),
+    # the host may act; whether "open" succeeds from the lobby is the classroom's business
+    ("classroom_api.host_action", "POST"): (403, 403, {200, 409}, 403, {200, 409}),
+    ("classroom_api.leaderboard", "POST"): (403, 403, 400, 403, 400),  # no "show" given
+    ("classroom_api.remove", "POST"): (403, 403, 200, 403, 200),
+    ("classroom_api.join", "POST"): (400, 400, 400, 400, 400),  # no nickname given
+    ("classroom_api.state", "GET"): (200, 200, 200, 200, 200),
+    ("classroom_api.answers", "POST"): (403, 403, 403, 403, 403),  # not a participant
+    ("classroom_api.me", "GET"): (403, 403, 403, 403, 403),
+}
+
+# built-in scenarios: anyone signed in may read, preview, export and duplicate; only admins
+# see their analytics; nobody edits them
+BUILTIN_EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
+    ("author.edit", "GET"): (302, 302, 200, 200, 200),
+    ("author.save", "POST"): (302, 302, 403, 403, 403),
+    ("author.check", "POST"): (302, 302, 403, 403, 403),
+    ("author.archive", "POST"): (302, 302, 403, 403, 403),
+    ("author.restore", "POST"): (302, 302, 403, 403, 403),
+    ("author.duplicate", "GET"): (302, 302, 200, 200, 200),
+    ("author.preview", "GET"): (302, 302, 200, 200, 200),
+    ("author.export", "GET"): (302, 302, 200, 200, 200),
+    ("author.analytics", "GET"): (302, 302, 403, 403, 200),
+    ("author.analytics_csv", "GET"): (302, 302, 403, 403, 200),
+}
+
+MINE = {
+    "id": "mine", "title": "Mine", "summary": "An instructor's scenario.",
+    "parties": ["aws", "customer"],
+    "components": [{"id": "web", "name": "Web server", "service": "ec2"}],
+    "tasks": [{"id": "patch", "text": "Patch the OS", "component": "web",
+               "area": "guest-os-patching"}],
+}
+
+
+def _routes(app) -> list[tuple[str, str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return sorted(set(found))
+
+
+def _all_routes() -> list[tuple[str, str, str]]:
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    return _routes(make_app(f"sqlite:///{folder / 'routes.sqlite3'}", folder))
+
+
+ROUTES = _all_routes()
+
+
+def test_every_route_has_an_expected_entry():
+    missing = [(e, m, r) for e, m, r in ROUTES if (e, m) not in EXPECTED]
+    assert not missing, f"add these routes to EXPECTED in {__name__}: {missing}"
+    stale = set(EXPECTED) - {(e, m) for e, m, _ in ROUTES}
+    assert not stale, f"EXPECTED names routes that no longer exist: {sorted(stale)}"
+
+
+def _user(email, role, password=PASSWORD):
+    # a cheap hash keeps 200+ sign-ins fast; the login code path is the real one
+    user = User(email=email, role=role, active=True,
+                password_hash=generate_password_hash(password, "pbkdf2:sha256:1000"))
+    db.session.add(user)
+    return user
+
+
+@pytest.fixture
+def world(app):
+    """Users, an authored published scenario with an attempt, a pending invitation."""
+    from webapp.services import authoring
+    from webapp.services.content import rules
+
+    with app.app_context():
+        owner = _user("owner@example.org", "instructor")
+        other = _user("other@example.org", "instructor")
+        _user("admin@example.org", "admin")
+        pending = User(email="pending@example.org", role="instructor", password_hash="!")
+        db.session.add(pending)
+        db.session.flush()
+        record = authoring.create_scenario(db.session, owner, "mine", "Mine", MINE)
+        authoring.publish(db.session, record, rules())
+        cs, participant = _class_session(owner)
+        db.session.commit()
+        ids = {"other": other.id, "pending": pending.id, "code": cs.code,
+               "participant": participant.id}
+    learner = app.test_client()
+    attempt = learner.post("/api/v1/scenarios/s3-vpc-ec2-oracle/grade",
+                           json={"answers": {}, "variant": "oracle-on-ec2"}).get_json()
+    return {"attempt": attempt["attempt_id"], "learner": learner, **ids}
+
+
+def _class_session(host):
+    """A class session hosted by the owner, on a built-in scenario, with one participant."""
+    import hashlib
+
+    from webapp.models import ClassSession, ClassSessionScenario, Participant
+    from webapp.services import content
+
+    version = content.snapshot_version(db.session, content.find_published(db.session,
+                                                                          "ec2-web-server"))
+    cs = ClassSession(code="MATRIX42", host_id=host.id, phase="lobby", current_index=0,
+                      state_version=1)
+    cs.scenarios = [ClassSessionScenario(position=0, scenario_slug="ec2-web-server",
+                                         version_id=version.id, variant=None)]
+    participant = Participant(nickname="Kim", nickname_key="kim",
+                              token_hash=hashlib.sha256(b"matrix").hexdigest())
+    cs.participants = [participant]
+    db.session.add(cs)
+    db.session.flush()
+    return cs, participant
+
+
+def _client(app, world, role):
+    if role == "learner":
+        return world["learner"]
+    client = app.test_client()
+    if role != "anonymous":
+        email = {"instructor": "owner@example.org", "other": "other@example.org",
+                 "admin": "admin@example.org"}[role]
+        token = _token(client, "/auth/login")
+        response = client.post("/auth/login", data={"email": email, "password": PASSWORD,
+                                                    "csrf_token": token})
+        assert response.status_code == 302, f"{role} could not sign in"
+    return client
+
+
+def _token(client, path="/") -> str:
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def _url(endpoint: str, rule: str, world: dict, slug: str) -> str:
+    values = {
+        "scenario_id": "s3-vpc-ec2-oracle", "attempt_id": world["attempt"],
+        "variant": "oracle-on-rds", "slug": slug, "token": "not-a-live-token",
+        "filename": "css/app.css", "code": world["code"], "action": "open",
+        "participant_id": str(world["participant"]),
+        "user_id": str(world["pending"] if endpoint == "admin.new_link" else world["other"]),
+    }
+    url = rule
+    for name in re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule):
+        assert name in values, f"no sample value for <{name}> in {rule}: add one to _url"
+        url = re.sub(rf"<(?:[^:>]+:)?{name}>", values[name], url)
+    if endpoint == "api.responsibility":
+        url += "?area=guest-os-patching&service=ec2"
+    return url
+
+
+def _request(client, method, url):
+    if method == "GET":
+        response = client.get(url)
+        response.close()
+        return response
+    if url.startswith("/api/"):
+        # calls made with a login session carry the CSRF header, as the pages' fetch() does
+        return client.post(url, json={"answers": {}}, headers={"X-CSRFToken": _token(client)})
+    data = {"csrf_token": _token(client)}
+    if url.startswith("/auth/login"):
+        data |= {"email": "nobody@example.org", "password": "wrong password here"}
+    return client.post(url, data=data)
+
+
+def _cases(table):
+    for endpoint, method, rule in ROUTES:
+        if (endpoint, method) not in table:
+            continue
+        for i, role in enumerate(ROLES):
+            yield pytest.param(endpoint, method, rule, role, table[(endpoint, method)][i],
+                               id=f"{endpoint}-{method}-{role}")
+
+
+@pytest.mark.parametrize("endpoint,method,rule,role,status", list(_cases(EXPECTED)))
+def test_route_role_status(app, world, endpoint, method, rule, role, status):
+    client = _client(app, world, role)
+    response = _request(client, method, _url(endpoint, rule, world, "mine"))
+    assert response.status_code in (status if isinstance(status, set) else {status}), (
+        f"{method} {rule} as {role}: {response.status_code}, expected {status}")
+
+
+@pytest.mark.parametrize("endpoint,method,rule,role,status", list(_cases(BUILTIN_EXPECTED)))
+def test_builtin_scenario_route_role_status(app, world, endpoint, method, rule, role, status):
+    client = _client(app, world, role)
+    response = _request(client, method, _url(endpoint, rule, world, "s3-vpc-ec2-oracle"))
+    assert response.status_code == status, (
+        f"{method} {rule} (built-in) as {role}: {response.status_code}, expected {status}")
+
+
+def test_a_scenario_that_does_not_exist_is_404_for_everyone_signed_in(app, world):
+    for role in ("instructor", "other", "admin"):
+        client = _client(app, world, role)
+        for path in ("/author/scenarios/nope", "/author/scenarios/nope/analytics",
+                     "/author/scenarios/nope/export.yaml"):
+            assert client.get(path).status_code == 404, (role, path)
