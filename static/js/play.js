@@ -4,6 +4,7 @@ import { announcer, startModules } from "./lib/live.js";
 import { poll, postJson, swapHtml } from "./lib/classroom.js";
 
 let boardLoads = 0;
+const RECEIVED = "Your answers are in. You will see how you did when the host reveals the answers.";
 
 // board.js upgrades every form with data-module="board" present when it runs; a board
 // that arrives later with a panel swap gets a fresh run of the module.
@@ -84,6 +85,15 @@ function start(root) {
       }
     }
     // a retry after a lost reply finds the answers already stored: that is a success
+    if (result?.status === 201 && result.body?.feedback !== "shown") {
+      // nothing new to show but "received": no need to ask the server for the panel again
+      const message = panel.querySelector(".play-status__msg");
+      if (message) message.textContent = RECEIVED;
+      form.remove();
+      panel.querySelector(".js-focus")?.focus();
+      announce(RECEIVED);
+      return;
+    }
     const stored = result && (result.status === 201 ||
       (result.status === 409 && result.body?.details?.includes("already-answered")));
     if (stored || result?.status === 409 || result?.status === 410) {

@@ -19,12 +19,14 @@ COOKIE_MAX_AGE = 12 * 3600
 
 
 def is_instructor() -> bool:
+    """Signed in with an active instructor or admin account."""
     return bool(current_user.is_authenticated
                 and getattr(current_user, "role", None) in ("instructor", "admin")
                 and getattr(current_user, "active", True))
 
 
 def login_url() -> str:
+    """The login page, coming back here afterwards."""
     try:
         return url_for("auth.login", next=request.full_path)
     except BuildError:
@@ -78,14 +80,17 @@ def api_call(func, *args, **kwargs):
 
 
 def cookie_name(code: str) -> str:
+    """The cookie that holds a learner's participant token for one session."""
     return COOKIE_PREFIX + code
 
 
 def set_participant_cookie(response, code: str, token: str):
+    """Remember the participant token in this browser (HttpOnly, SameSite=Lax)."""
     response.set_cookie(cookie_name(code), token, max_age=COOKIE_MAX_AGE, httponly=True,
                         samesite="Lax", secure=request.is_secure)
     return response
 
 
 def cookie_token(code: str) -> str | None:
+    """The participant token this browser holds for the session, if any."""
     return request.cookies.get(cookie_name(code))

@@ -13,7 +13,7 @@ from ..api.errors import ApiError, json_body
 from ..extensions import db
 from ..services import classroom as svc
 from ..services import classroom_report as reports
-from ..services.classroom_answers import own_attempts, submit_answers
+from ..services.classroom_answers import check_answers, own_attempts, store_answers
 from ..services.classroom_state import result_body, state_body, state_head, withheld_body
 from ..services.content import rules
 from . import api_bp
@@ -143,9 +143,12 @@ def answers(code: str):
     cs = api_call(svc.live_session, db.session, code)
     data = json_body()
     participant = _participant(cs, data)
-    report, attempt = api_call(submit_answers, db.session, cs, participant, data, rules())
+    checked = api_call(check_answers, db.session, cs, participant, data, rules())
+    db.session.rollback()  # end the reading transaction: the write below is short
+    api_call(store_answers, db.session, checked)
     db.session.commit()
-    if cs.feedback_after_reveal:
+    report = checked.report
+    if checked.feedback_after_reveal:
         body = withheld_body(report.scenario_id, report.variant,
                              [(r.task_id, r.given) for r in report.results])
     else:

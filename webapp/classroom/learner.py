@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+import threading
+from collections import OrderedDict
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from ..api.routes import learner_view
 from ..extensions import db
@@ -10,7 +24,12 @@ from ..learn.forms import answer_field
 from ..learn.pages import verdict_label, zones
 from ..services import classroom as svc
 from ..services import classroom_report as reports
-from ..services.classroom_answers import feedback_visible, own_attempts, submit_answers
+from ..services.classroom_answers import (
+    check_answers,
+    feedback_visible,
+    own_attempts,
+    store_answers,
+)
 from ..services.classroom_state import result_body, screen_key
 from ..services.content import rules
 from . import bp
@@ -77,9 +96,11 @@ def _play_context(cs, participant) -> dict:
     item = svc.current_scenario(cs)
     if item is not None and cs.phase != "ended":
         scenario = svc.scenario_of(db.session, item, rules())
-        ctx.update(item=item, view=learner_view(scenario, item.variant), zones=zones(scenario))
+        ctx.update(item=item, view={"title": scenario.title})
         attempt = mine.get(item.id)
         ctx["answered"] = attempt is not None
+        if cs.phase == "open" and attempt is None:
+            ctx["board_html"] = board_html(cs, item, scenario)
         if attempt is not None:
             ctx["result"] = result_body(db.session, cs, item, attempt, rules())
         elif cs.phase == "revealed" or (cs.phase != "open" and feedback_visible(cs, item)):
@@ -91,6 +112,32 @@ def _play_context(cs, participant) -> dict:
             ctx["finished"].append((title, result_body(db.session, cs, item, attempt, rules())
                                     if attempt else None))
     return ctx
+
+
+_BOARD_CSRF = "\x00csrf\x00"
+_BOARD_CACHE_SIZE = 256
+_board_lock = threading.Lock()
+
+
+def board_html(cs, item, scenario) -> Markup:
+    """The board form for a session's scenario: the same for every learner but the CSRF token.
+
+    300 learners fetch it within a second of "open", so each worker renders it once and
+    keeps it (it depends only on immutable content and the session code).
+    """
+    cache = current_app.extensions.setdefault("srm_class_boards", OrderedDict())
+    key = (cs.code, item.version_id, item.variant)
+    with _board_lock:
+        html = cache.get(key)
+    if html is None:
+        html = render_template("classroom/_play_board.html", cs=cs, item=item,
+                               view=learner_view(scenario, item.variant), zones=zones(scenario),
+                               answer_field=answer_field, csrf_value=_BOARD_CSRF)
+        with _board_lock:
+            cache[key] = html
+            while len(cache) > _BOARD_CACHE_SIZE:
+                cache.popitem(last=False)
+    return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
 
 
 def reveal_key(cs, item) -> list[dict]:
@@ -142,7 +189,9 @@ def play_submit(code: str):
                if key.startswith(prefix) and value}
     data = {"scenario_id": request.form.get("scenario_id"), "answers": answers}
     try:
-        submit_answers(db.session, cs, participant, data, rules())
+        checked = check_answers(db.session, cs, participant, data, rules())
+        db.session.rollback()  # end the reading transaction: the write below is short
+        store_answers(db.session, checked)
     except svc.SessionError as exc:
         db.session.rollback()
         flash(_sentence(exc.message), "error")

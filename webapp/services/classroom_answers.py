@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -17,13 +18,25 @@ from .classroom_content import scenario_for_version
 ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers"}
 
 
-def submit_answers(session: Session, cs: ClassSession, participant: Participant,
-                   data: dict[str, Any], rules: RuleSet) -> tuple[GradeReport, Attempt]:
-    """Grade and store one participant's answer set for the open scenario, exactly once.
+@dataclass(frozen=True)
+class CheckedAnswers:
+    """An answer set that passed every check and is graded, ready to store."""
 
-    The UNIQUE(participant, class scenario) constraint makes a retried or concurrent second
-    submission fail (409) rather than store twice. After the insert the session row is read
-    again under a share lock, so an answer racing the host's "close" is refused, not kept.
+    session_id: int
+    participant_id: int
+    class_scenario_id: int
+    position: int
+    version_id: int
+    feedback_after_reveal: bool
+    report: GradeReport
+
+
+def check_answers(session: Session, cs: ClassSession, participant: Participant,
+                  data: dict[str, Any], rules: RuleSet) -> CheckedAnswers:
+    """Validate and grade an answer set for the open scenario (reads only, stores nothing).
+
+    The caller may end the transaction before store_answers: on SQLite the write lock is
+    then held only while the rows are written, not while the answers are graded.
     """
     problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
     sid = data.get("scenario_id")
@@ -47,20 +60,32 @@ def submit_answers(session: Session, cs: ClassSession, participant: Participant,
         report = grade(scenario, item.variant, rules, answers)
     except GradingError as exc:
         raise SessionError(400, "the answers cannot be graded", exc.details) from None
-    version = session.get(ScenarioVersion, item.version_id)
+    return CheckedAnswers(cs.id, participant.id, item.id, item.position, item.version_id,
+                          cs.feedback_after_reveal, report)
+
+
+def store_answers(session: Session, checked: CheckedAnswers) -> Attempt:
+    """Store a checked answer set exactly once (flushes; the caller commits).
+
+    The UNIQUE(participant, class scenario) constraint makes a retried or concurrent second
+    submission fail (409) rather than store twice. After the insert the session row is read
+    again under a share lock, so an answer racing the host's "close" is refused, not kept.
+    """
+    version = session.get(ScenarioVersion, checked.version_id)
     try:
-        attempt = record_attempt(session, version, report, None,
-                                 participant_id=participant.id, class_scenario_id=item.id)
+        attempt = record_attempt(session, version, checked.report, None,
+                                 participant_id=checked.participant_id,
+                                 class_scenario_id=checked.class_scenario_id)
     except IntegrityError:
         raise SessionError(409, "you have already answered this scenario",
                            ["already-answered"]) from None
     phase, index = session.execute(
         select(ClassSession.phase, ClassSession.current_index)
-        .where(ClassSession.id == cs.id).with_for_update(read=True)).one()
-    if phase != "open" or index != item.position:
+        .where(ClassSession.id == checked.session_id).with_for_update(read=True)).one()
+    if phase != "open" or index != checked.position:
         raise SessionError(409, "answering is closed for this scenario",
                            ["the host closed answering as you sent"])
-    return report, attempt
+    return attempt
 
 
 def own_attempts(session: Session, participant: Participant) -> dict[int, Attempt]:
