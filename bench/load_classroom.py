@@ -198,6 +198,11 @@ def start_server(url: str, instance: Path, secret: str, port: int, workers: int,
     raise RuntimeError("server did not start in 30 s")
 
 
+def gunicorn_master(pid: int) -> int:
+    """`srm-trainer serve` is the gunicorn master itself (it runs gunicorn in-process)."""
+    return pid
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -206,6 +211,23 @@ def stop_server(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def server_cpu(master: int) -> float:
+    """CPU seconds used so far by the server's processes (master and workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def host_login(port: int) -> tuple[urllib.request.OpenerDirector, str]:
@@ -412,9 +434,11 @@ def bench(kind: str, n: int, workers: int) -> bool:
         port = free_port()
         proc = start_server(url, tmp, secret, port, workers, tmp / "server.log")
         opener, csrf = host_login(port)
-        cpu0, wall0 = time.process_time(), time.monotonic()
+        master = gunicorn_master(proc.pid)
+        cpu0, wall0, srv0 = time.process_time(), time.monotonic(), server_cpu(master)
         run = asyncio.run(run_class(n, port, code, key, opener, csrf))
         client_cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+        srv_cpu = server_cpu(master) - srv0
         counts = count_in_database(url, code)
     finally:
         if proc is not None:
@@ -447,8 +471,10 @@ def bench(kind: str, n: int, workers: int) -> bool:
         if values:
             print(f"learners' screens followed '{label}' in (s): p50 {pct(values, 50):.2f}, "
                   f"p95 {pct(values, 95):.2f}, max {max(values):.2f}")
-    print(f"class ran {wall:.1f} s; the load generator itself used {client_cpu:.1f} s of CPU "
-          f"on the same 2 cores; load average at the end {os.getloadavg()[0]:.2f}")
+    requests = sum(run.statuses.values())
+    print(f"class ran {wall:.1f} s, {requests} requests; server CPU {srv_cpu:.1f} s "
+          f"({srv_cpu / requests * 1000:.1f} ms a request), load generator CPU "
+          f"{client_cpu:.1f} s, machine load average at the end {os.getloadavg()[0]:.2f}")
     verdict = ok and pct(ms, 95) < 250 and lag is not None and lag < 2
     print("targets (p95 < 250 ms, dashboard < 2 s, nothing lost): "
           + ("met" if verdict else "NOT met"))

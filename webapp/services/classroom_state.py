@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..domain import RuleSet
@@ -15,13 +16,18 @@ from .classroom_answers import feedback_visible
 from .classroom_content import scenario_for_version
 
 
+@lru_cache(maxsize=1)
+def _head_query():
+    # built once: this runs for every poll of every learner
+    return (select(ClassSession.id, ClassSession.phase, ClassSession.state_version)
+            .where(ClassSession.code == bindparam("code"))
+            .order_by(ClassSession.id.desc()).limit(1))
+
+
 def state_head(session: Session, code: Any):
     """(id, phase, state_version) of a session by code: one single-row query (404 if none)."""
     code = normalise_code(code)
-    row = session.execute(
-        select(ClassSession.id, ClassSession.phase, ClassSession.state_version)
-        .where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
-    ).first() if code else None
+    row = session.execute(_head_query(), {"code": code}).first() if code else None
     if row is None:
         raise SessionError(404, "no class session has this code")
     return row
