@@ -46,6 +46,7 @@ def task_counts(session: Session, cs: ClassSession, item: ClassSessionScenario |
 
 
 def answered_count(session: Session, cs: ClassSession, item: ClassSessionScenario) -> int:
+    """How many in the room have sent an answer set for this scenario."""
     return session.execute(
         select(func.count()).select_from(Attempt)
         .join(Participant, Participant.id == Attempt.participant_id)
