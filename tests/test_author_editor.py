@@ -108,6 +108,7 @@ def test_live_check_endpoint_uses_the_lint_checks(app):
     assert body["tasks"][2]["derived"][0]["party"] is None
     assert body["tasks"][1]["derived"][1] | {"explanation": ""} == {
         "variant": "db-on-rds", "variant_title": "Database on RDS", "service": "rds",
+        "service_name": "Amazon RDS",
         "party": "aws", "party_name": "AWS", "explanation": "",
         "source": body["tasks"][1]["derived"][1]["source"], "outside_parties": False}
     # the same problem `srm-trainer lint` reports for this pair

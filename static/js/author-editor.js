@@ -172,7 +172,7 @@ function start(form) {
         item.append(el('span', 'derived__why', d.explanation));
       } else {
         item.append(el('strong', 'derived__flag', '⚠ No rule'), ' ', el('span', 'derived__why',
-          `The rule set does not decide this area${d.service ? ` on ${d.service}` : ''}. ` +
+          `The rule set does not decide this area${d.service_name ? ` on ${d.service_name}` : ''}. ` +
           'Pick another area or component.'));
       }
       list.append(item);

@@ -1,8 +1,8 @@
 """Per-scenario analytics, aggregated in SQL over attempts and their per-task verdicts.
 
-Everything is counted by the database (GROUP BY over attempt_answers), so the page stays
-fast with 100,000 attempts; Python only picks, per task, the most common wrong party out
-of at most three grouped rows.
+Everything is counted by the database (one GROUP BY pass over attempt_answers), so the
+page does not load attempts into Python; Python only picks, per task, the largest of the
+three wrong-party counts the query returns.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from ..domain import PARTIES
 from ..models import Attempt, AttemptAnswer, ScenarioRecord, ScenarioVersion
 
 BUCKETS = 10  # score bars: 0-9 %, 10-19 %, ..., 90-100 %
@@ -103,30 +104,31 @@ def scenario_stats(session: Session, slug: str, version_id: int | None = None) -
     for b, n in session.execute(select(bucket, func.count()).where(*where).group_by(bucket)):
         stats.distribution[min(int(b), BUCKETS - 1)] += n
 
-    joined = and_(AttemptAnswer.attempt_id == Attempt.id, *where)
+    # one pass over the per-task rows: totals, and how often each wrong party was chosen
+    wrong_party = [func.sum(case((and_(AttemptAnswer.correct.is_(False),
+                                       AttemptAnswer.given == party), 1), else_=0))
+                   for party in PARTIES]
     per_task = session.execute(
         select(AttemptAnswer.task_id, func.count(),
                func.sum(case((AttemptAnswer.correct, 1), else_=0)),
-               func.sum(case((AttemptAnswer.given.is_(None), 1), else_=0)))
-        .select_from(AttemptAnswer).join(Attempt, joined)
+               func.sum(case((AttemptAnswer.given.is_(None), 1), else_=0)), *wrong_party)
+        .select_from(AttemptAnswer)
+        .join(Attempt, and_(AttemptAnswer.attempt_id == Attempt.id, *where))
         .group_by(AttemptAnswer.task_id)
     ).all()
-    wrong: dict[str, tuple[str, int]] = {}
-    for task_id, given, n in session.execute(
-        select(AttemptAnswer.task_id, AttemptAnswer.given, func.count())
-        .select_from(AttemptAnswer).join(Attempt, joined)
-        .where(AttemptAnswer.correct.is_(False), AttemptAnswer.given.is_not(None))
-        .group_by(AttemptAnswer.task_id, AttemptAnswer.given)
-    ):
-        if task_id not in wrong or (n, given) > (wrong[task_id][1], wrong[task_id][0]):
-            wrong[task_id] = (given, n)
     texts = task_texts(session, slug)
     stats.tasks = sorted(
         (TaskStats(task_id, texts.get(task_id, task_id), n, int(ok or 0), int(blank or 0),
-                   *wrong.get(task_id, (None, 0)))
-         for task_id, n, ok, blank in per_task),
+                   *_most_common(wrong))
+         for task_id, n, ok, blank, *wrong in per_task),
         key=lambda t: (t.correct_rate, -t.unanswered_rate, t.task_id))
     return stats
+
+
+def _most_common(counts: list[int | None]) -> tuple[str | None, int]:
+    """The wrong party chosen most often (first in PARTIES order on a tie), and how often."""
+    best = max(range(len(PARTIES)), key=lambda i: (counts[i] or 0, -i))
+    return (PARTIES[best], int(counts[best])) if counts[best] else (None, 0)
 
 
 def _cell(value: Any) -> Any:

@@ -22,6 +22,7 @@ class Derived:
     variant: str | None
     variant_title: str | None
     service: str | None
+    service_name: str | None
     party: str | None  # None: no rule decides this pair
     explanation: str = ""
     source: str = ""
@@ -29,7 +30,8 @@ class Derived:
 
     def as_dict(self) -> dict[str, Any]:
         return {"variant": self.variant, "variant_title": self.variant_title,
-                "service": self.service, "party": self.party,
+                "service": self.service, "service_name": self.service_name,
+                "party": self.party,
                 "party_name": PARTY_NAMES.get(self.party or "", "No rule"),
                 "explanation": self.explanation, "source": self.source,
                 "outside_parties": self.outside_parties}
@@ -75,11 +77,13 @@ def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
         row = []
         for vid, vtitle, services in maps:
             service = services.get(task.get("component"))
+            known = rules.services.get(service or "")
+            name = known.name if known else service
             rule = rules.lookup(task.get("area") or "", service or "") if service else None
             if rule is None:
-                row.append(Derived(vid, vtitle, service, None))
+                row.append(Derived(vid, vtitle, service, name, None))
             else:
-                row.append(Derived(vid, vtitle, service, rule.party, rule.explanation,
+                row.append(Derived(vid, vtitle, service, name, rule.party, rule.explanation,
                                    rule.source, bool(parties) and rule.party not in parties))
         out.append(row)
     return out
