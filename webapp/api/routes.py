@@ -13,6 +13,7 @@ from ..services import content
 from ..services.attempts import get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
 from ..services.learners import current_learner_id
+from ..services.visibility import feedback_allowed
 from . import bp
 from .errors import ApiError, json_body
 
@@ -128,7 +129,7 @@ def show_attempt(attempt_id: str):
     if attempt is None:
         raise ApiError(404, f"no attempt '{attempt_id}'")
     stored = stored_result(db.session, attempt, content.rules())
-    return jsonify({
+    body = {
         "attempt_id": attempt.id,
         "scenario_id": attempt.scenario_slug,
         "variant": attempt.variant,
@@ -137,7 +138,13 @@ def show_attempt(attempt_id: str):
         "total": attempt.total,
         "created_at": attempt.created_at.isoformat() + "Z",
         "results": [r.as_dict() for r in stored.results],
-    })
+    }
+    if not feedback_allowed(db.session, attempt, stored):
+        # an assessment holding feedback back, or a class answer before the host reveals
+        body.update(results=[], feedback_withheld=True)
+        if attempt.class_scenario_id is not None:
+            body.update(score=None, correct=None)
+    return jsonify(body)
 
 
 @bp.get("/responsibility")

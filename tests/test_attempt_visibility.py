@@ -1,0 +1,65 @@
+"""GET /api/v1/attempts/<id> holds feedback back exactly where the pages do."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.test_classroom_api import Host, answer, join, key_for
+from tests.test_learn_modes import _scenario, attempt
+from webapp.extensions import db
+from webapp.models import Attempt
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(tmp_path_factory):
+    import shutil
+
+    from tests.conftest import SCENARIOS
+
+    folder = tmp_path_factory.mktemp("scenarios")
+    shutil.copy(SCENARIOS / "s3-vpc-ec2-oracle.yaml", folder)
+    _scenario(folder, "exam-after-last",
+              "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n")
+    return folder
+
+
+@pytest.fixture
+def app_config(scenario_dir):
+    return {"SRM_SCENARIOS_DIR": str(scenario_dir)}
+
+
+def attempt_ids(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.execute(
+            select(Attempt.id).order_by(Attempt.created_at)).scalars())
+
+
+def test_assessment_attempt_shows_results_only_after_the_last_attempt(app, client):
+    first = attempt(client, app, "exam-after-last", wrong=4)  # 75%: not a pass
+    attempt_id = first.headers["Location"].rsplit("/", 1)[-1]
+    held = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert held["feedback_withheld"] is True and held["results"] == []
+    assert held["score"] is not None  # the score is not withheld in an assessment
+    assert "expected" not in client.get(f"/api/v1/attempts/{attempt_id}").get_data(as_text=True)
+    attempt(client, app, "exam-after-last", wrong=1)  # the last attempt opens feedback
+    shown = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert "feedback_withheld" not in shown
+    assert sum(1 for r in shown["results"] if not r["correct"]) == 4
+
+
+def test_class_answer_is_hidden_until_the_host_reveals(app):
+    host = Host(app, "host@example.org")
+    code = host.create()
+    learner, token = join(app, code, "Ada")
+    host.act(code, "open")
+    assert answer(learner, code, token, key_for(app)).status_code == 201
+    (attempt_id,) = attempt_ids(app)
+    held = learner.get(f"/api/v1/attempts/{attempt_id}")
+    assert held.status_code == 200
+    body = held.get_json()
+    assert body["results"] == [] and body["score"] is None and body["feedback_withheld"]
+    assert "expected" not in held.get_data(as_text=True)
+    host.act(code, "close", "reveal")
+    shown = learner.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert shown["score"] == 1.0 and len(shown["results"]) == len(key_for(app))
