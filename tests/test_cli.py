@@ -183,3 +183,36 @@ def test_serve_migrates_and_answers_with_gunicorn(tmp_path):
         proc.terminate()
         output = proc.communicate(timeout=15)[0]
     assert "gunicorn" in output.lower() or "Booting worker" in output
+
+
+def test_srm_environment_variables_reach_the_settings(tmp_path, monkeypatch):
+    from webapp import create_app
+
+    monkeypatch.setenv("SRM_LOGIN_LIMIT_ACCOUNT", "2 per minute")
+    monkeypatch.setenv("SRM_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("SRM_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SRM_LOGIN_LIMIT_ACCOUNT"] == "2 per minute"
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.db"
+
+
+def test_secret_key_is_generated_once_and_shared(tmp_path, monkeypatch):
+    from webapp import create_app
+
+    monkeypatch.delenv("SRM_SECRET_KEY", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path),
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"})
+    second = create_app({"INSTANCE_PATH": str(tmp_path),
+                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"})
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_postgres_urls_use_psycopg(tmp_path):
+    from webapp import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+                      "DATABASE_URL": "postgres://u@localhost/db"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"

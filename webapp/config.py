@@ -75,10 +75,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SRM")
-    # from_prefixed_env strips the prefix; keep the SRM_ names the code reads working too
-    for name in ("RULES_FILE", "SCENARIOS_DIR", "LOG_LEVEL", "API_MAX_BODY"):
-        if name in app.config:
-            app.config[f"SRM_{name}"] = app.config.pop(name)
+    # from_prefixed_env strips the prefix (SRM_SECRET_KEY -> SECRET_KEY); the trainer's own
+    # settings keep it in their names, so set those under their full name as well
+    for name in os.environ:
+        if name.startswith("SRM_") and name[4:] in app.config:
+            app.config[name] = app.config[name[4:]]
     if overrides:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
