@@ -216,3 +216,20 @@ def test_postgres_urls_use_psycopg(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
                       "DATABASE_URL": "postgres://u@localhost/db"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
+
+
+def test_behind_a_proxy_the_forwarded_address_and_scheme_are_used(tmp_path):
+    from flask import request
+
+    from webapp import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "SRM_PROXIES": 1,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+
+    @app.get("/whoami-test")
+    def whoami():
+        return {"addr": request.remote_addr, "secure": request.is_secure}
+
+    body = app.test_client().get("/whoami-test", headers={
+        "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}).get_json()
+    assert body == {"addr": "203.0.113.9", "secure": True}

@@ -34,6 +34,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     load_config(app, config)
     _configure_logging(app)
+    proxies = int(app.config.get("SRM_PROXIES") or 0)
+    if proxies:  # behind a reverse proxy: trust its X-Forwarded-For/-Proto headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from .services.content import load_content
 
