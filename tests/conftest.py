@@ -68,6 +68,11 @@ def app_config() -> dict:
 def app(_migrated, tmp_path, app_config):
     app = make_app(_migrated, tmp_path, **app_config)
     yield app
+    empty_tables(app)
+
+
+def empty_tables(app) -> None:
+    """Delete every row (children first) and close the app's connections."""
     with app.app_context():
         _db.session.remove()
         with _db.engine.begin() as conn:

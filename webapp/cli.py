@@ -145,11 +145,7 @@ def grade_command(scenario_id: str, answers_file: str, variant: str | None,
 def who_command(area: str, service: str) -> None:
     """Who owns AREA on SERVICE, why, and the source."""
     rules = load_rules_or_exit()
-    problems = []
-    if area not in rules.areas:
-        problems.append(f"unknown area '{area}'")
-    if service not in rules.services:
-        problems.append(f"unknown service '{service}'")
+    problems = rules.unknown_ids(area, service)
     if problems:
         for p in problems:
             click.echo(f"error: {p}", err=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.conftest import empty_tables, make_app
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
@@ -89,19 +89,13 @@ def live_app_config() -> dict:
 @pytest.fixture
 def live_server(_migrated, tmp_path, live_app_config):
     """The trainer served on a free local port, on the test database; emptied afterwards."""
-    from webapp.extensions import db
 
     config = {"SERVER_NAME": None, **live_app_config}
     app = make_app(_migrated, tmp_path, **config)
     server = LiveServer(app).start()
     yield server
     server.stop()
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
+    empty_tables(app)
 
 
 @pytest.fixture

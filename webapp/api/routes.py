@@ -153,11 +153,7 @@ def responsibility():
     area = request.args.get("area", "")
     service = request.args.get("service", "")
     rules = content.rules()
-    problems = []
-    if area not in rules.areas:
-        problems.append(f"unknown area '{area}'")
-    if service not in rules.services:
-        problems.append(f"unknown service '{service}'")
+    problems = rules.unknown_ids(area, service)
     if problems:
         raise ApiError(400, "unknown area or service", problems)
     rule = rules.lookup(area, service)

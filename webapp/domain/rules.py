@@ -98,6 +98,15 @@ class RuleSet:
             raise NoRuleError(area, service)
         return rule
 
+    def unknown_ids(self, area: str, service: str) -> list[str]:
+        """Problems with an (area, service) question itself, before any rule is looked up."""
+        problems = []
+        if area not in self.areas:
+            problems.append(f"unknown area '{area}'")
+        if service not in self.services:
+            problems.append(f"unknown service '{service}'")
+        return problems
+
     def who(self, area: str, service: str) -> str:
         """The party that owns the area on the service."""
         return self.resolve(area, service).party
