@@ -1,11 +1,15 @@
 """Time the per-scenario analytics query on 100,000 attempts (target: well under a second).
 
-Run: python bench/analytics.py [--attempts 100000] [--database-url URL] [--runs 5]
+Run: python bench/analytics.py [--attempts 100000] [--database-url URL] [--runs 5] [--explain]
 Without --database-url it uses a fresh SQLite file in a temporary folder. With a
 PostgreSQL URL the schema there is dropped and migrated from scratch, so point it at a
 scratch database. Seeds one built-in scenario (16 tasks, so 1.6 million per-task rows)
-with random answers, then times scenario_stats(), which aggregates in SQL. Prints the
-figures; it asserts nothing.
+with random answers, then times scenario_stats(), which aggregates in SQL, for the whole
+scenario and for one version. On PostgreSQL it runs VACUUM ANALYZE after seeding (what
+autovacuum does to a table that received inserts), so index-only scans see a current
+visibility map. --explain prints the plan of every statement scenario_stats runs
+(EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL). Prints the figures; it
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, select, text
 
 from webapp import create_app, database
 from webapp.domain import answer_key
@@ -55,7 +59,8 @@ def seed(count: int) -> None:
                 correct += given == expected
                 answers.append({"attempt_id": attempt_id, "task_id": task.id,
                                 "position": position, "given": given, "expected": expected,
-                                "correct": given == expected})
+                                "correct": given == expected, "scenario_slug": SLUG,
+                                "version_id": version.id})
             total = len(scenario.tasks)
             attempts.append({"id": attempt_id, "scenario_slug": SLUG, "version_id": version.id,
                              "variant": variant, "learner_id": rng.choice(learners),
@@ -66,11 +71,44 @@ def seed(count: int) -> None:
         db.session.commit()
 
 
+def explain(version_id: int | None) -> None:
+    """Print the plan of each statement scenario_stats runs, with the same parameters."""
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        scenario_stats(db.session, SLUG, version_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    prefix = ("EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite"
+              else "EXPLAIN (ANALYZE, BUFFERS) ")
+    connection = db.session.connection()
+    for statement, parameters in statements:
+        print("\n" + " ".join(statement.split()))
+        for row in connection.exec_driver_sql(prefix + statement, parameters):
+            print("   ", " | ".join(str(c) for c in row))
+
+
+def timed(runs: int, version_id: int | None) -> tuple[list[float], object]:
+    """Run scenario_stats `runs` times; the timings in seconds and the last result."""
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        stats = scenario_stats(db.session, SLUG, version_id)
+        timings.append(time.perf_counter() - started)
+        db.session.rollback()  # a page view is its own transaction
+    return timings, stats
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="srm-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
@@ -88,18 +126,19 @@ def main() -> None:
         print(f"seeded {args.attempts:,} attempts in {time.perf_counter() - started:.1f} s "
               f"({db.engine.dialect.name})")
         if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
-        timings = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            stats = scenario_stats(db.session, SLUG)
-            timings.append(time.perf_counter() - started)
-        print(f"analytics for {stats.attempts:,} attempts, {len(stats.tasks)} tasks: "
-              f"median {statistics.median(timings) * 1000:.0f} ms, "
-              f"best {min(timings) * 1000:.0f} ms over {args.runs} runs")
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        version_id = db.session.execute(select(Attempt.version_id).limit(1)).scalar_one()
+        for label, chosen in (("whole scenario", None), ("one version", version_id)):
+            timings, stats = timed(args.runs, chosen)
+            print(f"analytics ({label}) for {stats.attempts:,} attempts, {len(stats.tasks)} "
+                  f"tasks: median {statistics.median(timings) * 1000:.0f} ms, "
+                  f"best {min(timings) * 1000:.0f} ms over {args.runs} runs")
         print(f"median score {stats.median:.2f}; most missed: {stats.tasks[0].task_id} "
               f"({stats.tasks[0].correct_rate:.0%} correct)")
+        if args.explain:
+            explain(None)
+            explain(version_id)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Per-scenario analytics, aggregated in SQL over attempts and their per-task verdicts.
 
-Everything is counted by the database (one GROUP BY pass over attempt_answers), so the
-page does not load attempts into Python; Python only picks, per task, the largest of the
-three wrong-party counts the query returns.
+Everything is counted by the database, so the page never loads attempts or verdicts into
+Python: attempts are grouped by score (a few dozen rows give the count, median and score
+bars), and verdicts by (task, given, correct) on a covering index (tasks x parties rows);
+Python only adds up those small groups.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..domain import PARTIES
@@ -65,14 +66,13 @@ def _filters(slug: str, version_id: int | None) -> list[Any]:
     return where
 
 
-def _median(session: Session, where: list[Any], count: int) -> float | None:
-    """The median score: the middle one or two rows of the scores in order (portable SQL)."""
-    if not count:
-        return None
-    middle = session.execute(
-        select(Attempt.score).where(*where).order_by(Attempt.score)
-        .offset((count - 1) // 2).limit(2 - count % 2)
-    ).scalars().all()
+def _median(histogram: list[tuple[float, int]], count: int) -> float:
+    """The median score from (score, how many) pairs in score order: the middle one or two."""
+    wanted = {(count - 1) // 2, count // 2}  # positions in the sorted list of all scores
+    middle, seen = [], 0
+    for score, n in histogram:
+        middle += [score for position in wanted if seen <= position < seen + n]
+        seen += n
     return sum(middle) / len(middle)
 
 
@@ -92,43 +92,68 @@ def task_texts(session: Session, slug: str) -> dict[str, str]:
 def scenario_stats(session: Session, slug: str, version_id: int | None = None) -> ScenarioStats:
     """Every figure the analytics page shows, for one scenario (optionally one version)."""
     where = _filters(slug, version_id)
-    learner = func.coalesce(Attempt.learner_id, cast(Attempt.participant_id, String))
-    count, learners = session.execute(
-        select(func.count(), func.count(func.distinct(learner))).where(*where)
-    ).one()
-    stats = ScenarioStats(attempts=count, learners=learners)
+    # the database counts attempts per distinct (score, correct, total): a few dozen rows
+    # from which the count, the median and the score bars follow without reading attempts
+    histogram = session.execute(
+        select(Attempt.score, Attempt.correct, Attempt.total, func.count()).where(*where)
+        .group_by(Attempt.score, Attempt.correct, Attempt.total).order_by(Attempt.score)
+    ).all()
+    count = sum(n for *_, n in histogram)
+    stats = ScenarioStats(attempts=count)
     if not count:
         return stats
-    stats.median = _median(session, where, count)
-    bucket = case((Attempt.total == 0, 0), else_=(Attempt.correct * BUCKETS) / Attempt.total)
-    for b, n in session.execute(select(bucket, func.count()).where(*where).group_by(bucket)):
-        stats.distribution[min(int(b), BUCKETS - 1)] += n
-
-    # one pass over the per-task rows: totals, and how often each wrong party was chosen
-    wrong_party = [func.sum(case((and_(AttemptAnswer.correct.is_(False),
-                                       AttemptAnswer.given == party), 1), else_=0))
-                   for party in PARTIES]
-    per_task = session.execute(
-        select(AttemptAnswer.task_id, func.count(),
-               func.sum(case((AttemptAnswer.correct, 1), else_=0)),
-               func.sum(case((AttemptAnswer.given.is_(None), 1), else_=0)), *wrong_party)
-        .select_from(AttemptAnswer)
-        .join(Attempt, and_(AttemptAnswer.attempt_id == Attempt.id, *where))
-        .group_by(AttemptAnswer.task_id)
-    ).all()
-    texts = task_texts(session, slug)
-    stats.tasks = sorted(
-        (TaskStats(task_id, texts.get(task_id, task_id), n, int(ok or 0), int(blank or 0),
-                   *_most_common(wrong))
-         for task_id, n, ok, blank, *wrong in per_task),
-        key=lambda t: (t.correct_rate, -t.unanswered_rate, t.task_id))
+    learner = func.coalesce(Attempt.learner_id, cast(Attempt.participant_id, String))
+    stats.learners = session.execute(
+        select(func.count(func.distinct(learner))).where(*where)).scalar_one()
+    stats.median = _median([(score, n) for score, _, _, n in histogram], count)
+    for _, correct, total, n in histogram:
+        stats.distribution[min(correct * BUCKETS // total if total else 0, BUCKETS - 1)] += n
+    stats.tasks = _task_stats(session, slug, version_id)
     return stats
 
 
-def _most_common(counts: list[int | None]) -> tuple[str | None, int]:
+def verdict_counts(slug: str, version_id: int | None = None) -> Select:
+    """How many verdicts per (task, given, correct) of a scenario: tasks x parties rows.
+
+    The verdicts carry their attempt's scenario and version, so the database answers this
+    from the covering index ix_attempt_answers_analytics alone, without joining attempts.
+    """
+    query = (select(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct,
+                    func.count())
+             .where(AttemptAnswer.scenario_slug == slug)
+             .group_by(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct))
+    if version_id is not None:
+        query = query.where(AttemptAnswer.version_id == version_id)
+    return query
+
+
+def _task_stats(session: Session, slug: str, version_id: int | None) -> list[TaskStats]:
+    """Per task, most missed first, from the verdict counts (Python only adds them up)."""
+    tally: dict[str, dict[str, Any]] = {}
+    for task_id, given, correct, n in session.execute(verdict_counts(slug, version_id)):
+        t = tally.setdefault(task_id, {"answers": 0, "correct": 0, "blank": 0, "wrong": {}})
+        t["answers"] += n
+        if correct:
+            t["correct"] += n
+        elif given is None:
+            t["blank"] += n
+        else:
+            t["wrong"][given] = t["wrong"].get(given, 0) + n
+    texts = task_texts(session, slug)
+    return sorted(
+        (TaskStats(task_id, texts.get(task_id, task_id), t["answers"], t["correct"],
+                   t["blank"], *_most_common(t["wrong"]))
+         for task_id, t in tally.items()),
+        key=lambda t: (t.correct_rate, -t.unanswered_rate, t.task_id))
+
+
+def _most_common(wrong: dict[str, int]) -> tuple[str | None, int]:
     """The wrong party chosen most often (first in PARTIES order on a tie), and how often."""
-    best = max(range(len(PARTIES)), key=lambda i: (counts[i] or 0, -i))
-    return (PARTIES[best], int(counts[best])) if counts[best] else (None, 0)
+    if not wrong:
+        return None, 0
+    order = {party: i for i, party in enumerate(PARTIES)}
+    party = max(wrong, key=lambda p: (wrong[p], -order.get(p, len(order)), p))
+    return party, wrong[party]
 
 
 def _cell(value: Any) -> Any:

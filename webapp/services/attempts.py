@@ -35,7 +35,8 @@ def record_attempt(session: Session, version: ScenarioVersion, report: GradeRepo
     )
     attempt.verdicts = [
         AttemptAnswer(task_id=r.task_id, position=i, given=r.given, expected=r.expected,
-                      correct=r.verdict == CORRECT)
+                      correct=r.verdict == CORRECT, scenario_slug=attempt.scenario_slug,
+                      version_id=attempt.version_id)
         for i, r in enumerate(report.results)
     ]
     session.add(attempt)
