@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import random
 import secrets
+import shutil
 import statistics
 import tempfile
 import time
@@ -111,6 +112,14 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="srm-bench-"))
+    try:
+        run(args, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # the SQLite file takes ~370 MB
+
+
+def run(args: argparse.Namespace, folder: Path) -> None:
+    """Migrate, seed, time and (optionally) explain, in `folder` or the given database."""
     url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder),
                       "SECRET_KEY": "bench"})
@@ -139,6 +148,8 @@ def main() -> None:
         if args.explain:
             explain(None)
             explain(version_id)
+        db.session.remove()
+        db.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -102,9 +102,10 @@ def scenario_stats(session: Session, slug: str, version_id: int | None = None) -
     stats = ScenarioStats(attempts=count)
     if not count:
         return stats
+    # distinct learners through GROUP BY: PostgreSQL hashes it (count(DISTINCT) would sort)
     learner = func.coalesce(Attempt.learner_id, cast(Attempt.participant_id, String))
-    stats.learners = session.execute(
-        select(func.count(func.distinct(learner))).where(*where)).scalar_one()
+    learners = select(learner.label("learner")).where(*where).group_by(learner).subquery()
+    stats.learners = session.execute(select(func.count(learners.c.learner))).scalar_one()
     stats.median = _median([(score, n) for score, _, _, n in histogram], count)
     for _, correct, total, n in histogram:
         stats.distribution[min(correct * BUCKETS // total if total else 0, BUCKETS - 1)] += n
