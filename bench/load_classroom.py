@@ -5,7 +5,7 @@ migrate, create an instructor and a session in-process, start `srm-trainer serve
 several gthread workers, then drive N simulated learners from one asyncio process:
 
   join (JSON endpoint) -> load the play page -> poll the state like play.js (If-None-Match,
-  ~1.2 s with jitter) -> when the host opens answering, fetch the panel, "think" for a random
+  1.0-1.3 s) -> when the host opens answering, fetch the panel, "think" for a random
   0.5-3 s and submit -> fetch the panel -> follow the reveal -> stop at the end (410).
 
 Meanwhile the host, signed in through the real login form, polls the dashboard. Afterwards
@@ -50,7 +50,7 @@ HOST_EMAIL = "bench-host@example.org"
 HOST_PASSWORD = "bench password that is long enough"
 MAX_LEARNERS = 1000
 RUN_LIMIT = 240.0  # seconds: the whole class must be over by then
-POLL = 1.2
+POLL = 1.0  # as static/js/play.js
 JITTER = 0.3
 
 
@@ -177,11 +177,12 @@ def prepare(url: str, instance: Path, secret: str) -> tuple[str, dict[str, str],
 
 
 def start_server(url: str, instance: Path, secret: str, port: int, workers: int,
-                 log: Path) -> subprocess.Popen:
+                 threads: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "SRM_SQLALCHEMY_DATABASE_URI": url, "SRM_SECRET_KEY": secret,
            "SRM_INSTANCE_PATH": str(instance), "SRM_LOG_LEVEL": "WARNING"}
     cmd = [str(Path(sys.executable).with_name("srm-trainer")), "serve", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--no-migrate"]
+           "--port", str(port), "--workers", str(workers), "--threads", str(threads),
+           "--no-migrate"]
     out = log.open("wb")
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -424,7 +425,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def bench(kind: str, n: int, workers: int) -> bool:
+def bench(kind: str, n: int, workers: int, threads: int) -> bool:
     tmp = Path(tempfile.mkdtemp(prefix=f"srm-bench-{kind}-"))
     secret = secrets.token_hex(32)
     url = fresh_postgres() if kind == "postgres" else f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -432,7 +433,7 @@ def bench(kind: str, n: int, workers: int) -> bool:
     try:
         code, key, tasks = prepare(url, tmp, secret)
         port = free_port()
-        proc = start_server(url, tmp, secret, port, workers, tmp / "server.log")
+        proc = start_server(url, tmp, secret, port, workers, threads, tmp / "server.log")
         opener, csrf = host_login(port)
         master = gunicorn_master(proc.pid)
         cpu0, wall0, srv0 = time.process_time(), time.monotonic(), server_cpu(master)
@@ -450,7 +451,8 @@ def bench(kind: str, n: int, workers: int) -> bool:
           and counts["distinct (participant, scenario)"] == n
           and counts["task verdicts"] == n * tasks and five == 0 and not run.errors
           and len(run.submit_ms) == n)
-    print(f"\n== {kind}: {n} learners, srm-trainer serve --workers {workers} (gthread) ==")
+    print(f"\n== {kind}: {n} learners, srm-trainer serve --workers {workers} --threads {threads}"
+          f" (gthread) ==")
     print("responses: " + ", ".join(f"{ep} {st}: {v}" for (ep, st), v in
                                     sorted(run.statuses.items())))
     print(f"in the database: {counts} (expected {n} / {n} / {n} / {n * tasks})")
@@ -487,11 +489,12 @@ def main() -> int:
     parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
     parser.add_argument("-n", "--learners", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     if not 1 <= args.learners <= MAX_LEARNERS:
         parser.error(f"--learners must be between 1 and {MAX_LEARNERS}")
     kinds = ("postgres", "sqlite") if args.db == "both" else (args.db,)
-    results = [bench(kind, args.learners, args.workers) for kind in kinds]
+    results = [bench(kind, args.learners, args.workers, args.threads) for kind in kinds]
     return 0 if all(results) else 1
 
 

@@ -46,9 +46,12 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (about one per CPU core).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (they overlap database waits).")
 @click.option("--no-migrate", is_flag=True, help="Do not apply database migrations first.")
-def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, no_migrate: bool) -> None:
     """Run the trainer with gunicorn (migrates the database first)."""
     from . import database
 
@@ -60,7 +63,7 @@ def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
     from .server import run_gunicorn
 
     click.echo(f"Shared Responsibility Trainer on http://{host}:{port}/ ({workers} workers)")
-    run_gunicorn(host, port, workers)
+    run_gunicorn(host, port, workers, threads)
 
 
 @main.command("scenarios")

@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+
+class QuietPollLogger(Logger):
+    """gunicorn's logger, minus access lines for unchanged class state polls (304).
+
+    A room of learners makes hundreds of them a second; they say nothing but "still here".
+    """
+
+    def access(self, resp, req, environ, request_time):
+        """Log the request unless it is a 304 answer to a state poll."""
+        if resp.status_code == 304 and environ.get("PATH_INFO", "").endswith("/state"):
+            return
+        super().access(resp, req, environ, request_time)
 
 
 class _Server(BaseApplication):
@@ -20,13 +34,14 @@ class _Server(BaseApplication):
         return create_app()
 
 
-def run_gunicorn(host: str, port: int, workers: int) -> None:
+def run_gunicorn(host: str, port: int, workers: int, threads: int = 4) -> None:
     _Server({
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": threads,
         "accesslog": "-",
+        "logger_class": QuietPollLogger,
         "errorlog": "-",
         "timeout": 60,
         "graceful_timeout": 10,

@@ -6,20 +6,24 @@ host calls need the host's instructor login and the X-CSRFToken header.
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from ..api.errors import ApiError, json_body
 from ..extensions import db, limiter
 from ..services import classroom as svc
 from ..services import classroom_report as reports
-from ..services.classroom_answers import check_answers, own_attempts, store_answers
+from ..services.classroom_answers import check_submission, lock_target, own_attempts, store_checked
+from ..services.classroom_poll import etag_of, install, poller
 from ..services.classroom_state import result_body, state_body, state_head, withheld_body
 from ..services.content import rules
 from . import api_bp
 from .access import api_call, api_host, cookie_token, set_participant_cookie
 
 HOST_ACTIONS = "open,close,reveal,next,end"
+
+# learners' state polls are answered in front of Flask when nothing changed
+api_bp.record_once(lambda setup: install(setup.app))
 
 
 def _urls(code: str) -> dict[str, str]:
@@ -119,16 +123,26 @@ def join(code: str):
 @api_bp.get("/<code>/state")
 @limiter.exempt  # a class behind one school address polls from a single IP
 def state(code: str):
-    """What learners' screens show now. ETag = state version; If-None-Match gives 304."""
+    """What learners' screens show now. ETag = state version; If-None-Match gives 304.
+
+    Most polls never get here: webapp.services.classroom_poll answers unchanged and
+    already-built states in front of Flask. This view answers the rest and builds the body
+    that the fast path then serves for the same version.
+    """
     head = api_call(state_head, db.session, code)
     if head.phase == "ended":
         raise ApiError(410, "this class session has ended")
-    etag = f"s{head.state_version}"
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains(etag_of(head.state_version)):
         response = Response(status=304)
+        version = head.state_version
     else:
-        response = jsonify(state_body(db.session, head.id, rules()))
-    response.set_etag(etag)
+        data = state_body(db.session, head.id, rules())
+        version = data["version"]  # may be newer than the head: the body and ETag agree
+        response = jsonify(data)
+        fast = poller(current_app)
+        if fast is not None:
+            fast.remember_body(head.id, data["code"], version, response.get_data())
+    response.set_etag(etag_of(version))
     response.cache_control.no_cache = True
     return response
 
@@ -140,13 +154,17 @@ def _participant(cs, data: dict | None = None):
 
 @api_bp.post("/<code>/answers")
 def answers(code: str):
-    """Submit the answer set for the open scenario: graded, stored once, 409 on a second try."""
-    cs = api_call(svc.live_session, db.session, code)
+    """Submit the answer set for the open scenario: graded, stored once, 409 on a second try.
+
+    One transaction: the session row is share-locked first (an answer checked as "open" is
+    stored before the host's close lands), then one query for participant and scenario,
+    grading, and the inserts.
+    """
+    target = api_call(lock_target, db.session, code)
     data = json_body()
-    participant = _participant(cs, data)
-    checked = api_call(check_answers, db.session, cs, participant, data, rules())
-    db.session.rollback()  # end the reading transaction: the write below is short
-    api_call(store_answers, db.session, checked)
+    token = data.get("participant_token") or cookie_token(target.code)
+    checked = api_call(check_submission, db.session, target, token, data, rules())
+    api_call(store_checked, db.session, checked)
     db.session.commit()
     report = checked.report
     if checked.feedback_after_reveal:

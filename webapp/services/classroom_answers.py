@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain import GradeReport, GradingError, RuleSet, grade
-from ..models import Attempt, ClassSession, ClassSessionScenario, Participant, ScenarioVersion
+from ..domain.grader import CORRECT
+from ..models import (
+    Attempt,
+    AttemptAnswer,
+    ClassSession,
+    ClassSessionScenario,
+    Participant,
+    ScenarioVersion,
+)
 from .attempts import record_attempt
-from .classroom import SessionError
+from .classroom import SessionError, hash_token, normalise_code
 from .classroom_content import scenario_for_version
 
 ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers"}
@@ -62,6 +71,118 @@ def check_answers(session: Session, cs: ClassSession, participant: Participant,
         raise SessionError(400, "the answers cannot be graded", exc.details) from None
     return CheckedAnswers(cs.id, participant.id, item.id, item.position, item.version_id,
                           cs.feedback_after_reveal, report)
+
+
+# --- the JSON endpoint's path: one transaction, few round trips --------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """The live session an answer set is sent to, its row share-locked until commit."""
+
+    id: int
+    code: str
+    phase: str
+    current_index: int
+    feedback_after_reveal: bool
+
+
+def lock_target(session: Session, code: Any) -> Target:
+    """The session by code, share-locked (404 unknown, 410 ended).
+
+    The share lock holds the host's open/close/reveal until this transaction ends, so an
+    answer checked against "open" is stored before answering closes, never after. (SQLite
+    has no row locks; there a writing request holds the database's write lock throughout.)
+    """
+    code = normalise_code(code)
+    row = session.execute(
+        select(ClassSession.id, ClassSession.code, ClassSession.phase,
+               ClassSession.current_index, ClassSession.feedback_after_reveal)
+        .where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
+        .with_for_update(read=True)).first() if code else None
+    if row is None:
+        raise SessionError(404, "no class session has this code",
+                           ["check the code on the host's screen"])
+    if row.phase == "ended":
+        raise SessionError(410, "this class session has ended")
+    return Target(*row)
+
+
+def check_submission(session: Session, target: Target, token: Any, data: dict[str, Any],
+                     rules: RuleSet) -> CheckedAnswers:
+    """Who sends (403), what (400), whether answering is open (409); then grade.
+
+    One query finds the participant and the named scenario of the session.
+    """
+    sid = data.get("scenario_id")
+    valid = isinstance(token, str) and 20 <= len(token) <= 100
+    row = session.execute(
+        select(Participant.id, Participant.removed, ClassSessionScenario.id,
+               ClassSessionScenario.position, ClassSessionScenario.variant,
+               ClassSessionScenario.version_id)
+        .outerjoin(ClassSessionScenario,
+                   (ClassSessionScenario.session_id == Participant.session_id)
+                   & (ClassSessionScenario.scenario_slug == (sid if isinstance(sid, str)
+                                                              else None)))
+        .where(Participant.token_hash == hash_token(token),
+               Participant.session_id == target.id)).first() if valid else None
+    if row is None:
+        raise SessionError(403, "this participant token is not valid for this session",
+                           ["join the session again from the join page"])
+    participant_id, removed, item_id, position, item_variant, version_id = row
+    if removed:
+        raise SessionError(403, "the host removed you from this session")
+    problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
+    if not isinstance(sid, str) or item_id is None:
+        problems.append("'scenario_id' must name a scenario of this session")
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        problems.append("'answers' must be an object mapping task ids to parties")
+    if problems:
+        raise SessionError(400, "invalid answers", problems)
+    variant = data.get("variant")
+    if variant is not None and variant != item_variant:
+        raise SessionError(400, "invalid answers",
+                           [f"this session plays '{sid}' under variant '{item_variant}'"])
+    if target.phase != "open" or position != target.current_index:
+        raise SessionError(409, "answering is closed for this scenario",
+                           ["wait for the host to open it"])
+    scenario = scenario_for_version(session, version_id, rules)
+    try:
+        report = grade(scenario, item_variant, rules, answers)
+    except GradingError as exc:
+        raise SessionError(400, "the answers cannot be graded", exc.details) from None
+    return CheckedAnswers(target.id, participant_id, item_id, position, version_id,
+                          target.feedback_after_reveal, report)
+
+
+def store_checked(session: Session, checked: CheckedAnswers) -> str:
+    """Store an answer set checked under lock_target's lock; returns the attempt id.
+
+    Two INSERT statements (the attempt, then all its per-task rows in one multi-row insert),
+    without building ORM objects: this runs for a whole room within seconds. The rows hold
+    what record_attempt stores for an attempt. The UNIQUE(participant, class scenario)
+    constraint turns a retried or concurrent second submission into a 409, not a second row.
+    """
+    report = checked.report
+    attempt = {"id": secrets.token_hex(16), "scenario_slug": report.scenario_id,
+               "version_id": checked.version_id, "variant": report.variant,
+               "learner_id": None, "participant_id": checked.participant_id,
+               "class_scenario_id": checked.class_scenario_id, "task_order": None,
+               "answers": {r.task_id: r.given for r in report.results if r.given is not None},
+               "score": report.score, "correct": report.correct, "total": report.total}
+    # per-task rows copy these attempt columns where the schema has them (analytics)
+    copied = {name: attempt[name] for name in ("scenario_slug", "version_id")
+              if name in AttemptAnswer.__table__.c}
+    rows = [{"attempt_id": attempt["id"], "task_id": r.task_id, "position": i,
+             "given": r.given, "expected": r.expected, "correct": r.verdict == CORRECT,
+             **copied} for i, r in enumerate(report.results)]
+    try:  # only this insert can meet the unique constraint; any other error is a 500
+        session.execute(insert(Attempt.__table__), [attempt])
+    except IntegrityError:
+        raise SessionError(409, "you have already answered this scenario",
+                           ["already-answered"]) from None
+    session.execute(insert(AttemptAnswer.__table__), rows)
+    return attempt["id"]
 
 
 def store_answers(session: Session, checked: CheckedAnswers) -> Attempt:

@@ -1,0 +1,140 @@
+"""The state poll's fast path: same answers as the Flask view, never stale, any worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_classroom_api import API, Host, join
+from webapp.services.classroom_poll import poller
+
+HEADERS_COMPARED = ("ETag", "Cache-Control", "Content-Type", "X-Content-Type-Options",
+                    "Referrer-Policy", "X-Frame-Options", "Set-Cookie")
+
+
+@pytest.fixture
+def host(app):
+    return Host(app, "host@example.org")
+
+
+class Inner:
+    """Stands in for Flask behind the middleware: counts the state polls that reach it."""
+
+    def __init__(self, fast):
+        self.real, self.calls = fast.wsgi_app, 0
+
+    def __call__(self, environ, start_response):
+        self.calls += environ["PATH_INFO"].endswith("/state")
+        return self.real(environ, start_response)
+
+
+@pytest.fixture
+def counted(app):
+    fast = poller(app)
+    inner = Inner(fast)
+    fast.wsgi_app = inner
+    yield inner
+    fast.wsgi_app = inner.real
+
+
+def headers_of(response) -> dict:
+    return {k: response.headers.get(k) for k in HEADERS_COMPARED}
+
+
+def test_unchanged_and_built_states_are_answered_without_flask(app, host, counted):
+    code = host.create()
+    learner, _ = join(app, code, "Ada")
+    first = learner.get(f"{API}/{code}/state")
+    assert first.status_code == 200 and counted.calls == 1  # built by the view
+    etag = first.headers["ETag"]
+    again = learner.get(f"{API}/{code}/state")
+    unchanged = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
+    assert counted.calls == 1  # both answered in front of Flask
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert headers_of(again) == headers_of(first)
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert unchanged.headers["ETag"] == etag
+
+
+def test_fast_answers_carry_the_same_headers_as_the_view(app, host):
+    code = host.create()
+    learner, _ = join(app, code, "Ada")
+    fast = poller(app)
+    etag = learner.get(f"{API}/{code}/state").headers["ETag"]
+    fast.enabled = False
+    slow = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
+    fast.enabled = True
+    quick = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
+    assert slow.status_code == quick.status_code == 304
+    assert headers_of(quick) == headers_of(slow)
+
+
+def test_a_change_is_seen_at_the_next_poll(app, host, counted):
+    code = host.create()
+    learner, _ = join(app, code, "Ada")
+    first = learner.get(f"{API}/{code}/state")
+    host.act(code, "open")
+    after = learner.get(f"{API}/{code}/state",
+                        headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and after.get_json()["phase"] == "open"
+    assert after.get_json()["version"] == first.get_json()["version"] + 1
+    assert after.headers["ETag"] == f'"s{after.get_json()["version"]}"'
+
+
+def test_a_change_made_by_another_worker_is_seen(app, host, make_app_like):
+    """Two apps on one database stand for two worker processes."""
+    code = host.create()
+    other = make_app_like()
+    learner, _ = join(app, code, "Ada")
+    etag = learner.get(f"{API}/{code}/state").headers["ETag"]
+    elsewhere = other.test_client()
+    assert elsewhere.get(f"{API}/{code}/state",
+                         headers={"If-None-Match": etag}).status_code == 304
+    host.act(code, "open")  # in the first app
+    changed = elsewhere.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["phase"] == "open"
+
+
+def test_unknown_and_ended_sessions_get_the_views_errors(app, host, counted):
+    code = host.create()
+    learner, _ = join(app, code, "Ada")
+    etag = learner.get(f"{API}/{code}/state").headers["ETag"]
+    missing = learner.get(f"{API}/ZZZZZZ/state", headers={"If-None-Match": etag})
+    assert missing.status_code == 404 and "no class session" in missing.get_json()["error"]
+    host.act(code, "end")
+    ended = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
+    assert ended.status_code == 410 and "ended" in ended.get_json()["error"]
+
+
+def test_the_fast_path_can_be_switched_off(make_app_like, app, host):
+    code = host.create()
+    plain = make_app_like(SRM_CLASS_FAST_POLL=False)
+    fast = poller(plain)
+    inner = Inner(fast)
+    fast.wsgi_app = inner
+    client = plain.test_client()
+    etag = client.get(f"{API}/{code}/state").headers["ETag"]
+    assert client.get(f"{API}/{code}/state",
+                      headers={"If-None-Match": etag}).status_code == 304
+    assert inner.calls == 2
+
+
+@pytest.fixture
+def make_app_like(_migrated, tmp_path_factory):
+    """Another app (another 'worker') on the same test database."""
+    from tests.conftest import make_app
+
+    made = []
+
+    def build(**config):
+        made.append(make_app(_migrated, tmp_path_factory.mktemp("worker"), **config))
+        return made[-1]
+
+    yield build
+    from webapp.extensions import db
+
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+        fast = poller(other)
+        if fast is not None:
+            fast.dispose()
