@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 from sqlalchemy import select
 
@@ -16,8 +17,9 @@ from tests.author_helpers import (
     text_of,
 )
 from tests.conftest import count_rows
+from tests.learn_helpers import hidden_fields as learn_hidden_fields
 from webapp.extensions import db
-from webapp.models import Attempt, ScenarioRecord, ScenarioVersion
+from webapp.models import Attempt, AttemptAnswer, ScenarioRecord, ScenarioVersion
 
 
 def _record(app, slug):
@@ -252,21 +254,73 @@ def test_duplicate_suggests_a_free_id(app):
     assert 'value="s3-vpc-ec2-oracle-copy"' in page
 
 
-def test_preview_grades_without_recording(app):
+def test_preview_is_the_learners_board_with_no_answers(app):
     client, auth = signed_in(app)
     slug = create_scenario(client, auth)
     save(client, auth, slug, THREE_PART)  # a draft can be previewed
     page = client.get(f"/author/scenarios/{slug}/preview?variant=db-on-rds")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Preview" in html and "Apply database engine patches" in html
-    assert "Customer: " not in text_of(html)  # no answers before checking
-    response = client.post(f"/author/scenarios/{slug}/preview?variant=db-on-rds", data={
-        "csrf_token": auth.csrf(f"/author/scenarios/{slug}/preview"),
-        "answer-patch-db": "customer", "answer-racks": "aws"})
-    html = text_of(response.get_data(as_text=True))
-    assert "Score: 1 of 4" in html
-    assert "You chose Customer; the answer is AWS" in html
+    # the learner's board: its module, its named zones and its button, posting back here
+    assert 'data-module="board"' in html and "js/board.js" in html
+    zones = re.findall(r'<h3 class="zone__title" id="zone-(\w+)">.*?</span>([^<]+)</h3>', html)
+    assert zones == [("aws", "AWS"), ("customer", "Customer")]
+    assert re.search(r'<button class="button button--primary" type="submit">Check answers</button>',
+                     html)
+    assert f'action="/author/scenarios/{slug}/preview"' in html
+    assert learn_hidden_fields(html)["variant"] == "db-on-rds"
+    text = text_of(html)
+    assert "Preview" in text and "Apply database engine patches" in text
+    assert 'aria-current="page">' in html and "Database on RDS" in text  # the variant switch
+    # nothing before checking: no verdicts, no expected party, no explanation
+    assert "Expected" not in text and "Score:" not in text
+    rule = app.extensions["srm_content"].rules.lookup("db-engine-patching", "rds")
+    assert rule.explanation not in text
+
+
+def test_preview_grades_on_the_server_and_records_nothing(app):
+    client, auth = signed_in(app)
+    slug = create_scenario(client, auth)
+    save(client, auth, slug, THREE_PART, action="publish")
+    learner = app.test_client()
+    assert grade(learner, slug, {"patch-web": "customer"}).status_code == 200
+    before = (count_rows(app, Attempt), count_rows(app, AttemptAnswer),
+              count_rows(app, ScenarioVersion))
+    assert before[0] == 1
+    html = client.get(f"/author/scenarios/{slug}/preview?variant=db-on-rds").get_data(
+        as_text=True)
+    data = learn_hidden_fields(html)
+    data.update({"answer-patch-db": "customer", "answer-racks": "aws"})
+    response = client.post(f"/author/scenarios/{slug}/preview", data=data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = text_of(html)
+    assert "Score: 1 of 4" in text
+    # the result cards of the learner's result page: choice, expected party, the rule's why
+    card = re.search(r'<li class="result result--incorrect">.*?</li>', html, re.S).group(0)
+    assert "Apply database engine patches" in card
+    assert "Your choice</dt><dd>Customer" in card and "Expected</dt><dd>AWS" in card
+    # the board again, with the choices kept in the same order, still posting to the preview
+    assert 'value="customer" checked' in html
+    assert learn_hidden_fields(html)["task_order"] == data["task_order"]
+    after = (count_rows(app, Attempt), count_rows(app, AttemptAnswer),
+             count_rows(app, ScenarioVersion))
+    assert after == before
+
+
+def test_preview_keeps_choices_when_the_form_expired_or_a_value_is_bad(app):
+    client, auth = signed_in(app)
+    slug = create_scenario(client, auth)
+    save(client, auth, slug, THREE_PART)
+    response = client.post(f"/author/scenarios/{slug}/preview", data={
+        "csrf_token": "stale", "variant": "db-on-ec2", "answer-racks": "aws"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The form had expired" in html and 'value="aws" checked' in html
+    response = client.post(f"/author/scenarios/{slug}/preview", data={
+        "csrf_token": auth.csrf(f"/author/scenarios/{slug}/preview"), "answer-racks": "nobody"})
+    assert response.status_code == 400
+    assert "Choose AWS or Customer." in response.get_data(as_text=True)
     assert count_rows(app, Attempt) == 0
 
 

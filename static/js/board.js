@@ -1,7 +1,7 @@
 // The board: turns the plain form (one radio group per task) into cards and drop zones.
 // Every way of placing a card ends in place(), which also checks the card's radio button,
 // so the form posts the same fields with or without this script.
-import { announcer, startModules } from "./lib/live.js";
+import { announcer, startModules, startOnce } from "./lib/live.js";
 
 const DRAG_THRESHOLD = 6; // px a mouse or pen moves before a press becomes a drag
 const TOUCH_HOLD = 180; // ms a finger rests on a card before it lifts; moving sooner scrolls
@@ -16,7 +16,7 @@ function el(tag, attrs = {}, text = "") {
   return node;
 }
 
-function start(form) {
+function enhance(form) {
   const announce = announcer(form.querySelector(".js-live"));
   const drops = [...form.querySelectorAll(".js-drop")]; // the tray first, then the zones
   const tray = drops[0];
@@ -320,4 +320,10 @@ function start(form) {
   });
 }
 
-startModules("board", start);
+// Upgrade one board form, e.g. one a page inserted after loading (the class screen swaps its
+// panel in); a form already upgraded is left alone. Returns whether it started.
+export function start(root) {
+  return startOnce(root, enhance);
+}
+
+startModules("board", enhance);

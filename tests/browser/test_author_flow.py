@@ -105,13 +105,28 @@ def test_instructor_authoring_flow(live_server, browser, tmp_path):
     expect(page.get_by_text("Draft saved.")).to_be_visible()
     screenshot(page, "author-editor")
 
-    # preview: the real questions, graded on the spot, nothing recorded
+    # preview: the learner's own board, graded on the spot, nothing recorded
     page.get_by_role("link", name="Preview as learner").click()
     page.get_by_role("link", name="Database on RDS").click()
-    page.get_by_role("group", name="Apply database engine patches").get_by_label("AWS").check()
-    page.get_by_role("button", name="Check my answers").click()
+    expect(page.get_by_role("region", name="AWS", exact=True)).to_be_visible()
+    expect(page.get_by_role("region", name="Customer", exact=True)).to_be_visible()
+    screenshot(page, "author-preview-board")
+    tray = page.get_by_role("region", name="Tasks to sort")
+    tray.get_by_role("listitem").filter(has=page.get_by_role(
+        "button", name="Apply database engine patches", exact=True)).get_by_role(
+        "button", name="Move to AWS").click()
+    expect(page.get_by_role("region", name="AWS", exact=True)).to_contain_text(
+        "Apply database engine patches")
+    page.get_by_role("button", name="Check answers").click()
+    expect(page.get_by_text("3 cards are still in the tray").first).to_be_visible()
+    page.get_by_role("button", name="Check answers").click()
     expect(page.get_by_role("heading", name="Score: 1 of 4")).to_be_visible()
+    expect(page.get_by_role("region", name="AWS", exact=True)).to_contain_text(
+        "Apply database engine patches")  # the board again, the card where it was
     screenshot(page, "author-preview")
+    page.set_viewport_size({"width": 360, "height": 740})
+    screenshot(page, "author-preview-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Shop on three services").click()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Published as version 1")).to_be_visible()

@@ -18,10 +18,9 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from ..api.routes import learner_view
 from ..extensions import db
 from ..learn.forms import answer_field
-from ..learn.pages import verdict_label, zones
+from ..learn.pages import components, verdict_label, zones
 from ..services import classroom as svc
 from ..services import classroom_report as reports
 from ..services.classroom_answers import (
@@ -130,9 +129,11 @@ def board_html(cs, item, scenario) -> Markup:
     with _board_lock:
         html = cache.get(key)
     if html is None:
-        html = render_template("classroom/_play_board.html", cs=cs, item=item,
-                               view=learner_view(scenario, item.variant), zones=zones(scenario),
-                               answer_field=answer_field, csrf_value=_BOARD_CSRF)
+        html = render_template(
+            "classroom/_play_board.html", cs=cs, item=item, scenario=scenario,
+            variant=item.variant, tasks=scenario.tasks, zones=zones(scenario),
+            components=components(scenario, item.variant, rules()),
+            answer_field=answer_field, csrf_value=_BOARD_CSRF)
         with _board_lock:
             cache[key] = html
             while len(cache) > _BOARD_CACHE_SIZE:

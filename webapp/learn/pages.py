@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..domain import PARTY_NAMES, RuleSet, Scenario, TaskResult
@@ -30,6 +31,11 @@ class CatalogueEntry:
 def zones(scenario: Scenario) -> list[tuple[str, str]]:
     """(party id, name) of the scenario's zones in the order the board shows them."""
     return [(p, PARTY_NAMES[p]) for p in DISPLAY_ORDER if p in scenario.parties]
+
+
+def variant_links(scenario: Scenario, url: Callable[[str], str]) -> list[tuple]:
+    """(variant, address of the board under it) for a variant switch; empty without variants."""
+    return [(v, url(v.id)) for v in scenario.variants]
 
 
 def models_of(scenario: Scenario, rules: RuleSet) -> tuple[str, ...]:

@@ -53,6 +53,8 @@ def _render_board(playable, variant, *, form=None, answers=None, order=None, err
         zones=pages.zones(scenario), status=status, answers=answers or {},
         errors=errors or {}, answer_field=answer_field,
         components=pages.components(scenario, variant, content.rules()),
+        variant_links=pages.variant_links(scenario, lambda v: url_for(
+            "learn.board", scenario_id=scenario.id, variant=v)),
     ), status_code
 
 

@@ -10,11 +10,15 @@ export function announcer(region) {
   };
 }
 
+// Run start(element) unless that element was started already; true when it ran.
+export function startOnce(el, start) {
+  if (el.dataset.started) return false;
+  el.dataset.started = "1";
+  start(el);
+  return true;
+}
+
 // Run start(element) once for each element carrying data-module="name".
 export function startModules(name, start) {
-  for (const el of document.querySelectorAll(`[data-module="${name}"]`)) {
-    if (el.dataset.started) continue;
-    el.dataset.started = "1";
-    start(el);
-  }
+  for (const el of document.querySelectorAll(`[data-module="${name}"]`)) startOnce(el, start);
 }
