@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from ..domain import GradingError, compare_variants
+from ..domain import GradingError, ScenarioError, build_scenario, compare_variants
 from ..domain.grader import check_variant
 from ..extensions import csrf, db
 from ..services import content
@@ -112,9 +112,10 @@ def result(attempt_id: str):
     settings = settings_from_document(stored.document)
     status = attempt_status(db.session, settings, attempt.scenario_slug, attempt.learner_id)
     playable = content.find_published(db.session, attempt.scenario_slug)
+    variants = stored.document.get("variants") or []  # the graded version's, like what-if
     others = []
-    if playable is not None and attempt.variant in playable.scenario.variant_ids:
-        others = [v for v in playable.scenario.variants if v.id != attempt.variant]
+    if any(v.get("id") == attempt.variant for v in variants):
+        others = [v for v in variants if v.get("id") != attempt.variant]
     return render_template(
         "learn/result.html", attempt=attempt, stored=stored, status=status,
         results=pages.misplaced_first(stored.results), playable=playable, others=others,
@@ -123,20 +124,28 @@ def result(attempt_id: str):
 
 @bp.get("/attempts/<attempt_id>/what-if/<variant>")
 def what_if(attempt_id: str, variant: str):
-    """Side by side: who owns each task under the attempt's variant and under another one."""
+    """Side by side, from the version the attempt was graded against: who owns each task under
+    the attempt's variant and under another one."""
     attempt = _attempt(attempt_id)
-    playable = _playable(attempt.scenario_slug)
-    scenario = playable.scenario
-    if (attempt.variant not in scenario.variant_ids or variant not in scenario.variant_ids
-            or variant == attempt.variant):
+    rules = content.rules()
+    stored = stored_result(db.session, attempt, rules)
+    variants = {v.get("id"): v for v in stored.document.get("variants") or []}
+    if attempt.variant not in variants or variant not in variants or variant == attempt.variant:
         abort(404, description="There is no such variant to compare with.")
-    status = attempt_status(db.session, scenario.settings, scenario.id, attempt.learner_id)
+    settings = settings_from_document(stored.document)
+    status = attempt_status(db.session, settings, attempt.scenario_slug, attempt.learner_id)
     if not status.feedback_shown:
         abort(403, description="The answers of this assessment are shown after your last "
                                "attempt or once you pass.")
-    rows = pages.comparison(compare_variants(scenario, content.rules(), attempt.variant,
-                                             variant))
+    playable = content.find_published(db.session, attempt.scenario_slug)
+    try:
+        scenario = build_scenario(stored.document, rules, attempt.scenario_slug)
+    except ScenarioError:  # the rule set changed under that version: say so, never a 500
+        rows = None
+    else:
+        rows = pages.comparison(compare_variants(scenario, rules, attempt.variant, variant))
     return render_template(
-        "learn/what_if.html", attempt=attempt, scenario=scenario,
-        first=scenario.variant(attempt.variant), second=scenario.variant(variant), rows=rows,
-        moved=sum(1 for r in rows if r.moves))
+        "learn/what_if.html", attempt=attempt, title=stored.title, rows=rows,
+        first=variants[attempt.variant], second=variants[variant],
+        moved=sum(1 for r in rows if r.moves) if rows else 0,
+        can_try=playable is not None and variant in playable.scenario.variant_ids)
