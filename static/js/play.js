@@ -2,17 +2,14 @@
 // unchanged) and re-renders its panel from the server when the screen should change.
 import { announcer, startModules } from "./lib/live.js";
 import { poll, postJson, swapHtml } from "./lib/classroom.js";
+import { start as startBoard } from "./board.js";
 
-let boardLoads = 0;
 const RECEIVED = "Your answers are in. You will see how you did when the host reveals the answers.";
 
-// board.js upgrades every form with data-module="board" present when it runs; a board
-// that arrives later with a panel swap gets a fresh run of the module.
-async function startBoards(root) {
-  if (!root.querySelector('[data-module="board"]:not([data-started])')) return;
-  const url = root.dataset.boardUrl;
-  boardLoads += 1;
-  await import(boardLoads === 1 ? url : `${url}${url.includes("?") ? "&" : "?"}run=${boardLoads}`);
+// board.js upgrades the boards present when the page loads; one that arrives later with a
+// panel swap is started here (start() leaves an upgraded board alone).
+function startBoards(root) {
+  for (const form of root.querySelectorAll('[data-module="board"]')) startBoard(form);
 }
 
 function start(root) {
@@ -37,7 +34,7 @@ function start(root) {
     }
     const message = panel.querySelector(".play-status__msg, .score-line");
     announce([heading?.textContent, message?.textContent].filter(Boolean).join(". "));
-    await startBoards(root);
+    startBoards(root);
   }
 
   const poller = poll(async () => {
