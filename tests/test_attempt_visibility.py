@@ -60,6 +60,9 @@ def test_class_answer_is_hidden_until_the_host_reveals(app):
     body = held.get_json()
     assert body["results"] == [] and body["score"] is None and body["feedback_withheld"]
     assert "expected" not in held.get_data(as_text=True)
+    assert learner.get(f"/attempts/{attempt_id}").status_code == 403
+    assert learner.get(f"/attempts/{attempt_id}/what-if/oracle-on-rds").status_code == 403
     host.act(code, "close", "reveal")
+    assert learner.get(f"/attempts/{attempt_id}").status_code == 200
     shown = learner.get(f"/api/v1/attempts/{attempt_id}").get_json()
     assert shown["score"] == 1.0 and len(shown["results"]) == len(key_for(app))

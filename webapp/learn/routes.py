@@ -12,6 +12,7 @@ from ..services.attempts import best_scores, get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
 from ..services.learners import current_learner_id
 from ..services.policy import attempt_status, settings_from_document
+from ..services.visibility import class_feedback_allowed
 from . import bp, pages
 from .forms import BoardForm, answer_field, read_answers, read_order
 
@@ -101,6 +102,8 @@ def _attempt(attempt_id: str):
     attempt = get_attempt(db.session, attempt_id)
     if attempt is None:
         abort(404, description="There is no attempt with that address.")
+    if not class_feedback_allowed(db.session, attempt):
+        abort(403, description="The host has not revealed the answers of this class yet.")
     return attempt
 
 
