@@ -47,10 +47,23 @@ def check_answers(session: Session, cs: ClassSession, participant: Participant,
     The caller may end the transaction before store_answers: on SQLite the write lock is
     then held only while the rows are written, not while the answers are graded.
     """
-    problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
     sid = data.get("scenario_id")
     item = next((s for s in cs.scenarios if s.scenario_slug == sid), None)
-    if not isinstance(sid, str) or item is None:
+    report = _check_and_grade(session, data, item is not None and cs.phase == "open"
+                              and item.position == cs.current_index,
+                              item.variant if item else None,
+                              item.version_id if item else None, item is not None, rules)
+    return CheckedAnswers(cs.id, participant.id, item.id, item.position, item.version_id,
+                          cs.feedback_after_reveal, report)
+
+
+def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
+                     item_variant: str | None, version_id: int | None, known: bool,
+                     rules: RuleSet) -> GradeReport:
+    """The checks both answer paths share: the body (400), open for answers (409), grading."""
+    sid = data.get("scenario_id")
+    problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
+    if not isinstance(sid, str) or not known:
         problems.append("'scenario_id' must name a scenario of this session")
     answers = data.get("answers")
     if not isinstance(answers, dict):
@@ -58,19 +71,17 @@ def check_answers(session: Session, cs: ClassSession, participant: Participant,
     if problems:
         raise SessionError(400, "invalid answers", problems)
     variant = data.get("variant")
-    if variant is not None and variant != item.variant:
+    if variant is not None and variant != item_variant:
         raise SessionError(400, "invalid answers",
-                           [f"this session plays '{sid}' under variant '{item.variant}'"])
-    if cs.phase != "open" or item.position != cs.current_index:
+                           [f"this session plays '{sid}' under variant '{item_variant}'"])
+    if not is_open:
         raise SessionError(409, "answering is closed for this scenario",
                            ["wait for the host to open it"])
-    scenario = scenario_for_version(session, item.version_id, rules)
+    scenario = scenario_for_version(session, version_id, rules)
     try:
-        report = grade(scenario, item.variant, rules, answers)
+        return grade(scenario, item_variant, rules, answers)
     except GradingError as exc:
         raise SessionError(400, "the answers cannot be graded", exc.details) from None
-    return CheckedAnswers(cs.id, participant.id, item.id, item.position, item.version_id,
-                          cs.feedback_after_reveal, report)
 
 
 # --- the JSON endpoint's path: one transaction, few round trips --------------------------
@@ -131,26 +142,9 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
     participant_id, removed, item_id, position, item_variant, version_id = row
     if removed:
         raise SessionError(403, "the host removed you from this session")
-    problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
-    if not isinstance(sid, str) or item_id is None:
-        problems.append("'scenario_id' must name a scenario of this session")
-    answers = data.get("answers")
-    if not isinstance(answers, dict):
-        problems.append("'answers' must be an object mapping task ids to parties")
-    if problems:
-        raise SessionError(400, "invalid answers", problems)
-    variant = data.get("variant")
-    if variant is not None and variant != item_variant:
-        raise SessionError(400, "invalid answers",
-                           [f"this session plays '{sid}' under variant '{item_variant}'"])
-    if target.phase != "open" or position != target.current_index:
-        raise SessionError(409, "answering is closed for this scenario",
-                           ["wait for the host to open it"])
-    scenario = scenario_for_version(session, version_id, rules)
-    try:
-        report = grade(scenario, item_variant, rules, answers)
-    except GradingError as exc:
-        raise SessionError(400, "the answers cannot be graded", exc.details) from None
+    report = _check_and_grade(session, data, item_id is not None and target.phase == "open"
+                              and position == target.current_index, item_variant, version_id,
+                              item_id is not None, rules)
     return CheckedAnswers(target.id, participant_id, item_id, position, version_id,
                           target.feedback_after_reveal, report)
 
