@@ -7,10 +7,11 @@ the same tests run on that database instead.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from webapp import create_app, database
 from webapp.extensions import db as _db
@@ -42,6 +43,29 @@ def _migrated(database_url, tmp_path_factory):
     with app.app_context():
         _db.engine.dispose()  # an engine left for the garbage collector warns on PostgreSQL
     return database_url
+
+
+ON_POSTGRES = (TEST_DATABASE_URL or "").startswith("postgresql")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"] if ON_POSTGRES else ["sqlite"])
+def empty_database(request, tmp_path):
+    """An empty database URL: a SQLite file, or a scratch PostgreSQL database when tests run
+    on PostgreSQL (created here and dropped afterwards, so the shared one is untouched)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+        return
+    server = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    name = f"srm_migrate_{secrets.token_hex(4)}"
+    with server.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = server.url.set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        server.dispose()
 
 
 def make_app(database_url: str, instance: Path, **config):

@@ -4,15 +4,13 @@ and version, and migration 0003 backfills them onto existing rows."""
 from __future__ import annotations
 
 import random
-import secrets
 import statistics
 from collections import Counter
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, event, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 
-from tests.conftest import TEST_DATABASE_URL, make_app
+from tests.conftest import make_app
 from webapp import database
 from webapp.domain import grade
 from webapp.extensions import db
@@ -147,29 +145,6 @@ def test_analytics_read_only_covering_indexes(tmp_path):
 
 # --- migration 0003 backfills existing verdicts ----------------------------------------------
 
-ON_POSTGRES = (TEST_DATABASE_URL or "").startswith("postgresql")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"] if ON_POSTGRES else ["sqlite"])
-def empty_database(request, tmp_path):
-    """An empty database URL: a SQLite file, or a scratch PostgreSQL database when tests run
-    on PostgreSQL (created here and dropped afterwards, so the shared one is untouched)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    server = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    name = f"srm_migrate_{secrets.token_hex(4)}"
-    with server.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = server.url.set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        server.dispose()
-
-
 def test_migration_backfills_scenario_and_version(empty_database, tmp_path):
     app = make_app(empty_database, tmp_path)
     database.upgrade(app, "0002")
@@ -213,11 +188,8 @@ def test_migration_backfills_scenario_and_version(empty_database, tmp_path):
         assert scenario_stats(db.session, "alpha").tasks[0].answers == 2
         db.session.remove()
         db.engine.dispose()
-    with app.app_context():  # and back down: the columns and the index go away again
-        with db.engine.begin() as connection:
-            cfg = database.alembic_config()
-            cfg.attributes["connection"] = connection
-            command.downgrade(cfg, "0002")
+    database.downgrade(app, "0002")  # and back down: the columns and the index go away again
+    with app.app_context():
         assert "scenario_slug" not in {
             c["name"] for c in inspect(db.engine).get_columns("attempt_answers")}
         assert "ix_attempts_scenario_slug_score" in {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -56,15 +57,51 @@ def alembic_config() -> AlembicConfig:
     return cfg
 
 
+@contextmanager
+def _migration_connection(app: Flask):
+    """A connection in a transaction for Alembic; on SQLite with foreign keys off meanwhile.
+
+    SQLite's batch migrations copy a table, drop the old one and rename the copy. With
+    foreign keys on, that DROP TABLE deletes the rows of every table that cascades from it
+    (dropping "attempts" would empty "attempt_answers"), so migrations run with them off,
+    as Alembic's documentation advises, and the result is checked before commit.
+    """
+    with app.app_context():
+        with db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            raw = connection.connection.driver_connection
+            if sqlite:  # outside a transaction: the pragma is a no-op inside one
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    yield connection
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(f"migration left broken references: {broken[:5]}")
+            finally:
+                if sqlite:
+                    raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _alembic(app: Flask, action, revision: str) -> None:
+    with _migration_connection(app) as connection:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        action(cfg, revision)
+
+
 def upgrade(app: Flask, revision: str = "head") -> None:
     """Apply migrations to the app's database (what `srm-trainer db upgrade` runs)."""
+    _alembic(app, command.upgrade, revision)
     with app.app_context():
-        with db.engine.begin() as connection:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, revision)
         url = db.engine.url.render_as_string(hide_password=True)
     log.info("database schema is up to date (%s)", url)
+
+
+def downgrade(app: Flask, revision: str) -> None:
+    """Undo migrations down to a revision (for operators rolling back a release, and tests)."""
+    _alembic(app, command.downgrade, revision)
 
 
 def init_app(app: Flask) -> None:
