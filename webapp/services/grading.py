@@ -11,7 +11,7 @@ from ..domain import GradeReport, grade
 from ..models import Attempt
 from . import content
 from .attempts import record_attempt
-from .policy import attempt_status
+from .policy import attempt_status, lock_attempts
 
 
 class AttemptLimitReached(Exception):
@@ -41,6 +41,7 @@ def grade_and_record(session: Session, playable: content.Playable, variant: str 
     Raises AttemptLimitReached, or GradingError for answers that cannot be graded.
     """
     scenario = playable.scenario
+    lock_attempts(session, scenario.settings, scenario.id, learner_id)
     before = attempt_status(session, scenario.settings, scenario.id, learner_id)
     if not before.can_attempt:
         raise AttemptLimitReached(

@@ -9,10 +9,11 @@ feedback is shown whatever the setting: nothing is left to protect.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..domain import Settings
@@ -77,3 +78,22 @@ def attempt_status(session: Session, settings: Settings, scenario_slug: str,
                Attempt.participant_id.is_(None))
     ).one()
     return AttemptStatus(settings, used, best)
+
+
+def lock_attempts(session: Session, settings: Settings, scenario_slug: str,
+                  learner_id: str | None) -> None:
+    """Serialise one learner's submissions to a limited assessment until the transaction ends.
+
+    Call before attempt_status when the count decides whether an attempt may be stored, in
+    the transaction that stores it: otherwise two simultaneous submissions on PostgreSQL
+    (read committed) both count the same attempts and both pass the limit. SQLite needs no
+    lock: requests that write take BEGIN IMMEDIATE (see database.py).
+    """
+    if settings.mode != "assessment" or settings.max_attempts is None or not learner_id:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"attempt-limit\0{learner_id}\0{scenario_slug}".encode(),
+                             digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)  # pg_advisory_xact_lock takes a bigint
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
