@@ -388,25 +388,30 @@ def test_removed_participant_cannot_answer_and_leaves_the_counts(app, host):
     assert host.post(f"{API}/{code}/participants/999999/remove").status_code == 404
 
 
+def send_at_once(app, code: str, token: str, answers: dict, n: int = 6) -> list[int]:
+    """The same answer set sent n times at once, from n clients; the statuses, sorted."""
+    statuses: list[int] = []
+    barrier = threading.Barrier(n)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(answer(client, code, token, answers).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return sorted(statuses)
+
+
 def test_concurrent_retries_store_one_answer_set(app, host):
     code = host.create()
     _, token = join(app, code, "Ada")
     host.act(code, "open")
     key = key_for(app)
-    statuses: list[int] = []
-    barrier = threading.Barrier(6)
-
-    def send():
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(answer(client, code, token, key).status_code)
-
-    threads = [threading.Thread(target=send) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(statuses) == [201] + [409] * 5
+    assert send_at_once(app, code, token, key) == [201] + [409] * 5
     assert stored(app)[:2] == (1, len(key))
 
 

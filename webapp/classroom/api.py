@@ -36,16 +36,18 @@ def create():
     """Start a session from published scenarios (instructor): returns its code and join URL."""
     api_host()
     data = json_body()
-    unknown = sorted(set(data) - {"scenarios", "feedback"})
+    unknown = sorted(set(data) - {"scenarios", "feedback", "answer_sets"})
     if unknown:
         raise ApiError(400, "invalid session request", [f"unknown field '{k}'" for k in unknown])
     feedback = data.get("feedback", "after-reveal")
     if feedback not in ("after-reveal", "immediate"):
         raise ApiError(400, "invalid session request",
                        ["'feedback' must be 'after-reveal' or 'immediate'"])
+    answer_sets = api_call(svc.check_answer_sets, data.get("answer_sets", 1))
     picks = api_call(svc.parse_picks, db.session, data.get("scenarios"))
     cs = svc.create_session(db.session, current_user, picks,
-                            feedback_after_reveal=feedback == "after-reveal")
+                            feedback_after_reveal=feedback == "after-reveal",
+                            answer_sets=answer_sets)
     db.session.commit()
     return jsonify({"code": cs.code, **_urls(cs.code)}), 201
 
@@ -154,7 +156,8 @@ def _participant(cs, data: dict | None = None):
 
 @api_bp.post("/<code>/answers")
 def answers(code: str):
-    """Submit the answer set for the open scenario: graded, stored once, 409 on a second try.
+    """Submit an answer set for the open scenario: graded, stored once; 409 once the learner
+    has sent as many as the session allows (one, unless the host chose more).
 
     One transaction: the session row is share-locked first (an answer checked as "open" is
     stored before the host's close lands), then one query for participant and scenario,

@@ -14,9 +14,9 @@ from .base import utcnow
 
 class Attempt(db.Model):
     __tablename__ = "attempts"
-    # a class participant answers each scenario of a session once: the database enforces it
-    __table_args__ = (UniqueConstraint("participant_id", "class_scenario_id",
-                                       name="uq_attempts_participant_scenario"),
+    # each try of a class participant at a scenario is stored once: the database enforces it
+    __table_args__ = (UniqueConstraint("participant_id", "class_scenario_id", "class_try",
+                                       name="uq_attempts_participant_try"),
                       # analytics: score histogram and learner count from the index alone
                       Index("ix_attempts_analytics", "scenario_slug", "score", "correct",
                             "total", "version_id", "learner_id", "participant_id"))
@@ -30,6 +30,8 @@ class Attempt(db.Model):
         ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     class_scenario_id: Mapped[int | None] = mapped_column(
         ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True)
+    # a class answer set's try number (1, 2, ...; the last one counts); None outside a class
+    class_try: Mapped[int | None]
     task_order: Mapped[list[str] | None] = mapped_column(JSON)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     score: Mapped[float]

@@ -25,6 +25,8 @@ class ClassSession(db.Model):
     state_version: Mapped[int] = mapped_column(default=1)
     show_leaderboard: Mapped[bool] = mapped_column(default=False)
     feedback_after_reveal: Mapped[bool] = mapped_column(default=True)
+    # how many answer sets a learner may send per scenario while it is open (the last counts)
+    answer_sets: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
 

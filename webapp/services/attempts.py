@@ -17,7 +17,8 @@ from ..models import Attempt, AttemptAnswer, ScenarioVersion
 def record_attempt(session: Session, version: ScenarioVersion, report: GradeReport,
                    learner_id: str | None, *, task_order: list[str] | None = None,
                    participant_id: int | None = None,
-                   class_scenario_id: int | None = None) -> Attempt:
+                   class_scenario_id: int | None = None,
+                   class_try: int | None = None) -> Attempt:
     """Store an attempt and its per-task verdicts (flushes, does not commit)."""
     attempt = Attempt(
         id=secrets.token_hex(16),
@@ -27,6 +28,7 @@ def record_attempt(session: Session, version: ScenarioVersion, report: GradeRepo
         learner_id=learner_id,
         participant_id=participant_id,
         class_scenario_id=class_scenario_id,
+        class_try=class_try if class_try is not None else (1 if participant_id else None),
         task_order=task_order,
         answers={r.task_id: r.given for r in report.results if r.given is not None},
         score=report.score,

@@ -31,6 +31,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 NICKNAME_MAX = 24
 MAX_SCENARIOS = 20
+MAX_ANSWER_SETS = 10  # answer sets a learner may send per scenario, at most
 _NICKNAME = re.compile(r"[^\W_][\w .'\-]*")
 LIVE_PHASES = ("lobby", "open", "closed", "revealed")
 
@@ -153,12 +154,25 @@ def parse_picks(session: Session, items: Any) -> list[Pick]:
     return picks
 
 
+def check_answer_sets(raw: Any) -> int:
+    """How many answer sets per scenario a host asked for; SessionError 400 if not 1-10."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ANSWER_SETS:
+        raise SessionError(400, "invalid session request",
+                           [f"'answer_sets' must be a whole number from 1 to {MAX_ANSWER_SETS}"])
+    return raw
+
+
 def create_session(session: Session, host: User, picks: list[Pick],
-                   feedback_after_reveal: bool = True) -> ClassSession:
-    """A new session in the lobby, with the chosen scenarios pinned to their versions."""
+                   feedback_after_reveal: bool = True, answer_sets: int = 1) -> ClassSession:
+    """A new session in the lobby, with the chosen scenarios pinned to their versions.
+
+    answer_sets: how many times a learner may send answers for each scenario while it is
+    open; the last set sent is the one that counts.
+    """
     cs = ClassSession(code=new_code(session), host_id=host.id, phase="lobby",
                       current_index=0, state_version=1,
-                      feedback_after_reveal=feedback_after_reveal)
+                      feedback_after_reveal=feedback_after_reveal,
+                      answer_sets=check_answer_sets(answer_sets))
     for position, pick in enumerate(picks):
         version = content.snapshot_version(session, pick.playable)
         cs.scenarios.append(ClassSessionScenario(

@@ -1,4 +1,9 @@
-"""Answers in a class session: graded once, stored once, shown when the host allows."""
+"""Answers in a class session: graded once, stored once, shown when the host allows.
+
+A session lets each learner send one answer set per scenario, or as many as the host set
+(ClassSession.answer_sets); each is a numbered try, and the last one sent is the one that
+counts. UNIQUE(participant, class scenario, try) stores every try exactly once.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -38,6 +43,7 @@ class CheckedAnswers:
     version_id: int
     feedback_after_reveal: bool
     report: GradeReport
+    class_try: int = 1  # 1 for the first answer set sent, 2 for the second...
 
 
 def check_answers(session: Session, cs: ClassSession, participant: Participant,
@@ -49,18 +55,35 @@ def check_answers(session: Session, cs: ClassSession, participant: Participant,
     """
     sid = data.get("scenario_id")
     item = next((s for s in cs.scenarios if s.scenario_slug == sid), None)
+    sent = session.execute(_tries_sent(participant.id, item.id)).scalar_one() if item else 0
     report = _check_and_grade(session, data, item is not None and cs.phase == "open"
                               and item.position == cs.current_index,
                               item.variant if item else None,
-                              item.version_id if item else None, item is not None, rules)
+                              item.version_id if item else None, item is not None, rules,
+                              sent, cs.answer_sets)
     return CheckedAnswers(cs.id, participant.id, item.id, item.position, item.version_id,
-                          cs.feedback_after_reveal, report)
+                          cs.feedback_after_reveal, report, sent + 1)
+
+
+def _tries_sent(participant_id, item_id):
+    """How many answer sets a participant has sent for a class scenario (its last try)."""
+    return (select(func.coalesce(func.max(Attempt.class_try), 0))
+            .where(Attempt.participant_id == participant_id,
+                   Attempt.class_scenario_id == item_id))
+
+
+def used_up(allowed: int) -> SessionError:
+    """The 409 for an answer set beyond the host's limit (or a duplicate of one stored)."""
+    message = ("you have already answered this scenario" if allowed == 1 else
+               f"you have sent all {allowed} answer sets this session allows for this scenario")
+    return SessionError(409, message, ["already-answered"])
 
 
 def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
                      item_variant: str | None, version_id: int | None, known: bool,
-                     rules: RuleSet) -> GradeReport:
-    """The checks both answer paths share: the body (400), open for answers (409), grading."""
+                     rules: RuleSet, sent: int, allowed: int) -> GradeReport:
+    """The checks both answer paths share: the body (400), open for answers (409), answer
+    sets left (409), then grading."""
     sid = data.get("scenario_id")
     problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
     if not isinstance(sid, str) or not known:
@@ -77,6 +100,8 @@ def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
     if not is_open:
         raise SessionError(409, "answering is closed for this scenario",
                            ["wait for the host to open it"])
+    if sent >= allowed:
+        raise used_up(allowed)
     scenario = scenario_for_version(session, version_id, rules)
     try:
         return grade(scenario, item_variant, rules, answers)
@@ -95,6 +120,7 @@ class Target:
     phase: str
     current_index: int
     feedback_after_reveal: bool
+    answer_sets: int
 
 
 def lock_target(session: Session, code: Any) -> Target:
@@ -107,7 +133,8 @@ def lock_target(session: Session, code: Any) -> Target:
     code = normalise_code(code)
     row = session.execute(
         select(ClassSession.id, ClassSession.code, ClassSession.phase,
-               ClassSession.current_index, ClassSession.feedback_after_reveal)
+               ClassSession.current_index, ClassSession.feedback_after_reveal,
+               ClassSession.answer_sets)
         .where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
         .with_for_update(read=True)).first() if code else None
     if row is None:
@@ -122,14 +149,16 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
                      rules: RuleSet) -> CheckedAnswers:
     """Who sends (403), what (400), whether answering is open (409); then grade.
 
-    One query finds the participant and the named scenario of the session.
+    One query finds the participant, the named scenario of the session and how many answer
+    sets the participant has sent for it.
     """
     sid = data.get("scenario_id")
     valid = isinstance(token, str) and 20 <= len(token) <= 100
+    sent = _tries_sent(Participant.id, ClassSessionScenario.id).scalar_subquery()
     row = session.execute(
         select(Participant.id, Participant.removed, ClassSessionScenario.id,
                ClassSessionScenario.position, ClassSessionScenario.variant,
-               ClassSessionScenario.version_id)
+               ClassSessionScenario.version_id, sent)
         .outerjoin(ClassSessionScenario,
                    (ClassSessionScenario.session_id == Participant.session_id)
                    & (ClassSessionScenario.scenario_slug == (sid if isinstance(sid, str)
@@ -139,14 +168,15 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
     if row is None:
         raise SessionError(403, "this participant token is not valid for this session",
                            ["join the session again from the join page"])
-    participant_id, removed, item_id, position, item_variant, version_id = row
+    participant_id, removed, item_id, position, item_variant, version_id, sent = row
     if removed:
         raise SessionError(403, "the host removed you from this session")
+    sent = sent or 0
     report = _check_and_grade(session, data, item_id is not None and target.phase == "open"
                               and position == target.current_index, item_variant, version_id,
-                              item_id is not None, rules)
+                              item_id is not None, rules, sent, target.answer_sets)
     return CheckedAnswers(target.id, participant_id, item_id, position, version_id,
-                          target.feedback_after_reveal, report)
+                          target.feedback_after_reveal, report, sent + 1)
 
 
 def store_checked(session: Session, checked: CheckedAnswers) -> str:
@@ -154,14 +184,15 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
 
     Two INSERT statements (the attempt, then all its per-task rows in one multi-row insert),
     without building ORM objects: this runs for a whole room within seconds. The rows hold
-    what record_attempt stores for an attempt. The UNIQUE(participant, class scenario)
-    constraint turns a retried or concurrent second submission into a 409, not a second row.
+    what record_attempt stores for an attempt. The UNIQUE(participant, class scenario, try)
+    constraint turns a concurrent submission of the same try into a 409, not a second row.
     """
     report = checked.report
     attempt = {"id": secrets.token_hex(16), "scenario_slug": report.scenario_id,
                "version_id": checked.version_id, "variant": report.variant,
                "learner_id": None, "participant_id": checked.participant_id,
-               "class_scenario_id": checked.class_scenario_id, "task_order": None,
+               "class_scenario_id": checked.class_scenario_id,
+               "class_try": checked.class_try, "task_order": None,
                "answers": {r.task_id: r.given for r in report.results if r.given is not None},
                "score": report.score, "correct": report.correct, "total": report.total}
     # per-task rows copy these attempt columns where the schema has them (analytics)
@@ -173,8 +204,7 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
     try:  # only this insert can meet the unique constraint; any other error is a 500
         session.execute(insert(Attempt.__table__), [attempt])
     except IntegrityError:
-        raise SessionError(409, "you have already answered this scenario",
-                           ["already-answered"]) from None
+        raise used_up(checked.class_try) from None
     session.execute(insert(AttemptAnswer.__table__), rows)
     return attempt["id"]
 
@@ -182,18 +212,18 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
 def store_answers(session: Session, checked: CheckedAnswers) -> Attempt:
     """Store a checked answer set exactly once (flushes; the caller commits).
 
-    The UNIQUE(participant, class scenario) constraint makes a retried or concurrent second
-    submission fail (409) rather than store twice. After the insert the session row is read
+    The UNIQUE(participant, class scenario, try) constraint makes a concurrent submission of
+    the same try fail (409) rather than store twice. After the insert the session row is read
     again under a share lock, so an answer racing the host's "close" is refused, not kept.
     """
     version = session.get(ScenarioVersion, checked.version_id)
     try:
         attempt = record_attempt(session, version, checked.report, None,
                                  participant_id=checked.participant_id,
-                                 class_scenario_id=checked.class_scenario_id)
+                                 class_scenario_id=checked.class_scenario_id,
+                                 class_try=checked.class_try)
     except IntegrityError:
-        raise SessionError(409, "you have already answered this scenario",
-                           ["already-answered"]) from None
+        raise used_up(checked.class_try) from None
     phase, index = session.execute(
         select(ClassSession.phase, ClassSession.current_index)
         .where(ClassSession.id == checked.session_id).with_for_update(read=True)).one()
@@ -204,10 +234,11 @@ def store_answers(session: Session, checked: CheckedAnswers) -> Attempt:
 
 
 def own_attempts(session: Session, participant: Participant) -> dict[int, Attempt]:
-    """Class scenario id -> this participant's attempt (with verdicts)."""
+    """Class scenario id -> this participant's last answer set, the one that counts (with
+    verdicts). Its class_try is how many sets they have sent for that scenario."""
     rows = session.execute(
         select(Attempt).where(Attempt.participant_id == participant.id)
-        .options(selectinload(Attempt.verdicts))).scalars()
+        .order_by(Attempt.class_try).options(selectinload(Attempt.verdicts))).scalars()
     return {a.class_scenario_id: a for a in rows}
 
 

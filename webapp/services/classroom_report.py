@@ -1,7 +1,8 @@
 """What the host sees: live dashboard, leaderboard and the after-class report.
 
 Counts are aggregated in SQL over attempt_answers joined to the attempts of the session's
-(not removed) participants, so they are right whichever worker stored the answers.
+(not removed) participants, so they are right whichever worker stored the answers. Where a
+session lets learners send more than one answer set, only each learner's last one counts.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import io
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from ..domain import PARTIES, RuleSet
 from ..domain.grader import answer_key
@@ -22,6 +23,14 @@ from .classroom import active_count, current_scenario, scenario_of
 LEADERBOARD_SIZE = 10
 
 
+def _last_try():
+    """A condition on Attempt: no later answer set of the same learner for the same scenario."""
+    later = aliased(Attempt)
+    return ~exists().where(later.participant_id == Attempt.participant_id,
+                           later.class_scenario_id == Attempt.class_scenario_id,
+                           later.class_try > Attempt.class_try)
+
+
 def _answers_of_room(cs: ClassSession):
     """attempt_answers of this session's active participants (a select to add columns to)."""
     return (select(Attempt.class_scenario_id, AttemptAnswer.task_id, AttemptAnswer.given,
@@ -29,7 +38,7 @@ def _answers_of_room(cs: ClassSession):
             .select_from(AttemptAnswer)
             .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
             .join(Participant, Participant.id == Attempt.participant_id)
-            .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+            .where(Participant.session_id == cs.id, Participant.removed.is_(False), _last_try())
             .group_by(Attempt.class_scenario_id, AttemptAnswer.task_id, AttemptAnswer.given))
 
 
@@ -51,7 +60,7 @@ def answered_count(session: Session, cs: ClassSession, item: ClassSessionScenari
         select(func.count()).select_from(Attempt)
         .join(Participant, Participant.id == Attempt.participant_id)
         .where(Participant.session_id == cs.id, Participant.removed.is_(False),
-               Attempt.class_scenario_id == item.id)).scalar_one()
+               Attempt.class_scenario_id == item.id, _last_try())).scalar_one()
 
 
 def _task_rows(session: Session, cs: ClassSession, item: ClassSessionScenario, rules: RuleSet,
@@ -112,7 +121,7 @@ def leaderboard(session: Session, cs: ClassSession, limit: int = LEADERBOARD_SIZ
     rows = session.execute(
         select(Participant.nickname, func.sum(Attempt.correct), func.sum(Attempt.total))
         .join(Attempt, Attempt.participant_id == Participant.id)
-        .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False), _last_try())
         .group_by(Participant.id, Participant.nickname)
         .order_by(func.sum(Attempt.correct).desc(), func.min(Attempt.created_at), Participant.id)
         .limit(limit)).all()
@@ -135,16 +144,17 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
     by_person: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
     rows = session.execute(
         select(Attempt.participant_id, Attempt.class_scenario_id, Attempt.variant,
-               Attempt.score, Attempt.correct, Attempt.total, AttemptAnswer.task_id,
-               AttemptAnswer.given)
+               Attempt.score, Attempt.correct, Attempt.total, Attempt.class_try,
+               AttemptAnswer.task_id, AttemptAnswer.given)
         .join(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
         .join(Participant, Participant.id == Attempt.participant_id)
-        .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False), _last_try())
         .order_by(Attempt.class_scenario_id, AttemptAnswer.position))
-    for pid, css_id, variant, score, correct, total, task_id, given in rows:
+    for pid, css_id, variant, score, correct, total, tries, task_id, given in rows:
         entry = by_person[pid].setdefault(css_id, {
             "scenario_id": slugs[css_id].scenario_slug, "variant": variant,
-            "score": round(score, 4), "correct": correct, "total": total, "answers": {}})
+            "score": round(score, 4), "correct": correct, "total": total,
+            "answer_sets": tries or 1, "answers": {}})
         entry["answers"][task_id] = given
     participants = []
     for p in people:
@@ -154,7 +164,7 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
             "joined_at": p.joined_at.isoformat() + "Z",
             "scenarios": [done[item.id] for item in cs.scenarios if item.id in done],
         })
-    return {"code": cs.code, "phase": cs.phase,
+    return {"code": cs.code, "phase": cs.phase, "answer_sets_allowed": cs.answer_sets,
             "created_at": cs.created_at.isoformat() + "Z",
             "ended_at": cs.ended_at.isoformat() + "Z" if cs.ended_at else None,
             "participants": participants, "tasks": tasks}
@@ -179,8 +189,8 @@ def report_csv(data: dict[str, Any], table: str) -> str:
                              t["expected"], *(t["counts"].get(p, "") for p in PARTIES),
                              t["counts"]["unanswered"]])
         return out.getvalue()
-    writer.writerow(["nickname", "joined_at", "scenario_id", "variant", "score", "task_id",
-                     "task", "given", "expected", "correct"])
+    writer.writerow(["nickname", "joined_at", "scenario_id", "variant", "score",
+                     "answer_sets", "task_id", "task", "given", "expected", "correct"])
     for person in data["participants"]:
         for sc in person["scenarios"]:
             for task_id, given in sc["answers"].items():
@@ -188,7 +198,8 @@ def report_csv(data: dict[str, Any], table: str) -> str:
                 expected = task.get("expected")
                 writer.writerow([_cell(person["nickname"]), person["joined_at"],
                                  _cell(sc["scenario_id"]), _cell(sc["variant"] or ""),
-                                 sc["score"], _cell(task_id), _cell(task.get("text", "")),
+                                 sc["score"], sc["answer_sets"], _cell(task_id),
+                                 _cell(task.get("text", "")),
                                  given or "", expected or "",
                                  "yes" if given is not None and given == expected else "no"])
     return out.getvalue()

@@ -1,0 +1,141 @@
+"""Sessions that let a learner send more than one answer set per scenario (the host sets how
+many): every try is stored once, the last one counts everywhere, the limit holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from tests.conftest import count_rows
+from tests.test_classroom_api import (
+    API,
+    COURSE,
+    Host,
+    answer,
+    join,
+    key_for,
+    send_at_once,
+    stored,
+)
+from webapp.extensions import db as _db
+from webapp.models import Attempt, ClassSession
+
+
+@pytest.fixture
+def host(app):
+    return Host(app, "host@example.org")
+
+
+def _flip(key: dict[str, str], task: str) -> dict[str, str]:
+    return {**key, task: "aws" if key[task] == "customer" else "customer"}
+
+
+@pytest.mark.parametrize("value", [0, 11, "2", 2.5, True, None])
+def test_create_rejects_answer_sets_outside_one_to_ten(app, host, value):
+    response = host.post(API, {"scenarios": [COURSE], "answer_sets": value})
+    assert response.status_code == 400
+    assert "'answer_sets' must be a whole number from 1 to 10" in json.dumps(response.get_json())
+    assert count_rows(app, ClassSession) == 0
+
+
+def test_one_answer_set_is_the_default(app, host):
+    code = host.create()
+    learner, token = join(app, code, "Ada")
+    host.act(code, "open")
+    key = key_for(app)
+    assert answer(learner, code, token, key).status_code == 201
+    again = answer(learner, code, token, key)
+    assert again.status_code == 409
+    assert again.get_json()["error"] == "you have already answered this scenario"
+    assert stored(app)[0] == 1
+
+
+def test_later_sets_are_stored_once_each_and_the_limit_holds(app, host):
+    code = host.create(answer_sets=3)
+    learner, token = join(app, code, "Ada")
+    host.act(code, "open")
+    key = key_for(app)
+    first = next(iter(key))
+    for answers in (_flip(key, first), key, _flip(key, first)):
+        assert answer(learner, code, token, answers).status_code == 201
+    fourth = answer(learner, code, token, key)
+    assert fourth.status_code == 409
+    body = fourth.get_json()
+    assert "all 3 answer sets" in body["error"] and body["details"] == ["already-answered"]
+    assert stored(app)[:2] == (3, 3 * len(key))
+    with app.app_context():
+        tries = sorted(_db.session.execute(_db.select(Attempt.class_try)).scalars())
+    assert tries == [1, 2, 3]
+
+
+def test_the_last_set_counts_on_the_dashboard_leaderboard_and_report(app, host):
+    code = host.create(answer_sets=2)
+    ada, ta = join(app, code, "Ada")
+    bea, tb = join(app, code, "Bea")
+    host.act(code, "open")
+    key = key_for(app)
+    first = next(iter(key))
+    right, wrong = key[first], _flip(key, first)[first]
+    assert answer(ada, code, ta, key).status_code == 201          # Ada: right, then wrong
+    assert answer(ada, code, ta, _flip(key, first)).status_code == 201
+    assert answer(bea, code, tb, _flip(key, first)).status_code == 201  # Bea: wrong, then right
+    assert answer(bea, code, tb, key).status_code == 201
+    dash = host.client.get(f"{API}/{code}/dashboard").get_json()
+    assert dash["answered"] == 2  # people, not answer sets
+    rows = {t["task_id"]: t for t in dash["tasks"]}
+    assert rows[first]["counts"] == {right: 1, wrong: 1, "unanswered": 0}
+    host.post(f"{API}/{code}/leaderboard", {"show": True})
+    board = host.client.get(f"{API}/{code}/dashboard").get_json()["leaderboard"]
+    assert [(r["nickname"], r["correct"]) for r in board] == [
+        ("Bea", len(key)), ("Ada", len(key) - 1)]
+    host.act(code, "reveal", "end")
+    report = host.client.get(f"{API}/{code}/report").get_json()
+    assert report["answer_sets_allowed"] == 2
+    people = {p["nickname"]: p["scenarios"] for p in report["participants"]}
+    assert len(people["Ada"]) == 1 and people["Ada"][0]["answers"][first] == wrong
+    assert people["Ada"][0]["answer_sets"] == 2 and people["Bea"][0]["score"] == 1.0
+    tasks = {t["task_id"]: t for t in report["tasks"]}
+    assert tasks[first]["counts"] == {right: 1, wrong: 1, "unanswered": 0}
+    rows = list(csv.DictReader(io.StringIO(
+        host.client.get(f"{API}/{code}/report?format=csv").get_data(as_text=True))))
+    assert len(rows) == 2 * len(key) and {r["answer_sets"] for r in rows} == {"2"}
+
+
+def test_concurrent_sends_of_the_same_try_store_one(app, host):
+    code = host.create(answer_sets=2)
+    _, token = join(app, code, "Ada")
+    host.act(code, "open")
+    key = key_for(app)
+    assert send_at_once(app, code, token, key) == [201, 201, 409, 409, 409, 409]
+    assert stored(app)[:2] == (2, 2 * len(key))
+
+
+def test_the_learner_page_offers_a_changed_set_holding_the_last_answers(app, host):
+    code = host.create(answer_sets=2)
+    learner, token = join(app, code, "Ada")
+    host.act(code, "open")
+    page = learner.get(f"/play/{code}").get_data(as_text=True)
+    assert "You can send up to 2 times" in page
+    key = key_for(app)
+    first = next(iter(key))
+    sent = _flip(key, first)
+    assert answer(learner, code, token, sent).status_code == 201
+    page = learner.get(f"/play/{code}").get_data(as_text=True)
+    assert "You can still change them once" in page and "js-again" in page
+    assert 'class="board' not in page
+    again = learner.get(f"/play/{code}/panel?again=1").get_data(as_text=True)
+    assert "last chance to change them" in again
+    checked = dict(re.findall(r'name="answer-([^"]+)" value="([^"]+)" checked', again))
+    assert checked == sent  # the board holds the answers sent last
+    # the plain form (no JavaScript) sends the second set; then no third is offered
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', again).group(1)
+    form = {"csrf_token": csrf, "scenario_id": COURSE,
+            **{f"answer-{t}": p for t, p in key.items()}}
+    assert learner.post(f"/play/{code}", data=form).status_code == 302
+    page = learner.get(f"/play/{code}?again=1").get_data(as_text=True)
+    assert "js-again" not in page and 'class="board' not in page
+    assert stored(app)[0] == 2
