@@ -21,9 +21,10 @@ function start(root) {
   let screen = screenOf();
   let etag = "";
 
-  async function refresh() {
-    const response = await fetch(root.dataset.panelUrl, { cache: "no-store",
-      credentials: "same-origin" });
+  // again: the board holding the learner's last answers, to send a changed set
+  async function refresh({ again = false } = {}) {
+    const url = again ? `${root.dataset.panelUrl}?again=1` : root.dataset.panelUrl;
+    const response = await fetch(url, { cache: "no-store", credentials: "same-origin" });
     if (!response.ok) throw new Error(`panel ${response.status}`);
     swapHtml(panel, await response.text());
     screen = screenOf();
@@ -86,7 +87,8 @@ function start(root) {
       }
     }
     // a retry after a lost reply finds the answers already stored: that is a success
-    if (result?.status === 201 && result.body?.feedback !== "shown") {
+    const oneSet = Number(root.dataset.answerSets || 1) === 1;
+    if (result?.status === 201 && result.body?.feedback !== "shown" && oneSet) {
       // nothing new to show but "received": no need to ask the server for the panel again
       const message = panel.querySelector(".play-status__msg");
       if (message) message.textContent = RECEIVED;
@@ -109,6 +111,18 @@ function start(root) {
     error.textContent = result?.body?.error
       ? `Not sent: ${result.body.error}.` : "Not sent: the connection failed. Try again.";
     error.focus?.();
+  });
+
+  // "Change your answers": the board again, in place, without leaving the page
+  root.addEventListener("click", async (event) => {
+    const link = event.target.closest(".js-again");
+    if (!link || !root.contains(link)) return;
+    event.preventDefault();
+    try {
+      await refresh({ again: true });
+    } catch {
+      window.location.assign(link.href);
+    }
   });
 
   startBoards(root);

@@ -124,3 +124,51 @@ def test_join_page_errors_are_announced_next_to_the_field(browser, live_server, 
     expect(code).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("No class session has this code.")).to_be_visible()
     screenshot(page, "classroom-join-error-phone")
+
+
+def status(page, text: str):
+    """The learner's status line containing this text (not the live region that repeats it)."""
+    return page.locator(".play-status__msg").get_by_text(re.compile(re.escape(text)))
+
+
+def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
+        browser, live_server, page):
+    url = live_server.url
+    make_user(live_server.app, "host@example.org", "instructor")
+    sign_in(page, url, "host@example.org")
+    page.get_by_label(re.compile("Web app with an Oracle database")).check()
+    page.get_by_label("As soon as each learner sends").check()
+    page.get_by_label("Answer sets each learner may send per scenario").select_option("2")
+    screenshot(page, "classroom-new-session")
+    page.get_by_role("button", name="Start session").click()
+    code = page.locator(".join-card__code").inner_text().strip()
+    expect(page.get_by_text("Learners may send up to 2 answer sets")).to_be_visible()
+
+    ctx, ann = join_as(browser, url, code, "Ann", "")
+    try:
+        page.get_by_role("button", name="Open answering").click()
+        expect(status(ann, "You can send up to 2 times")).to_be_visible(timeout=FOLLOW)
+        place_all(ann, "Customer", wrong_first=True)
+        ann.get_by_role("button", name="Send answers").click()
+        expect(status(ann, "You can still change them once")).to_be_visible()
+        first_score = ann.get_by_role("heading", name=re.compile("Your results"))
+        expect(first_score).to_be_visible()
+        screenshot(ann, "classroom-play-sent-can-change-phone")
+        ann.screenshot(path=str(SCREENSHOTS / "classroom-play-sent-can-change-phone-top.png"))
+
+        ann.get_by_role("link", name="Change your answers").click()
+        expect(status(ann, "last chance to change them")).to_be_visible()
+        zones = ann.locator(".zone .js-card")
+        total = ann.locator(".js-card").count()
+        expect(zones).to_have_count(total)  # the cards sit where they were sent
+        expect(ann.locator(".tray .js-card")).to_have_count(0)
+        screenshot(ann, "classroom-play-change-answers-phone")
+        # the first card went to AWS: move it back to Customer and send again
+        aws_card = ann.locator(".zone--aws .js-card").first
+        aws_card.get_by_role("button", name="Move to Customer").click()
+        ann.get_by_role("button", name="Send answers").click()
+        expect(ann.get_by_role("link", name="Change your answers")).to_have_count(0)
+        expect(ann.get_by_role("heading", name=re.compile("Your results"))).to_be_visible()
+        expect(page.locator(".tally dd").nth(1)).to_contain_text("1", timeout=FOLLOW)
+    finally:
+        ctx.close()

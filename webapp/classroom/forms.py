@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from ..services.classroom import CODE_LENGTH, NICKNAME_MAX
+from ..services.classroom import CODE_LENGTH, MAX_ANSWER_SETS, NICKNAME_MAX
 
 
 class JoinForm(FlaskForm):
@@ -25,6 +25,11 @@ class NewSessionForm(FlaskForm):
     feedback = RadioField("When learners see the right answers", default="after-reveal",
                           choices=[SelectChoice("after-reveal", "After I reveal them to the room"),
                                    SelectChoice("immediate", "As soon as each learner sends")])
+    answer_sets = SelectField(
+        "Answer sets each learner may send per scenario", coerce=int, default=1,
+        choices=[SelectChoice(1, "One: the first answers are final")] + [
+            SelectChoice(n, f"Up to {n}: the last one sent counts")
+            for n in (2, 3, 5, MAX_ANSWER_SETS)])
 
 
 class ActionForm(FlaskForm):

@@ -38,7 +38,8 @@ def host_index():
             scenario_error = "; ".join([exc.message, *map(str, exc.details)])
         else:
             cs = svc.create_session(db.session, current_user, picks,
-                                    feedback_after_reveal=form.feedback.data == "after-reveal")
+                                    feedback_after_reveal=form.feedback.data == "after-reveal",
+                                    answer_sets=form.answer_sets.data)
             db.session.commit()
             return redirect(url_for("classroom.host_session", code=cs.code))
     status = 400 if request.method == "POST" else 200

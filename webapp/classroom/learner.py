@@ -81,14 +81,19 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + "."
 
 
-def _play_context(cs, participant) -> dict:
-    """Everything the learner's panel shows for the session's current moment."""
+def _play_context(cs, participant, again: bool = False) -> dict:
+    """Everything the learner's panel shows for the session's current moment.
+
+    again: the learner asked to change answers they sent (shown the board again, holding
+    their last answers) if the session lets them send another answer set.
+    """
     ctx = {"cs": cs, "participant": participant, "form": ActionForm(), "item": None,
            "view": None, "result": None, "answered": False, "finished": [],
            "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
            "room": svc.active_count(db.session, cs), "key": None,
            "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
-           "answer_field": answer_field, "verdict_label": verdict_label, "zones": []}
+           "answer_field": answer_field, "verdict_label": verdict_label, "zones": [],
+           "sets_left": cs.answer_sets, "again": False}
     if participant is None:
         return ctx
     mine = own_attempts(db.session, participant)
@@ -98,8 +103,12 @@ def _play_context(cs, participant) -> dict:
         ctx.update(item=item, view={"title": scenario.title})
         attempt = mine.get(item.id)
         ctx["answered"] = attempt is not None
+        ctx["sets_left"] = cs.answer_sets - ((attempt.class_try or 1) if attempt else 0)
         if cs.phase == "open" and attempt is None:
             ctx["board_html"] = board_html(cs, item, scenario)
+        elif cs.phase == "open" and again and ctx["sets_left"] > 0:
+            ctx["again"] = True
+            ctx["board_html"] = board_html(cs, item, scenario, attempt.answers)
         if attempt is not None:
             ctx["result"] = result_body(db.session, cs, item, attempt, rules())
         elif cs.phase == "revealed" or (cs.phase != "open" and feedback_visible(cs, item)):
@@ -118,22 +127,25 @@ _BOARD_CACHE_SIZE = 256
 _board_lock = threading.Lock()
 
 
-def board_html(cs, item, scenario) -> Markup:
+def board_html(cs, item, scenario, answers: dict | None = None) -> Markup:
     """The board form for a session's scenario: the same for every learner but the CSRF token.
 
     300 learners fetch it within a second of "open", so each worker renders it once and
-    keeps it (it depends only on immutable content and the session code).
+    keeps it (it depends only on immutable content and the session code). A board holding a
+    learner's earlier answers (a second answer set) is theirs alone and is not kept.
     """
     cache = current_app.extensions.setdefault("srm_class_boards", OrderedDict())
     key = (cs.code, item.version_id, item.variant)
     with _board_lock:
-        html = cache.get(key)
+        html = None if answers else cache.get(key)
     if html is None:
         html = render_template(
             "classroom/_play_board.html", cs=cs, item=item, scenario=scenario,
             variant=item.variant, tasks=scenario.tasks, zones=zones(scenario),
             components=components(scenario, item.variant, rules()),
-            answer_field=answer_field, csrf_value=_BOARD_CSRF)
+            answer_field=answer_field, csrf_value=_BOARD_CSRF, answers=answers)
+        if answers:
+            return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
         with _board_lock:
             cache[key] = html
             while len(cache) > _BOARD_CACHE_SIZE:
@@ -163,7 +175,12 @@ def play(code: str):
     cs, participant = _session_and_participant(code)
     if participant is None and cs.phase != "ended":
         return redirect(url_for("classroom.join", code=cs.code))
-    return render_template("classroom/play.html", **_play_context(cs, participant))
+    return render_template("classroom/play.html",
+                           **_play_context(cs, participant, _asked_again()))
+
+
+def _asked_again() -> bool:
+    return request.args.get("again") == "1"
 
 
 @bp.get("/play/<code>/panel")
@@ -171,7 +188,7 @@ def play_panel(code: str):
     """The learner's panel alone, re-fetched by play.js when the state changes."""
     cs, participant = _session_and_participant(code)
     response = Response(render_template("classroom/_play_panel.html",
-                                        **_play_context(cs, participant)))
+                                        **_play_context(cs, participant, _asked_again())))
     response.cache_control.no_store = True
     return response
 
