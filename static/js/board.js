@@ -268,7 +268,17 @@ function enhance(form) {
     }
   });
 
-  document.addEventListener("pointermove", (event) => {
+  // Document-level listeners live as long as this board: once a panel swap has removed the
+  // form, the first event that reaches one of them removes them all.
+  const alive = new AbortController();
+  const onDocument = (type, listener, options = {}) => {
+    document.addEventListener(type, (event) => {
+      if (!form.isConnected) { alive.abort(); return; }
+      listener(event);
+    }, { ...options, signal: alive.signal });
+  };
+
+  onDocument("pointermove", (event) => {
     if (!press || event.pointerId !== press.id) return;
     press.x = event.clientX;
     press.y = event.clientY;
@@ -287,22 +297,22 @@ function enhance(form) {
     hover();
   });
 
-  document.addEventListener("pointerup", (event) => {
+  onDocument("pointerup", (event) => {
     if (press && event.pointerId === press.id) {
       endPress(press.dragging ? hit(event.clientX, event.clientY) : null);
     }
   });
-  document.addEventListener("pointercancel", (event) => {
+  onDocument("pointercancel", (event) => {
     if (press && event.pointerId === press.id) endPress(null);
   });
   // While a finger drags a card the page must not scroll under it.
-  document.addEventListener("touchmove", (event) => {
+  onDocument("touchmove", (event) => {
     if (press?.dragging) event.preventDefault();
   }, { passive: false });
   form.addEventListener("contextmenu", (event) => {
     if (press?.touch) event.preventDefault(); // a long press lifts the card, no menu
   });
-  document.addEventListener("keydown", (event) => {
+  onDocument("keydown", (event) => {
     if (event.key === "Escape" && press?.dragging) endPress(null);
   });
 
