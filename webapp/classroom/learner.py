@@ -90,7 +90,8 @@ def _play_context(cs, participant, again: bool = False) -> dict:
     ctx = {"cs": cs, "participant": participant, "form": ActionForm(), "item": None,
            "view": None, "result": None, "answered": False, "finished": [],
            "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
-           "room": svc.active_count(db.session, cs), "key": None,
+           "room": svc.active_count(db.session, cs) if cs.phase == "lobby" else None,
+           "key": None,
            "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
            "answer_field": answer_field, "verdict_label": verdict_label, "zones": [],
            "sets_left": cs.answer_sets, "again": False}
@@ -162,11 +163,13 @@ def reveal_key(cs, item) -> list[dict]:
 
 
 def _session_and_participant(code: str):
+    """The session (404 if none) and this browser's participant in it (None if none): one
+    query, as 300 learners fetch their panels at once when the host reveals."""
     try:
-        cs = svc.find_session(db.session, code)
+        return svc.session_and_participant(db.session, code,
+                                           cookie_token(svc.normalise_code(code)))
     except svc.SessionError as exc:
         abort(exc.status, exc.message)
-    return cs, _participant_or_none(cs)
 
 
 @bp.get("/play/<code>")

@@ -75,14 +75,16 @@ class StoredResult:
         return None
 
 
-def stored_result(session: Session, attempt: Attempt, rules: RuleSet) -> StoredResult:
+def stored_result(session: Session, attempt: Attempt, rules: RuleSet,
+                  document: dict[str, Any] | None = None) -> StoredResult:
     """Rebuild per-card results from the stored verdicts and the graded version's document.
 
     The verdicts (given, expected, correct) are what was stored; text and components come
     from the version the learner saw; explanations come from the rule set for that pair.
+    document: that version's document, if the caller already holds it (it is not changed).
     """
-    version = session.get(ScenarioVersion, attempt.version_id)
-    doc = version.document
+    doc = document if document is not None else session.get(
+        ScenarioVersion, attempt.version_id).document
     services = {c["id"]: c["service"] for c in doc.get("components", [])}
     names = {c["id"]: c["name"] for c in doc.get("components", [])}
     for v in doc.get("variants") or []:

@@ -245,6 +245,25 @@ def participant_for(session: Session, cs: ClassSession, token: Any) -> Participa
     return participant
 
 
+def session_and_participant(session: Session, code: Any, token: Any
+                            ) -> tuple[ClassSession, Participant | None]:
+    """The session with this code (404 if none) and, in the same query, the participant
+    holding this token in it: None for a missing, foreign or removed one."""
+    code = normalise_code(code)
+    valid = isinstance(token, str) and 20 <= len(token) <= 100
+    row = session.execute(
+        select(ClassSession, Participant)
+        .outerjoin(Participant, (Participant.session_id == ClassSession.id)
+                   & (Participant.token_hash == (hash_token(token) if valid else None)))
+        .where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
+    ).first() if code else None
+    if row is None:
+        raise SessionError(404, "no class session has this code",
+                           ["check the code on the host's screen"])
+    cs, participant = row
+    return cs, (participant if participant is not None and not participant.removed else None)
+
+
 def active_count(session: Session, cs: ClassSession) -> int:
     """Participants in the room (joined and not removed)."""
     return session.execute(

@@ -13,7 +13,7 @@ from ..models import Attempt, ClassSession, ClassSessionScenario, Participant
 from .attempts import stored_result
 from .classroom import SessionError, normalise_code
 from .classroom_answers import feedback_visible
-from .classroom_content import scenario_for_version
+from .classroom_content import document_of_version, scenario_for_version
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +86,8 @@ def result_body(session: Session, cs: ClassSession, item: ClassSessionScenario,
                 attempt: Attempt, rules: RuleSet) -> dict[str, Any]:
     """A stored answer set in the grade endpoint's shape; feedback withheld until allowed."""
     if feedback_visible(cs, item):
-        stored = stored_result(session, attempt, rules)
+        stored = stored_result(session, attempt, rules,
+                               document_of_version(session, attempt.version_id))
         return {"scenario_id": attempt.scenario_slug, "variant": attempt.variant,
                 "feedback": "shown", "score": round(attempt.score, 4),
                 "correct": attempt.correct, "total": attempt.total,
