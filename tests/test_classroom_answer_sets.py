@@ -62,6 +62,10 @@ def test_later_sets_are_stored_once_each_and_the_limit_holds(app, host):
     first = next(iter(key))
     for answers in (_flip(key, first), key, _flip(key, first)):
         assert answer(learner, code, token, answers).status_code == 201
+    mine = learner.get(f"{API}/{code}/me").get_json()
+    assert mine["answer_sets_allowed"] == 3
+    assert mine["scenarios"][0]["answer_sets_sent"] == 3
+    assert mine["scenarios"][0]["result"]["answered"] == len(key)
     fourth = answer(learner, code, token, key)
     assert fourth.status_code == 409
     body = fourth.get_json()
