@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.test_a11y_learn import serious
 from tests.conftest import DEFAULT_PASSWORD, make_user
 
 PHONE = {"width": 390, "height": 844}
@@ -67,6 +68,7 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
         expect(people.get_by_role("button", name="Remove Ann")).to_be_visible(timeout=FOLLOW)
         expect(people.get_by_role("button", name="Remove Ben")).to_be_visible(timeout=FOLLOW)
         screenshot(page, "classroom-lobby")
+        assert serious(page) == []
         screenshot(ann, "classroom-play-lobby-phone")
 
         page.get_by_role("button", name="Open answering").click()
@@ -74,6 +76,7 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
             expect(learner.get_by_role("heading", name="Sort the tasks")).to_be_visible(
                 timeout=FOLLOW)
         screenshot(ann, "classroom-play-board-phone")
+        assert serious(ann) == []
 
         place_all(ann, "Customer")
         ann.get_by_role("button", name="Send answers").click()
@@ -90,6 +93,7 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
             expect(learner.get_by_role("heading", name="Your results")).to_be_visible()
         expect(page.get_by_text("Most misplaced first")).to_be_visible(timeout=FOLLOW)
         screenshot(page, "classroom-dashboard")
+        assert serious(page) == []
         screenshot(ann, "classroom-play-revealed-phone")
         ann.screenshot(path=str(SCREENSHOTS / "classroom-play-revealed-phone-top.png"))
 
@@ -105,6 +109,7 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
         expect(table.get_by_role("rowheader", name="Ann")).to_be_visible()
         expect(table.get_by_role("rowheader", name="Ben")).to_be_visible()
         screenshot(page, "classroom-report")
+        assert serious(page) == []
         with page.expect_download() as download:
             page.get_by_role("link", name="Download answers (CSV)").click()
         csv_text = Path(download.value.path()).read_text(encoding="utf-8")
@@ -140,6 +145,7 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
     page.get_by_label("As soon as each learner sends").check()
     page.get_by_label("Answer sets each learner may send per scenario").select_option("2")
     screenshot(page, "classroom-new-session")
+    assert serious(page) == []
     page.get_by_role("button", name="Start session").click()
     code = page.locator(".join-card__code").inner_text().strip()
     expect(page.get_by_text("Learners may send up to 2 answer sets")).to_be_visible()
@@ -154,6 +160,7 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
         first_score = ann.get_by_role("heading", name=re.compile("Your results"))
         expect(first_score).to_be_visible()
         screenshot(ann, "classroom-play-sent-can-change-phone")
+        assert serious(ann) == []
         ann.screenshot(path=str(SCREENSHOTS / "classroom-play-sent-can-change-phone-top.png"))
 
         ann.get_by_role("link", name="Change your answers").click()
@@ -163,6 +170,7 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
         expect(zones).to_have_count(total)  # the cards sit where they were sent
         expect(ann.locator(".tray .js-card")).to_have_count(0)
         screenshot(ann, "classroom-play-change-answers-phone")
+        assert serious(ann) == []
         # the first card went to AWS: move it back to Customer and send again
         aws_card = ann.locator(".zone--aws .js-card").first
         aws_card.get_by_role("button", name="Move to Customer").click()
