@@ -178,5 +178,6 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
         expect(ann.get_by_role("link", name="Change your answers")).to_have_count(0)
         expect(ann.get_by_role("heading", name=re.compile("Your results"))).to_be_visible()
         expect(page.locator(".tally dd").nth(1)).to_contain_text("1", timeout=FOLLOW)
+        screenshot(page, "classroom-dashboard-answer-sets")
     finally:
         ctx.close()
