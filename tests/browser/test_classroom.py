@@ -178,6 +178,9 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
         expect(ann.get_by_role("link", name="Change your answers")).to_have_count(0)
         expect(ann.get_by_role("heading", name=re.compile("Your results"))).to_be_visible()
         expect(page.locator(".tally dd").nth(1)).to_contain_text("1", timeout=FOLLOW)
+        # the dashboard counts the last set: the card moved back leaves AWS empty
+        expect(page.get_by_text("AWS 1 (100%)")).to_have_count(0, timeout=FOLLOW)
+        expect(page.get_by_text("Customer 1 (100%)")).to_have_count(total)
         screenshot(page, "classroom-dashboard-answer-sets")
     finally:
         ctx.close()
