@@ -151,3 +151,45 @@ def test_the_learner_page_offers_a_changed_set_holding_the_last_answers(app, hos
     page = learner.get(f"/play/{code}?again=1").get_data(as_text=True)
     assert "js-again" not in page and 'class="board' not in page
     assert stored(app)[0] == 2
+
+
+def test_a_numbered_set_resent_after_a_lost_reply_is_not_stored_twice(app, host):
+    code = host.create(answer_sets=3)
+    learner, token = join(app, code, "Ada")
+    host.act(code, "open")
+    key = key_for(app)
+    assert answer(learner, code, token, key, answer_set=1).status_code == 201
+    resent = answer(learner, code, token, key, answer_set=1)
+    assert resent.status_code == 409
+    assert resent.get_json() == {"error": "answer set 1 is already stored",
+                                 "details": ["already-answered"]}
+    assert stored(app)[0] == 1
+    assert answer(learner, code, token, key, answer_set=2).status_code == 201
+    assert stored(app)[0] == 2
+
+
+@pytest.mark.parametrize("number, status, problem", [
+    (3, 400, "'answer_set' 3 is not the next set: that is 1"),
+    ("1", 400, "'answer_set' must be a whole number"),
+    (0, 400, "'answer_set' must be a whole number"),
+    (True, 400, "'answer_set' must be a whole number"),
+])
+def test_bad_answer_set_numbers_are_refused(app, host, number, status, problem):
+    code = host.create(answer_sets=3)
+    learner, token = join(app, code, "Ada")
+    host.act(code, "open")
+    response = answer(learner, code, token, key_for(app), answer_set=number)
+    assert response.status_code == status
+    assert problem in json.dumps(response.get_json())
+    assert stored(app)[0] == 0
+
+
+def test_the_boards_carry_the_number_of_the_set_they_send(app, host):
+    code = host.create(answer_sets=2)
+    learner, token = join(app, code, "Ada")
+    host.act(code, "open")
+    first = learner.get(f"/play/{code}").get_data(as_text=True)
+    assert 'data-answer-set="1"' in first and 'name="answer_set" value="1"' in first
+    assert answer(learner, code, token, key_for(app), answer_set=1).status_code == 201
+    again = learner.get(f"/play/{code}?again=1").get_data(as_text=True)
+    assert 'data-answer-set="2"' in again and 'name="answer_set" value="2"' in again

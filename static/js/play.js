@@ -80,8 +80,9 @@ function start(root) {
     let result = null;
     for (let attempt = 0; attempt < 4 && !result; attempt += 1) {
       try {
-        result = await postJson(root.dataset.answersUrl,
-          { scenario_id: form.dataset.scenario, answers });
+        // the set's number makes a resent request find its set stored, not store a copy
+        result = await postJson(root.dataset.answersUrl, { scenario_id: form.dataset.scenario,
+          answer_set: Number(form.dataset.answerSet || 1), answers });
       } catch {
         await new Promise((done) => setTimeout(done, 500 * 2 ** attempt));
       }

@@ -109,7 +109,8 @@ def _play_context(cs, participant, again: bool = False) -> dict:
             ctx["board_html"] = board_html(cs, item, scenario)
         elif cs.phase == "open" and again and ctx["sets_left"] > 0:
             ctx["again"] = True
-            ctx["board_html"] = board_html(cs, item, scenario, attempt.answers)
+            ctx["board_html"] = board_html(cs, item, scenario, attempt.answers,
+                                           (attempt.class_try or 1) + 1)
         if attempt is not None:
             ctx["result"] = result_body(db.session, cs, item, attempt, rules())
         elif cs.phase == "revealed" or (cs.phase != "open" and feedback_visible(cs, item)):
@@ -128,12 +129,14 @@ _BOARD_CACHE_SIZE = 256
 _board_lock = threading.Lock()
 
 
-def board_html(cs, item, scenario, answers: dict | None = None) -> Markup:
+def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int = 1
+               ) -> Markup:
     """The board form for a session's scenario: the same for every learner but the CSRF token.
 
     300 learners fetch it within a second of "open", so each worker renders it once and
     keeps it (it depends only on immutable content and the session code). A board holding a
-    learner's earlier answers (a second answer set) is theirs alone and is not kept.
+    learner's earlier answers (a later answer set, numbered so that a resent request is
+    recognised) is theirs alone and is not kept.
     """
     cache = current_app.extensions.setdefault("srm_class_boards", OrderedDict())
     key = (cs.code, item.version_id, item.variant)
@@ -144,7 +147,8 @@ def board_html(cs, item, scenario, answers: dict | None = None) -> Markup:
             "classroom/_play_board.html", cs=cs, item=item, scenario=scenario,
             variant=item.variant, tasks=scenario.tasks, zones=zones(scenario),
             components=components(scenario, item.variant, rules()),
-            answer_field=answer_field, csrf_value=_BOARD_CSRF, answers=answers)
+            answer_field=answer_field, csrf_value=_BOARD_CSRF, answers=answers,
+            answer_set=answer_set)
         if answers:
             return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
         with _board_lock:
@@ -209,6 +213,8 @@ def play_submit(code: str):
     answers = {key[len(prefix):]: value for key, value in request.form.items()
                if key.startswith(prefix) and value}
     data = {"scenario_id": request.form.get("scenario_id"), "answers": answers}
+    if request.form.get("answer_set", "").isdigit():
+        data["answer_set"] = int(request.form["answer_set"])
     try:
         checked = check_answers(db.session, cs, participant, data, rules())
         db.session.rollback()  # end the reading transaction: the write below is short

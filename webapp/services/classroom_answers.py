@@ -29,7 +29,7 @@ from .attempts import record_attempt
 from .classroom import SessionError, hash_token, normalise_code
 from .classroom_content import scenario_for_version
 
-ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers"}
+ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers", "answer_set"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,12 @@ def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
                      item_variant: str | None, version_id: int | None, known: bool,
                      rules: RuleSet, sent: int, allowed: int) -> GradeReport:
     """The checks both answer paths share: the body (400), open for answers (409), answer
-    sets left (409), then grading."""
+    sets left (409), then grading.
+
+    answer_set, optional in the body, numbers the set the learner means to send (1, 2...):
+    a request resent after a lost reply then finds its set stored (409 already-answered)
+    instead of storing a copy as the next set.
+    """
     sid = data.get("scenario_id")
     problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
     if not isinstance(sid, str) or not known:
@@ -91,6 +96,10 @@ def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
     answers = data.get("answers")
     if not isinstance(answers, dict):
         problems.append("'answers' must be an object mapping task ids to parties")
+    number = data.get("answer_set")
+    if number is not None and (isinstance(number, bool) or not isinstance(number, int)
+                               or number < 1):
+        problems.append("'answer_set' must be a whole number from 1: which set this is")
     if problems:
         raise SessionError(400, "invalid answers", problems)
     variant = data.get("variant")
@@ -100,8 +109,14 @@ def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
     if not is_open:
         raise SessionError(409, "answering is closed for this scenario",
                            ["wait for the host to open it"])
+    if number is not None and number <= sent:  # a resent request: this set is stored
+        raise SessionError(409, f"answer set {number} is already stored",
+                           ["already-answered"])
     if sent >= allowed:
         raise used_up(allowed)
+    if number is not None and number != sent + 1:
+        raise SessionError(400, "invalid answers",
+                           [f"'answer_set' {number} is not the next set: that is {sent + 1}"])
     scenario = scenario_for_version(session, version_id, rules)
     try:
         return grade(scenario, item_variant, rules, answers)
