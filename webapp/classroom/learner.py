@@ -104,13 +104,13 @@ def _play_context(cs, participant, again: bool = False) -> dict:
         ctx.update(item=item, view={"title": scenario.title})
         attempt = mine.get(item.id)
         ctx["answered"] = attempt is not None
-        ctx["sets_left"] = cs.answer_sets - ((attempt.class_try or 1) if attempt else 0)
+        ctx["sets_left"] = cs.answer_sets - (attempt.class_try if attempt else 0)
         if cs.phase == "open" and attempt is None:
             ctx["board_html"] = board_html(cs, item, scenario)
         elif cs.phase == "open" and again and ctx["sets_left"] > 0:
             ctx["again"] = True
             ctx["board_html"] = board_html(cs, item, scenario, attempt.answers,
-                                           (attempt.class_try or 1) + 1)
+                                           attempt.class_try + 1)
         if attempt is not None:
             ctx["result"] = result_body(db.session, cs, item, attempt, rules())
         elif cs.phase == "revealed" or (cs.phase != "open" and feedback_visible(cs, item)):

@@ -28,7 +28,7 @@ def record_attempt(session: Session, version: ScenarioVersion, report: GradeRepo
         learner_id=learner_id,
         participant_id=participant_id,
         class_scenario_id=class_scenario_id,
-        class_try=class_try if class_try is not None else (1 if participant_id else None),
+        class_try=class_try,
         task_order=task_order,
         answers={r.task_id: r.given for r in report.results if r.given is not None},
         score=report.score,

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,18 +83,21 @@ def new_code(session: Session) -> str:
     raise RuntimeError("could not find a free join code")  # 31**6 codes: not in practice
 
 
-def find_session(session: Session, code: Any) -> ClassSession:
-    """The session with this code; SessionError 404 if there is none."""
+def latest_by_code(session: Session, query: Select, code: Any) -> Row:
+    """The row of a query over ClassSession for the newest session with this code;
+    SessionError 404 if there is none."""
     code = normalise_code(code)
-    cs = None
-    if code:
-        cs = session.execute(
-            select(ClassSession).where(ClassSession.code == code)
-            .order_by(ClassSession.id.desc()).limit(1)).scalar_one_or_none()
-    if cs is None:
+    row = session.execute(query.where(ClassSession.code == code)
+                          .order_by(ClassSession.id.desc()).limit(1)).first() if code else None
+    if row is None:
         raise SessionError(404, "no class session has this code",
                            ["check the code on the host's screen"])
-    return cs
+    return row
+
+
+def find_session(session: Session, code: Any) -> ClassSession:
+    """The session with this code; SessionError 404 if there is none."""
+    return latest_by_code(session, select(ClassSession), code)[0]
 
 
 def live_session(session: Session, code: Any) -> ClassSession:
@@ -206,6 +209,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def token_hash_of(token: Any) -> str | None:
+    """The stored hash of a well-formed participant token; None for anything else."""
+    return hash_token(token) if isinstance(token, str) and 20 <= len(token) <= 100 else None
+
+
 def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Participant, str]:
     """Add a participant; returns it and its secret token (only the hash is stored)."""
     nickname, key = check_nickname(raw_nickname)
@@ -231,10 +239,10 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
 
 def participant_for(session: Session, cs: ClassSession, token: Any) -> Participant:
     """The participant holding this token in this session; SessionError 403 otherwise."""
-    participant = None
-    if isinstance(token, str) and 20 <= len(token) <= 100:
+    participant, key = None, token_hash_of(token)
+    if key is not None:
         participant = session.execute(
-            select(Participant).where(Participant.token_hash == hash_token(token),
+            select(Participant).where(Participant.token_hash == key,
                                       Participant.session_id == cs.id)
         ).scalar_one_or_none()
     if participant is None:
@@ -249,18 +257,9 @@ def session_and_participant(session: Session, code: Any, token: Any
                             ) -> tuple[ClassSession, Participant | None]:
     """The session with this code (404 if none) and, in the same query, the participant
     holding this token in it: None for a missing, foreign or removed one."""
-    code = normalise_code(code)
-    valid = isinstance(token, str) and 20 <= len(token) <= 100
-    row = session.execute(
-        select(ClassSession, Participant)
-        .outerjoin(Participant, (Participant.session_id == ClassSession.id)
-                   & (Participant.token_hash == (hash_token(token) if valid else None)))
-        .where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
-    ).first() if code else None
-    if row is None:
-        raise SessionError(404, "no class session has this code",
-                           ["check the code on the host's screen"])
-    cs, participant = row
+    cs, participant = latest_by_code(session, select(ClassSession, Participant).outerjoin(
+        Participant, (Participant.session_id == ClassSession.id)
+        & (Participant.token_hash == token_hash_of(token))), code)
     return cs, (participant if participant is not None and not participant.removed else None)
 
 

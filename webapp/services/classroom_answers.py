@@ -11,9 +11,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..domain import GradeReport, GradingError, RuleSet, grade
 from ..domain.grader import CORRECT
@@ -26,7 +26,7 @@ from ..models import (
     ScenarioVersion,
 )
 from .attempts import record_attempt
-from .classroom import SessionError, hash_token, normalise_code
+from .classroom import SessionError, latest_by_code, token_hash_of
 from .classroom_content import scenario_for_version
 
 ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers", "answer_set"}
@@ -72,11 +72,30 @@ def _tries_sent(participant_id, item_id):
                    Attempt.class_scenario_id == item_id))
 
 
+def last_try():
+    """A condition on Attempt: no later answer set of the same learner for the same scenario
+    (the set that counts)."""
+    later = aliased(Attempt)
+    return ~exists().where(later.participant_id == Attempt.participant_id,
+                           later.class_scenario_id == Attempt.class_scenario_id,
+                           later.class_try > Attempt.class_try)
+
+
 def used_up(allowed: int) -> SessionError:
-    """The 409 for an answer set beyond the host's limit (or a duplicate of one stored)."""
+    """The 409 for an answer set beyond the host's limit."""
     message = ("you have already answered this scenario" if allowed == 1 else
                f"you have sent all {allowed} answer sets this session allows for this scenario")
     return SessionError(409, message, ["already-answered"])
+
+
+def already_stored(number: int) -> SessionError:
+    """The 409 for answer set `number` sent again: a resent request, or a concurrent one."""
+    return SessionError(409, f"answer set {number} is already stored", ["already-answered"])
+
+
+def _stored_concurrently(number: int) -> SessionError:
+    """The 409 when another request stored the same set first: the learner has answered."""
+    return used_up(1) if number == 1 else already_stored(number)
 
 
 def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
@@ -110,8 +129,7 @@ def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
         raise SessionError(409, "answering is closed for this scenario",
                            ["wait for the host to open it"])
     if number is not None and number <= sent:  # a resent request: this set is stored
-        raise SessionError(409, f"answer set {number} is already stored",
-                           ["already-answered"])
+        raise already_stored(number)
     if sent >= allowed:
         raise used_up(allowed)
     if number is not None and number != sent + 1:
@@ -145,16 +163,10 @@ def lock_target(session: Session, code: Any) -> Target:
     answer checked against "open" is stored before answering closes, never after. (SQLite
     has no row locks; there a writing request holds the database's write lock throughout.)
     """
-    code = normalise_code(code)
-    row = session.execute(
-        select(ClassSession.id, ClassSession.code, ClassSession.phase,
-               ClassSession.current_index, ClassSession.feedback_after_reveal,
-               ClassSession.answer_sets)
-        .where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
-        .with_for_update(read=True)).first() if code else None
-    if row is None:
-        raise SessionError(404, "no class session has this code",
-                           ["check the code on the host's screen"])
+    row = latest_by_code(session, select(
+        ClassSession.id, ClassSession.code, ClassSession.phase, ClassSession.current_index,
+        ClassSession.feedback_after_reveal, ClassSession.answer_sets
+    ).with_for_update(read=True), code)
     if row.phase == "ended":
         raise SessionError(410, "this class session has ended")
     return Target(*row)
@@ -168,7 +180,7 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
     sets the participant has sent for it.
     """
     sid = data.get("scenario_id")
-    valid = isinstance(token, str) and 20 <= len(token) <= 100
+    key = token_hash_of(token)
     sent = _tries_sent(Participant.id, ClassSessionScenario.id).scalar_subquery()
     row = session.execute(
         select(Participant.id, Participant.removed, ClassSessionScenario.id,
@@ -178,15 +190,14 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
                    (ClassSessionScenario.session_id == Participant.session_id)
                    & (ClassSessionScenario.scenario_slug == (sid if isinstance(sid, str)
                                                               else None)))
-        .where(Participant.token_hash == hash_token(token),
-               Participant.session_id == target.id)).first() if valid else None
+        .where(Participant.token_hash == key,
+               Participant.session_id == target.id)).first() if key else None
     if row is None:
         raise SessionError(403, "this participant token is not valid for this session",
                            ["join the session again from the join page"])
     participant_id, removed, item_id, position, item_variant, version_id, sent = row
     if removed:
         raise SessionError(403, "the host removed you from this session")
-    sent = sent or 0
     report = _check_and_grade(session, data, item_id is not None and target.phase == "open"
                               and position == target.current_index, item_variant, version_id,
                               item_id is not None, rules, sent, target.answer_sets)
@@ -219,7 +230,7 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
     try:  # only this insert can meet the unique constraint; any other error is a 500
         session.execute(insert(Attempt.__table__), [attempt])
     except IntegrityError:
-        raise used_up(checked.class_try) from None
+        raise _stored_concurrently(checked.class_try) from None
     session.execute(insert(AttemptAnswer.__table__), rows)
     return attempt["id"]
 
@@ -238,7 +249,7 @@ def store_answers(session: Session, checked: CheckedAnswers) -> Attempt:
                                  class_scenario_id=checked.class_scenario_id,
                                  class_try=checked.class_try)
     except IntegrityError:
-        raise used_up(checked.class_try) from None
+        raise _stored_concurrently(checked.class_try) from None
     phase, index = session.execute(
         select(ClassSession.phase, ClassSession.current_index)
         .where(ClassSession.id == checked.session_id).with_for_update(read=True)).one()
@@ -252,8 +263,8 @@ def own_attempts(session: Session, participant: Participant) -> dict[int, Attemp
     """Class scenario id -> this participant's last answer set, the one that counts (with
     verdicts). Its class_try is how many sets they have sent for that scenario."""
     rows = session.execute(
-        select(Attempt).where(Attempt.participant_id == participant.id)
-        .order_by(Attempt.class_try).options(selectinload(Attempt.verdicts))).scalars()
+        select(Attempt).where(Attempt.participant_id == participant.id, last_try())
+        .options(selectinload(Attempt.verdicts))).scalars()
     return {a.class_scenario_id: a for a in rows}
 
 

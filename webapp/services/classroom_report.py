@@ -12,23 +12,16 @@ import io
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..domain import PARTIES, RuleSet
 from ..domain.grader import answer_key
 from ..models import Attempt, AttemptAnswer, ClassSession, ClassSessionScenario, Participant
 from .classroom import active_count, current_scenario, scenario_of
+from .classroom_answers import last_try
 
 LEADERBOARD_SIZE = 10
-
-
-def _last_try():
-    """A condition on Attempt: no later answer set of the same learner for the same scenario."""
-    later = aliased(Attempt)
-    return ~exists().where(later.participant_id == Attempt.participant_id,
-                           later.class_scenario_id == Attempt.class_scenario_id,
-                           later.class_try > Attempt.class_try)
 
 
 def _answers_of_room(cs: ClassSession):
@@ -38,7 +31,7 @@ def _answers_of_room(cs: ClassSession):
             .select_from(AttemptAnswer)
             .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
             .join(Participant, Participant.id == Attempt.participant_id)
-            .where(Participant.session_id == cs.id, Participant.removed.is_(False), _last_try())
+            .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
             .group_by(Attempt.class_scenario_id, AttemptAnswer.task_id, AttemptAnswer.given))
 
 
@@ -60,7 +53,7 @@ def answered_count(session: Session, cs: ClassSession, item: ClassSessionScenari
         select(func.count()).select_from(Attempt)
         .join(Participant, Participant.id == Attempt.participant_id)
         .where(Participant.session_id == cs.id, Participant.removed.is_(False),
-               Attempt.class_scenario_id == item.id, _last_try())).scalar_one()
+               Attempt.class_scenario_id == item.id, last_try())).scalar_one()
 
 
 def _task_rows(session: Session, cs: ClassSession, item: ClassSessionScenario, rules: RuleSet,
@@ -121,7 +114,7 @@ def leaderboard(session: Session, cs: ClassSession, limit: int = LEADERBOARD_SIZ
     rows = session.execute(
         select(Participant.nickname, func.sum(Attempt.correct), func.sum(Attempt.total))
         .join(Attempt, Attempt.participant_id == Participant.id)
-        .where(Participant.session_id == cs.id, Participant.removed.is_(False), _last_try())
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
         .group_by(Participant.id, Participant.nickname)
         .order_by(func.sum(Attempt.correct).desc(), func.min(Attempt.created_at), Participant.id)
         .limit(limit)).all()
@@ -148,13 +141,13 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
                AttemptAnswer.task_id, AttemptAnswer.given)
         .join(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
         .join(Participant, Participant.id == Attempt.participant_id)
-        .where(Participant.session_id == cs.id, Participant.removed.is_(False), _last_try())
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
         .order_by(Attempt.class_scenario_id, AttemptAnswer.position))
     for pid, css_id, variant, score, correct, total, tries, task_id, given in rows:
         entry = by_person[pid].setdefault(css_id, {
             "scenario_id": slugs[css_id].scenario_slug, "variant": variant,
             "score": round(score, 4), "correct": correct, "total": total,
-            "answer_sets": tries or 1, "answers": {}})
+            "answer_sets": tries, "answers": {}})
         entry["answers"][task_id] = given
     participants = []
     for p in people:
