@@ -22,6 +22,17 @@ RULES = SCENARIOS / "rules" / "aws.yaml"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _instance_outside_the_user_data_dir(tmp_path_factory):
+    """No test writes into the real instance folder (the user data dir): every app and CLI
+    call that names none gets a scratch one, and so does platformdirs' default itself."""
+    scratch = tmp_path_factory.mktemp("user-data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SRM_INSTANCE_PATH", str(scratch / "instance"))
+        mp.setenv("XDG_DATA_HOME", str(scratch / "xdg"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:

@@ -183,6 +183,10 @@ def test_serve_migrates_and_answers_with_gunicorn(tmp_path):
         proc.terminate()
         output = proc.communicate(timeout=15)[0]
     assert "gunicorn" in output.lower() or "Booting worker" in output
+    # the first start says where its data lives and that it made the database
+    assert f"Instance folder: {tmp_path / 'instance'}" in output
+    db_file = tmp_path / "instance" / "srm-trainer.sqlite3"
+    assert f"Database: sqlite:///{db_file} (created and migrated to " in output
 
 
 def test_srm_environment_variables_reach_the_settings(tmp_path, monkeypatch):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any
 
 from .resources import resource_dir
@@ -21,17 +20,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """
     from flask import Flask
 
+    from .config import instance_folder, load_config
+
     config = dict(config or {})
-    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("SRM_INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_path=instance_folder(config.pop("INSTANCE_PATH", None)),
         instance_relative_config=True,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
-    from .config import load_config
-
     load_config(app, config)
     _configure_logging(app)
     proxies = int(app.config.get("SRM_PROXIES") or 0)

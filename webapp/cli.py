@@ -43,6 +43,18 @@ def main() -> None:
     """Shared Responsibility Trainer: sort security tasks into AWS and Customer, and learn why."""
 
 
+def _mention_earlier_folders(app) -> None:
+    """Say so when an older release left a database elsewhere and nothing chose a folder."""
+    from .config import earlier_instance_folders
+
+    if os.environ.get("SRM_INSTANCE_PATH"):
+        return
+    for folder in earlier_instance_folders(app.instance_path):
+        click.echo(f"note: an earlier database is in {folder}; this start does not use it. "
+                   f"To keep using it, set SRM_INSTANCE_PATH={folder} (or move its files "
+                   f"into {app.instance_path}).", err=True)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -56,8 +68,10 @@ def serve(host: str, port: int, workers: int, threads: int, no_migrate: bool) ->
     from . import database
 
     app = make_app()
-    if not no_migrate:
-        database.upgrade(app)
+    click.echo(f"Instance folder: {app.instance_path}")
+    _mention_earlier_folders(app)
+    outcome = "not migrated (--no-migrate)" if no_migrate else database.upgrade(app)
+    click.echo(f"Database: {database.display_url(app)} ({outcome})")
     for hook in app.extensions.get("srm_serve_hooks", []):
         hook(app, host, port)
     from .server import run_gunicorn
@@ -173,8 +187,9 @@ def db_upgrade() -> None:
     from . import database
 
     app = make_app()
-    database.upgrade(app)
-    click.echo("database is up to date")
+    _mention_earlier_folders(app)
+    outcome = database.upgrade(app)
+    click.echo(f"database {outcome}: {database.display_url(app)}")
 
 
 def _register_plugins() -> None:

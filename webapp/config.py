@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 
 from flask import Flask
+from platformdirs import user_data_path
 
 from .resources import resource_dir
 
@@ -30,6 +32,34 @@ class Defaults:
     SEND_FILE_MAX_AGE_DEFAULT = 0  # versioned static URLs set their own long lifetime
     SRM_STATIC_MAX_AGE = 365 * 24 * 3600
     SRM_LOG_LEVEL = "INFO"
+
+
+APP_NAME = "srm-trainer"
+
+
+def instance_folder(explicit: str | None = None) -> str:
+    """The instance folder: the one asked for, else SRM_INSTANCE_PATH, else the user data dir.
+
+    The default is the platform's user data directory (~/.local/share/srm-trainer on Linux),
+    not a folder beside the package, so `pip install .` and `pip install -e .` use the same
+    database and the accounts and scenarios made before stay there.
+    """
+    chosen = explicit or os.environ.get("SRM_INSTANCE_PATH")
+    path = Path(chosen).expanduser() if chosen else user_data_path(APP_NAME, appauthor=False)
+    return os.path.abspath(path)
+
+
+def earlier_instance_folders(current: str) -> list[Path]:
+    """Folders where older releases kept the database (Flask's defaults), if one is there.
+
+    Before the user data dir, the folder moved with the install mode: `./instance` in a
+    checkout, `<venv>/var/webapp-instance` when installed. Naming them lets an operator
+    point SRM_INSTANCE_PATH back at the data they made there.
+    """
+    candidates = [Path.cwd() / "instance", Path(sys.prefix) / "var" / "webapp-instance"]
+    return [folder for folder in candidates
+            if folder.resolve() != Path(current).resolve()
+            and (folder / "srm-trainer.sqlite3").is_file()]
 
 
 def database_url(app: Flask) -> str:

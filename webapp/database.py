@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -84,19 +85,37 @@ def _migration_connection(app: Flask):
                     raw.execute("PRAGMA foreign_keys=ON")
 
 
-def _alembic(app: Flask, action, revision: str) -> None:
+def _alembic(app: Flask, action, revision: str) -> tuple[str | None, str | None]:
+    """Run an Alembic command; the schema revision before and after it."""
     with _migration_connection(app) as connection:
+        before = MigrationContext.configure(connection).get_current_revision()
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         action(cfg, revision)
+        return before, MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(app: Flask, revision: str = "head") -> None:
-    """Apply migrations to the app's database (what `srm-trainer db upgrade` runs)."""
-    _alembic(app, command.upgrade, revision)
+def display_url(app: Flask) -> str:
+    """The app's database URL with any password hidden (for messages and logs)."""
     with app.app_context():
-        url = db.engine.url.render_as_string(hide_password=True)
-    log.info("database schema is up to date (%s)", url)
+        return db.engine.url.render_as_string(hide_password=True)
+
+
+def upgrade(app: Flask, revision: str = "head") -> str:
+    """Apply migrations (what `srm-trainer db upgrade` runs); says what it did, in words.
+
+    "created and migrated" on an empty database, "migrated from X to Y" after an upgrade,
+    "up to date" when there was nothing to do.
+    """
+    before, after = _alembic(app, command.upgrade, revision)
+    if before is None:
+        outcome = f"created and migrated to {after}"
+    elif before != after:
+        outcome = f"migrated from {before} to {after}"
+    else:
+        outcome = "up to date"
+    log.debug("database %s (%s)", outcome, display_url(app))
+    return outcome
 
 
 def downgrade(app: Flask, revision: str) -> None:
