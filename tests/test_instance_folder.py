@@ -15,8 +15,12 @@ from tests.conftest import ROOT
 from webapp.cli import main
 
 # what an installed wheel holds: the package with templates, static and scenarios inside it
-WHEEL_LAYOUT = {"webapp": "webapp", "templates": "webapp/templates", "static": "webapp/static",
-                "scenarios": "webapp/scenarios"}
+WHEEL_LAYOUT = {
+    "webapp": "webapp",
+    "templates": "webapp/templates",
+    "static": "webapp/static",
+    "scenarios": "webapp/scenarios",
+}
 
 PRINT_INSTANCE = (
     "import webapp, sys; from webapp import create_app; "
@@ -29,18 +33,28 @@ def _installed_copy(target: Path) -> Path:
     """The package laid out as `pip install .` lays it out, in a site folder of its own."""
     site = target / "site-packages"
     for source, dest in WHEEL_LAYOUT.items():
-        shutil.copytree(ROOT / source, site / dest,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            ROOT / source, site / dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
     return site
 
 
 def _resolve(python_path: Path, cwd: Path, data_home: Path, **extra: str) -> list[str]:
     """What a fresh interpreter importing the package from python_path reports."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SRM_INSTANCE_PATH", "SRM_DATABASE_URL", "DATABASE_URL", "PYTHONPATH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SRM_INSTANCE_PATH", "SRM_DATABASE_URL", "DATABASE_URL", "PYTHONPATH")
+    }
     env.update(PYTHONPATH=str(python_path), XDG_DATA_HOME=str(data_home), **extra)
-    out = subprocess.run([sys.executable, "-c", PRINT_INSTANCE], cwd=cwd, env=env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", PRINT_INSTANCE],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip().splitlines()
 
@@ -118,8 +132,13 @@ def test_db_upgrade_from_an_older_schema_names_both_revisions(tmp_path):
 def test_the_database_url_is_shown_without_its_password(tmp_path):
     from webapp import create_app, database
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": "postgresql://trainer:s3cret@db.internal/srm"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql://trainer:s3cret@db.internal/srm",
+        }
+    )
     shown = database.display_url(app)
     assert "s3cret" not in shown
     assert shown == "postgresql+psycopg://trainer:***@db.internal/srm"

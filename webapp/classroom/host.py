@@ -139,6 +139,4 @@ def host_report(code: str):
     """The session report: scores per participant and the room's answers per task."""
     cs = hosted_session(code)
     data = reports.report(db.session, cs, rules())
-    titles = {item.scenario_slug: svc.scenario_of(db.session, item, rules()).title
-              for item in cs.scenarios}
-    return render_template("classroom/report.html", cs=cs, report=data, titles=titles)
+    return render_template("classroom/report.html", cs=cs, report=data)

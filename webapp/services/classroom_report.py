@@ -122,13 +122,39 @@ def leaderboard(session: Session, cs: ClassSession, limit: int = LEADERBOARD_SIZ
              "total": int(total or 0)} for i, (nick, correct, total) in enumerate(rows)]
 
 
+def _report_scenario(session: Session, cs: ClassSession, item: ClassSessionScenario,
+                     rules: RuleSet, counts: dict, room: int) -> dict[str, Any]:
+    """One scenario of the report: its variant, its parties, its tasks most missed first.
+
+    A miss is any learner in the room who did not place the card with the expected party
+    (placed elsewhere, or not placed); the share correct is out of the whole room.
+    """
+    scenario = scenario_of(session, item, rules)
+    rows = _task_rows(session, cs, item, rules, counts, room)
+    for row in rows:
+        counted = sum(row["counts"].values())
+        row["variant"] = item.variant
+        row["correct"] = row["counts"].get(row["expected"], 0)
+        row["missed"] = counted - row["correct"]
+        row["percent_correct"] = round(row["correct"] / counted * 100, 1) if counted else None
+    rows.sort(key=lambda r: -r["missed"])  # stable: ties keep the scenario's order
+    return {"position": item.position + 1, "scenario_id": item.scenario_slug,
+            "title": scenario.title, "variant": item.variant,
+            "variant_title": scenario.variant(item.variant).title if item.variant else None,
+            "parties": list(scenario.parties), "tasks": rows}
+
+
 def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]:
-    """Per participant (score and answers per scenario) and per task (counts per zone)."""
+    """Per participant (score and answers per scenario) and per task (counts per zone).
+
+    "scenarios" holds each scenario with its tasks, most missed first; "tasks" is the same
+    rows in one list.
+    """
     room = active_count(session, cs)
     counts = task_counts(session, cs)
-    tasks = []
-    for item in cs.scenarios:
-        tasks.extend(_task_rows(session, cs, item, rules, counts, room))
+    scenarios = [_report_scenario(session, cs, item, rules, counts, room)
+                 for item in cs.scenarios]
+    tasks = [row for sc in scenarios for row in sc["tasks"]]
     slugs = {item.id: item for item in cs.scenarios}
     people = session.execute(
         select(Participant).where(Participant.session_id == cs.id,
@@ -160,7 +186,7 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
     return {"code": cs.code, "phase": cs.phase, "answer_sets_allowed": cs.answer_sets,
             "created_at": cs.created_at.isoformat() + "Z",
             "ended_at": cs.ended_at.isoformat() + "Z" if cs.ended_at else None,
-            "participants": participants, "tasks": tasks}
+            "participants": participants, "scenarios": scenarios, "tasks": tasks}
 
 
 def _cell(value: Any) -> Any:
@@ -176,11 +202,17 @@ def report_csv(data: dict[str, Any], table: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     texts = {(t["scenario_id"], t["task_id"]): t for t in data["tasks"]}
     if table == "tasks":
-        writer.writerow(["scenario_id", "task_id", "task", "expected", *PARTIES, "unanswered"])
+        # a column per party some scenario of the session uses: none empty throughout
+        used = {p for sc in data["scenarios"] for p in sc["parties"]}
+        parties = [p for p in PARTIES if p in used]
+        writer.writerow(["scenario_id", "variant", "task_id", "task", "expected", *parties,
+                         "unanswered", "correct", "percent_correct"])
         for t in data["tasks"]:
-            writer.writerow([_cell(t["scenario_id"]), _cell(t["task_id"]), _cell(t["text"]),
-                             t["expected"], *(t["counts"].get(p, "") for p in PARTIES),
-                             t["counts"]["unanswered"]])
+            writer.writerow([_cell(t["scenario_id"]), _cell(t["variant"] or ""),
+                             _cell(t["task_id"]), _cell(t["text"]), t["expected"],
+                             *(t["counts"].get(p, "") for p in parties),
+                             t["counts"]["unanswered"], t["correct"],
+                             "" if t["percent_correct"] is None else t["percent_correct"]])
         return out.getvalue()
     writer.writerow(["nickname", "joined_at", "scenario_id", "variant", "score",
                      "answer_sets", "task_id", "task", "given", "expected", "correct"])
