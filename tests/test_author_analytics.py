@@ -106,12 +106,69 @@ def test_other_instructors_cannot_see_analytics(app):
     assert admin.get(f"/author/scenarios/{slug}/analytics").status_code == 200
 
 
-def test_builtin_analytics_are_for_admins(app):
-    learner = app.test_client()
-    grade(learner, "ec2-web-server", {})
-    instructor, _ = signed_in(app)
-    assert instructor.get("/author/scenarios/ec2-web-server/analytics").status_code == 403
+def _class_answers(app, host, scenario: str, variant: str | None, answers: dict) -> None:
+    """A class session of this host on a built-in: one learner sends one answer set."""
+    from tests.test_classroom_api import answer, join
+
+    code = host.create([{"id": scenario, "variant": variant} if variant else scenario])
+    learner, token = join(app, code, "Kim")
+    host.act(code, "open")
+    assert answer(learner, code, token, answers, scenario_id=scenario).status_code == 201
+
+
+def test_builtin_analytics_show_an_instructor_only_the_classes_they_hosted(app):
+    from tests.test_classroom_api import Host
+
+    grade(app.test_client(), "ec2-web-server", {})  # the catalogue: nobody's class
+    mine, theirs = Host(app, "teacher@example.org"), Host(app, "other@example.org")
+    url = "/author/scenarios/ec2-web-server/analytics"
+    text = text_of(mine.client.get(url).get_data(as_text=True))
+    assert "Attempts 0" in text and "No attempts from your class sessions yet" in text
+    assert "the class sessions you hosted" in text
+    key = {"patch-os": "customer"}
+    _class_answers(app, mine, "ec2-web-server", None, key)
+    _class_answers(app, theirs, "ec2-web-server", None, {})
+    _class_answers(app, theirs, "ec2-web-server", None, {})
+    assert "Attempts 1" in text_of(mine.client.get(url).get_data(as_text=True))
+    assert "Attempts 2" in text_of(theirs.client.get(url).get_data(as_text=True))
+    rows = list(csv.DictReader(io.StringIO(
+        mine.client.get(url + ".csv").get_data(as_text=True))))
+    assert {r["answers"] for r in rows} == {"1"}
     admin, _ = signed_in(app, "admin@example.org", "admin")
-    text = text_of(admin.get("/author/scenarios/ec2-web-server/analytics")
-                   .get_data(as_text=True))
-    assert "Attempts 1" in text
+    text = text_of(admin.get(url).get_data(as_text=True))
+    assert "Attempts 4" in text and "Every graded attempt" in text
+
+
+def test_analytics_per_variant(app):
+    client, _, slug = _published(app)
+    learners = [app.test_client() for _ in range(3)]
+    for n, (answers, variant) in enumerate(PLAYS):
+        assert grade(learners[min(n, 2)], slug, answers, variant).status_code == 200
+    text = text_of(client.get(f"/author/scenarios/{slug}/analytics").get_data(as_text=True))
+    # attempts, learners and median of each variant: three on EC2 (the default), one on RDS
+    assert "Database on EC2 3 3 25 %" in text
+    assert "Database on RDS 1 1 25 %" in text
+    only_rds = text_of(client.get(f"/author/scenarios/{slug}/analytics?variant=db-on-rds")
+                       .get_data(as_text=True))
+    assert "Variant: Database on RDS" in only_rds and "Attempts 1" in only_rds
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        f"/author/scenarios/{slug}/analytics.csv?variant=db-on-rds").get_data(as_text=True))))
+    by_id = {r["task_id"]: r for r in rows}
+    assert by_id["patch-db"]["correct"] == "1" and by_id["patch-db"]["answers"] == "1"
+    unknown = client.get(f"/author/scenarios/{slug}/analytics?variant=on-the-moon")
+    assert unknown.status_code == 200 and "Attempts 4" in text_of(unknown.get_data(as_text=True))
+
+
+def test_builtin_analytics_per_variant_for_an_instructor(app):
+    from tests.test_classroom_api import Host, key_for
+
+    mine = Host(app, "teacher@example.org")
+    slug = "s3-vpc-ec2-oracle"
+    _class_answers(app, mine, slug, "oracle-on-rds", key_for(app, slug, "oracle-on-rds"))
+    _class_answers(app, mine, slug, "oracle-on-ec2", {})
+    base = f"/author/scenarios/{slug}/analytics"
+    text = text_of(mine.client.get(base).get_data(as_text=True))
+    assert "Oracle on Amazon RDS 1 1 100 %" in text
+    assert "Oracle installed on an EC2 instance 1 1 0 %" in text
+    rds = text_of(mine.client.get(base + "?variant=oracle-on-rds").get_data(as_text=True))
+    assert "Attempts 1" in rds and "Median score 100 %" in rds

@@ -130,7 +130,8 @@ def test_analytics_read_only_covering_indexes(tmp_path):
             scenario_stats(db.session, SLUG, version_id)
         event.remove(db.engine, "before_cursor_execute", capture)
         analytic = [(q, p) for q, p in statements if " FROM attempt" in q]
-        assert len(analytic) == 6  # histogram, learners, verdict counts; twice
+        # histogram, learners, verdict counts, and per variant histogram and learners; twice
+        assert len(analytic) == 10
         for statement, parameters in analytic:
             plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, parameters))

@@ -1,4 +1,5 @@
-"""Per-scenario analytics for its author and admins, on the page and as CSV."""
+"""Per-scenario analytics on the page and as CSV: for its author and admins, and for
+instructors on built-in scenarios (their own class sessions only)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask_login import current_user
 from ..auth.access import instructor_required
 from ..extensions import db
 from ..services import authoring
-from ..services.analytics import scenario_stats, stats_csv
+from ..services.analytics import Scope, scenario_stats, stats_csv
 from ..services.content import content
 from . import bp
 
@@ -24,28 +25,42 @@ def _allowed(slug: str):
     return None if builtin else record
 
 
-def _version_filter(record) -> tuple[int | None, list]:
+def _scope(slug: str, record) -> tuple[Scope, list]:
+    """The attempts this page counts: ?version= and ?variant= as chosen, and only the
+    viewer's own class sessions where that is all they may see."""
     versions = list(record.versions) if record is not None else []
     raw = request.args.get("version", "")
     chosen = next((v for v in versions if str(v.number) == raw), None)
-    return (chosen.id if chosen else None), versions
+    variant = request.args.get("variant")
+    scope = Scope(slug, chosen.id if chosen else None,
+                  variant=variant if variant in _variant_ids(slug, record) else None,
+                  host_id=authoring.analytics_host(current_user, record))
+    return scope, versions
+
+
+def _variant_ids(slug: str, record) -> dict[str, str]:
+    """Variant id -> title, of the built-in or of the authored scenario's working copy."""
+    if record is None:
+        return {v.id: v.title for v in content().library.get(slug).variants}
+    return {v.get("id"): v.get("title") or v.get("id")
+            for v in (record.draft or {}).get("variants") or [] if isinstance(v, dict)}
 
 
 @bp.get("/scenarios/<slug>/analytics")
 @instructor_required
 def analytics(slug: str):
-    """Attempts, learners, median, score bars and tasks most missed first."""
+    """Attempts, learners, median, score bars, per variant, and tasks most missed first."""
     record = _allowed(slug)
-    version_id, versions = _version_filter(record)
+    scope, versions = _scope(slug, record)
     if record is not None:
         title = (record.draft or {}).get("title") or slug
     else:
         title = content().library.get(slug).title
-    stats = scenario_stats(db.session, slug, version_id)
+    stats = scenario_stats(db.session, scope)
     peak = max(stats.distribution) or 1
     return render_template("author/analytics.html", slug=slug, title=title, stats=stats,
-                           peak=peak, versions=versions, version_id=version_id,
-                           record=record)
+                           peak=peak, versions=versions, version_id=scope.version_id,
+                           record=record, scope=scope, variants=_variant_ids(slug, record))
 
 
 @bp.get("/scenarios/<slug>/analytics.csv")
@@ -53,8 +68,8 @@ def analytics(slug: str):
 def analytics_csv(slug: str):
     """The per-task table as a CSV download."""
     record = _allowed(slug)
-    version_id, _ = _version_filter(record)
-    body = stats_csv(scenario_stats(db.session, slug, version_id))
+    scope, _ = _scope(slug, record)
+    body = stats_csv(scenario_stats(db.session, scope))
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="{slug}-analytics.csv"'})

@@ -19,7 +19,8 @@ class Attempt(db.Model):
                                        name="uq_attempts_participant_try"),
                       # analytics: score histogram and learner count from the index alone
                       Index("ix_attempts_analytics", "scenario_slug", "score", "correct",
-                            "total", "version_id", "learner_id", "participant_id"))
+                            "total", "version_id", "learner_id", "participant_id",
+                            "variant"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, shareable
     scenario_slug: Mapped[str] = mapped_column(String(80), index=True)

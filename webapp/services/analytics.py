@@ -17,7 +17,14 @@ from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..domain import PARTIES
-from ..models import Attempt, AttemptAnswer, ScenarioRecord, ScenarioVersion
+from ..models import (
+    Attempt,
+    AttemptAnswer,
+    ClassSession,
+    Participant,
+    ScenarioRecord,
+    ScenarioVersion,
+)
 
 BUCKETS = 10  # score bars: 0-9 %, 10-19 %, ..., 90-100 %
 
@@ -43,6 +50,35 @@ class TaskStats:
         return self.unanswered / self.answers if self.answers else 0.0
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which attempts of a scenario the figures count.
+
+    version_id: one version only. variant: one variant only ("" for attempts made without
+    one). host_id: only the attempts made in class sessions that instructor hosted.
+    """
+
+    slug: str
+    version_id: int | None = None
+    variant: str | None = None
+    host_id: int | None = None
+
+    @property
+    def joins_attempts(self) -> bool:
+        """Whether the per-task counts need the attempts' columns (variant, participant)."""
+        return self.variant is not None or self.host_id is not None
+
+
+@dataclass(frozen=True)
+class VariantStats:
+    """One variant's share of the attempts: how many, by how many learners, the median."""
+
+    variant: str | None
+    attempts: int
+    learners: int
+    median: float
+
+
 @dataclass
 class ScenarioStats:
     """Attempts, learners, median score, score distribution, and tasks most missed first."""
@@ -52,6 +88,7 @@ class ScenarioStats:
     median: float | None = None
     distribution: list[int] = field(default_factory=lambda: [0] * BUCKETS)
     tasks: list[TaskStats] = field(default_factory=list)
+    variants: list[VariantStats] = field(default_factory=list)  # across every variant
 
     @property
     def bucket_labels(self) -> list[str]:
@@ -59,11 +96,22 @@ class ScenarioStats:
                 for i in range(BUCKETS)]
 
 
-def _filters(slug: str, version_id: int | None) -> list[Any]:
-    where = [Attempt.scenario_slug == slug]
-    if version_id is not None:
-        where.append(Attempt.version_id == version_id)
+def _filters(scope: Scope, *, variant: bool = True) -> list[Any]:
+    """Conditions on Attempt for the scope (without its variant when variant=False)."""
+    where = [Attempt.scenario_slug == scope.slug]
+    if scope.version_id is not None:
+        where.append(Attempt.version_id == scope.version_id)
+    if variant and scope.variant is not None:
+        where.append(Attempt.variant == scope.variant if scope.variant
+                     else Attempt.variant.is_(None))
+    if scope.host_id is not None:
+        hosted = (select(Participant.id).join(ClassSession)
+                  .where(ClassSession.host_id == scope.host_id))
+        where.append(Attempt.participant_id.in_(hosted))
     return where
+
+
+_LEARNER = func.coalesce(Attempt.learner_id, cast(Attempt.participant_id, String))
 
 
 def _median(histogram: list[tuple[float, int]], count: int) -> float:
@@ -89,9 +137,15 @@ def task_texts(session: Session, slug: str) -> dict[str, str]:
     return texts
 
 
-def scenario_stats(session: Session, slug: str, version_id: int | None = None) -> ScenarioStats:
-    """Every figure the analytics page shows, for one scenario (optionally one version)."""
-    where = _filters(slug, version_id)
+def scenario_stats(session: Session, scope: Scope | str, version_id: int | None = None
+                   ) -> ScenarioStats:
+    """Every figure the analytics page shows, for the attempts in scope.
+
+    A slug (with an optional version id) is the whole scenario's scope.
+    """
+    if isinstance(scope, str):
+        scope = Scope(scope, version_id)
+    where = _filters(scope)
     # the database counts attempts per distinct (score, correct, total): a few dozen rows
     # from which the count, the median and the score bars follow without reading attempts
     histogram = session.execute(
@@ -99,18 +153,36 @@ def scenario_stats(session: Session, slug: str, version_id: int | None = None) -
         .group_by(Attempt.score, Attempt.correct, Attempt.total).order_by(Attempt.score)
     ).all()
     count = sum(n for *_, n in histogram)
-    stats = ScenarioStats(attempts=count)
+    stats = ScenarioStats(attempts=count, variants=variant_stats(session, scope))
     if not count:
         return stats
     # distinct learners through GROUP BY: PostgreSQL hashes it (count(DISTINCT) would sort)
-    learner = func.coalesce(Attempt.learner_id, cast(Attempt.participant_id, String))
-    learners = select(learner.label("learner")).where(*where).group_by(learner).subquery()
+    learners = select(_LEARNER.label("learner")).where(*where).group_by(_LEARNER).subquery()
     stats.learners = session.execute(select(func.count(learners.c.learner))).scalar_one()
     stats.median = _median([(score, n) for score, _, _, n in histogram], count)
     for _, correct, total, n in histogram:
         stats.distribution[min(correct * BUCKETS // total if total else 0, BUCKETS - 1)] += n
-    stats.tasks = _task_stats(session, slug, version_id)
+    stats.tasks = _task_stats(session, scope)
     return stats
+
+
+def variant_stats(session: Session, scope: Scope) -> list[VariantStats]:
+    """Attempts, learners and median per variant, over the scope's attempts of any variant."""
+    where = _filters(scope, variant=False)
+    histograms: dict[str | None, list[tuple[float, int]]] = {}
+    for variant, score, n in session.execute(
+            select(Attempt.variant, Attempt.score, func.count()).where(*where)
+            .group_by(Attempt.variant, Attempt.score).order_by(Attempt.score)):
+        histograms.setdefault(variant, []).append((score, n))
+    learners = dict(session.execute(
+        select(Attempt.variant, func.count(func.distinct(_LEARNER))).where(*where)
+        .group_by(Attempt.variant)).all())
+    rows = []
+    for variant, histogram in histograms.items():
+        count = sum(n for _, n in histogram)
+        rows.append(VariantStats(variant, count, learners.get(variant, 0),
+                                 _median(histogram, count)))
+    return sorted(rows, key=lambda v: (v.variant is not None, v.variant or ""))
 
 
 def verdict_counts(slug: str, version_id: int | None = None) -> Select:
@@ -128,10 +200,21 @@ def verdict_counts(slug: str, version_id: int | None = None) -> Select:
     return query
 
 
-def _task_stats(session: Session, slug: str, version_id: int | None) -> list[TaskStats]:
+def _verdicts_in_scope(scope: Scope) -> Select:
+    """Verdict counts per (task, given, correct) for a scope that filters on the attempts."""
+    return (select(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct,
+                   func.count())
+            .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+            .where(*_filters(scope))
+            .group_by(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct))
+
+
+def _task_stats(session: Session, scope: Scope) -> list[TaskStats]:
     """Per task, most missed first, from the verdict counts (Python only adds them up)."""
+    query = (_verdicts_in_scope(scope) if scope.joins_attempts
+             else verdict_counts(scope.slug, scope.version_id))
     tally: dict[str, dict[str, Any]] = {}
-    for task_id, given, correct, n in session.execute(verdict_counts(slug, version_id)):
+    for task_id, given, correct, n in session.execute(query):
         t = tally.setdefault(task_id, {"answers": 0, "correct": 0, "blank": 0, "wrong": {}})
         t["answers"] += n
         if correct:
@@ -140,7 +223,7 @@ def _task_stats(session: Session, slug: str, version_id: int | None) -> list[Tas
             t["blank"] += n
         else:
             t["wrong"][given] = t["wrong"].get(given, 0) + n
-    texts = task_texts(session, slug)
+    texts = task_texts(session, scope.slug)
     return sorted(
         (TaskStats(task_id, texts.get(task_id, task_id), t["answers"], t["correct"],
                    t["blank"], *_most_common(t["wrong"]))

@@ -110,10 +110,20 @@ def can_edit(user: User, record: ScenarioRecord) -> bool:
 
 
 def can_see_analytics(user: User, record: ScenarioRecord | None, slug: str) -> bool:
-    """Analytics of an authored scenario: its author and admins; of a built-in: admins."""
+    """Analytics of an authored scenario: its author and admins; of a built-in: any
+    instructor (who sees only their own classes' attempts, see analytics_host)."""
     if record is not None and record.origin == "authored":
         return can_edit(user, record)
-    return user.is_admin and slug in builtin_ids()
+    return slug in builtin_ids()
+
+
+def analytics_host(user: User, record: ScenarioRecord | None) -> int | None:
+    """Whose class sessions the analytics count: None for every attempt (the author, an
+    admin); an instructor on a built-in sees only the sessions they hosted, because the
+    catalogue's and other instructors' learners are not theirs to see."""
+    if user.is_admin or (record is not None and can_edit(user, record)):
+        return None
+    return user.id
 
 
 def authored_for(session: Session, user: User) -> list[ScenarioRecord]:
