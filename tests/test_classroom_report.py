@@ -63,9 +63,8 @@ def test_the_variant_is_named_and_unused_parties_are_left_out(app, host):
 
 def _task_tables(page: str) -> list[tuple[str, list[str], str]]:
     """(heading, column headers, body) of each per-scenario task table on the report page."""
-    tables = re.findall(
-        r'<h3 id="tasks-\d+">(.*?)</h3>.*?<thead>(.*?)</thead>(.*?)</tbody>', page, re.S
-    )
+    heading = r'<h3 class="report-scenario" id="tasks-\d+">(.*?)</h3>'
+    tables = re.findall(heading + r".*?<thead>(.*?)</thead>(.*?)</tbody>", page, re.S)
     return [
         (re.sub(r"<[^>]+>", "", h).strip(), re.findall(r"<th scope=\"col\">(.*?)</th>", th), body)
         for h, th, body in tables
