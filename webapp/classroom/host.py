@@ -27,7 +27,9 @@ def host_index():
     """The host's sessions, and the form that starts a new one."""
     form = NewSessionForm()
     catalogue = published(db.session)
-    chosen = request.form.getlist("scenario")
+    # "Run in class" links come here with ?scenario=<id>[&variant-<id>=<v>] to pre-select it
+    picked = request.form if request.method == "POST" else request.args
+    chosen = picked.getlist("scenario")
     scenario_error = None
     if form.validate_on_submit():
         items = [{"id": sid, "variant": request.form.get(f"variant-{sid}") or None}
@@ -44,7 +46,7 @@ def host_index():
             return redirect(url_for("classroom.host_session", code=cs.code))
     status = 400 if request.method == "POST" else 200
     return render_template("classroom/host_index.html", form=form, catalogue=catalogue,
-                           chosen=set(chosen), scenario_error=scenario_error,
+                           chosen=set(chosen), picked=picked, scenario_error=scenario_error,
                            sessions=svc.sessions_for(db.session, current_user)), status
 
 
