@@ -7,6 +7,7 @@ the index alone, without visiting the attempts table.
 Revision ID: 0005_wayin
 Revises: 0004
 """
+
 from alembic import op
 
 revision = "0005_wayin"
@@ -15,8 +16,15 @@ branch_labels = None
 depends_on = None
 
 INDEX = "ix_attempts_analytics"
-COLUMNS = ["scenario_slug", "score", "correct", "total", "version_id", "learner_id",
-           "participant_id"]
+COLUMNS = [
+    "scenario_slug",
+    "score",
+    "correct",
+    "total",
+    "version_id",
+    "learner_id",
+    "participant_id",
+]
 
 
 def upgrade() -> None:
