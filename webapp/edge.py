@@ -50,6 +50,7 @@ class InputError(ValueError):
 
 # --- text ---------------------------------------------------------------------------------
 
+
 def text_problems(items: Iterator[tuple[str, Any]]) -> list[str]:
     """'<where> <value> <problem>' for every (where, value) whose value cannot be stored."""
     found = []
@@ -67,8 +68,7 @@ def _request_text(check_form_values: bool) -> Iterator[tuple[str, Any]]:
     for name, value in request.args.items(multi=True):
         yield "a query parameter name", name
         yield f"the query parameter {quote(name)}", value
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and \
-            request.mimetype in FORM_MIMETYPES:
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in FORM_MIMETYPES:
         for name, value in request.form.items(multi=True):
             yield "a form field name", name
             if check_form_values:
@@ -101,8 +101,12 @@ def refuse(error: InputError):
         from .api.errors import ApiError
 
         raise ApiError(error.status, error.message, error.details)
-    abort(error.status, description=f"{error.message[:1].upper()}{error.message[1:]}: "
-                                    + "; ".join(error.details) + ".")
+    abort(
+        error.status,
+        description=f"{error.message[:1].upper()}{error.message[1:]}: "
+        + "; ".join(error.details)
+        + ".",
+    )
 
 
 def storable(form, field) -> None:
@@ -128,6 +132,7 @@ class CheckedForm(FlaskForm):
 
 # --- JSON ---------------------------------------------------------------------------------
 
+
 def read_body(limit: int) -> bytes:
     """The request body, at most `limit` bytes; InputError 413 past it, chunked or not."""
     if request.content_length is not None:
@@ -146,8 +151,11 @@ def read_body(limit: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
-            raise InputError(f"request body is larger than {limit // 1024} KB",
-                             ["a chunked body counts toward the same limit"], 413)
+            raise InputError(
+                f"request body is larger than {limit // 1024} KB",
+                ["a chunked body counts toward the same limit"],
+                413,
+            )
     return b"".join(chunks)
 
 
@@ -186,8 +194,9 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError("malformed JSON", [f"not UTF-8: {exc.reason}"]) from None
     if json_depth_exceeds(text):
-        raise InputError("malformed JSON",
-                         [f"nested deeper than {JSON_MAX_DEPTH} arrays or objects"])
+        raise InputError(
+            "malformed JSON", [f"nested deeper than {JSON_MAX_DEPTH} arrays or objects"]
+        )
     try:
         data = json.loads(text) if text else None
     except (ValueError, RecursionError) as exc:
@@ -199,6 +208,7 @@ def parse_json(raw: bytes) -> Any:
 
 
 # --- redirects ----------------------------------------------------------------------------
+
 
 def redirect_target(target: Any, default: str) -> str:
     """Where to go after a form: `target` if it is a path on this site, else `default`.
@@ -218,6 +228,7 @@ def redirect_target(target: Any, default: str) -> str:
 
 
 # --- the app ------------------------------------------------------------------------------
+
 
 def init_app(app: Flask) -> None:
     """Check every request's text before its view; close connections after a 413."""

@@ -15,8 +15,9 @@ from typing import Any
 QUOTE_LIMIT = 40
 # C0 controls except tab, line feed and carriage return; DEL; lone surrogates
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
-                     "\ud800-\udfff]")  # controls, invisible and direction marks
+_ESCAPE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)  # controls, invisible and direction marks
 _repr = reprlib.Repr()  # keyword arguments need Python 3.12
 _repr.maxlevel, _repr.maxdict, _repr.maxlist, _repr.maxtuple, _repr.maxset = 2, 3, 3, 3, 3
 _repr.maxstring = _repr.maxother = _repr.maxlong = 30
@@ -42,8 +43,10 @@ def shorten(value: Any, limit: int = QUOTE_LIMIT) -> str:
     bounded repr, so even a deeply nested structure costs little to describe."""
     text = value if isinstance(value, str) else _repr.repr(value)
     cut = len(text) > limit
-    text = _ESCAPE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
-                       .decode("ascii"), text[:limit])
+    text = _ESCAPE.sub(
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"),
+        text[:limit],
+    )
     return text + "…" if cut else text
 
 
