@@ -20,40 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sqlalchemy import text
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.edge_fuzz
 
-from tests.conftest import empty_tables, make_app  # noqa: E402
-from tests.edge_fuzz import Figures, World, api_requests, form_requests  # noqa: E402
-from webapp import database  # noqa: E402
-from webapp.extensions import db  # noqa: E402
-
-
-def fuzz(world: World, corpus, examples: int, seed: int | None) -> Figures:
-    """Send `examples` requests drawn from `corpus`; the figures of this run."""
-    world.figures = Figures()
-    config = settings(
-        max_examples=examples,
-        derandomize=seed is None,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-
-    @config
-    @given(data=st.data())
-    def run(data):
-        world.send(data.draw(corpus(world)))
-
-    if seed is not None:
-        from hypothesis import seed as fixed_seed
-
-        run = fixed_seed(seed)(run)
-    run()
-    return world.figures
+from tests.conftest import empty_tables, make_app, migrate_from_empty  # noqa: E402
+from tests.edge_fuzz import Figures, World, api_requests, form_requests, fuzz  # noqa: E402
 
 
 def main() -> None:
@@ -66,18 +36,15 @@ def main() -> None:
     try:
         url = args.database_url or f"sqlite:///{folder / 'fuzz.sqlite3'}"
         app = make_app(url, folder)
-        with app.app_context():
-            if url.startswith("postgres"):
-                with db.engine.begin() as conn:
-                    conn.execute(text("DROP SCHEMA public CASCADE"))
-                    conn.execute(text("CREATE SCHEMA public"))
-            db.engine.dispose()
-        database.upgrade(app)
+        migrate_from_empty(app)
         total = Figures()
         for name, corpus in (("JSON endpoints", api_requests), ("HTML forms", form_requests)):
             world = World(app)
             started = time.perf_counter()
-            figures = fuzz(world, corpus, args.examples, args.seed)
+            try:
+                figures = fuzz(world, corpus, args.examples, args.seed)
+            except AssertionError:  # a 5xx: the figures so far, and what failed
+                figures = world.figures
             elapsed = time.perf_counter() - started
             print(f"{name} ({url.split(':')[0]}, {elapsed:.0f} s): {figures.line()}")
             for failure in figures.failures[:10]:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.author_helpers import THREE_PART, create_scenario, editor_data, signed_in
@@ -368,3 +369,29 @@ def form_requests(draw, world: World) -> Request:
         {"scenario_id": COURSE, "answer-patch-oracle": "aws", "answer_set": "1"},
     )
     return Request("learner", "POST", f"/play/{world.code}", body, FORM)
+
+
+def fuzz(world: World, corpus, examples: int, seed: int | None = None) -> Figures:
+    """Send `examples` requests drawn from `corpus` (api_requests or form_requests), the
+    same ones every run unless a seed is given; the figures of this run. Raises at the first
+    5xx (hypothesis then shrinks it to a small example)."""
+    world.figures = Figures()
+
+    @settings(
+        max_examples=examples,
+        derandomize=seed is None,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(data=st.data())
+    def run(data):
+        status = world.send(data.draw(corpus(world)))
+        assert status < 500, world.figures.failures[-1]
+
+    if seed is not None:
+        from hypothesis import seed as fixed_seed
+
+        run = fixed_seed(seed)(run)
+    run()
+    return world.figures

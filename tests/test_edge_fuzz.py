@@ -8,18 +8,10 @@ to take a few seconds. bench/fuzz_edge.py runs the same corpus longer and prints
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from tests.edge_fuzz import World, api_requests, form_requests
+from tests.edge_fuzz import World, api_requests, form_requests, fuzz
 
-FUZZ = settings(
-    max_examples=100,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+EXAMPLES = 100  # per corpus: a few seconds on a quiet machine
 
 
 @pytest.fixture
@@ -27,31 +19,10 @@ def world(app):
     return World(app)
 
 
-def _report(world: World) -> None:
-    figures = world.figures
+@pytest.mark.parametrize("corpus", [api_requests, form_requests], ids=["json-api", "html-forms"])
+def test_fuzz(world, corpus):
+    figures = fuzz(world, corpus, EXAMPLES)
     print(figures.line())
-    assert figures.sent > 0
+    assert figures.sent >= EXAMPLES
     assert not figures.failures, figures.failures[:10]
-
-
-def test_fuzz_every_json_endpoint(world):
-    @FUZZ
-    @given(data=st.data())
-    def run(data):
-        status = world.send(data.draw(api_requests(world)))
-        assert status < 500
-
-    run()
-    _report(world)
-    assert world.figures.rejected > world.figures.sent // 3  # the corpus is mostly hostile
-
-
-def test_fuzz_the_html_forms(world):
-    @FUZZ
-    @given(data=st.data())
-    def run(data):
-        status = world.send(data.draw(form_requests(world)))
-        assert status < 500
-
-    run()
-    _report(world)
+    assert figures.rejected > figures.sent // 3  # the corpus is mostly hostile

@@ -52,13 +52,13 @@ class InputError(ValueError):
 
 
 def text_problems(items: Iterator[tuple[str, Any]]) -> list[str]:
-    """'<where> <value> <problem>' for every (where, value) whose value cannot be stored."""
+    """'<where> <problem>: <value>' for every (where, value) whose value cannot be stored."""
     found = []
     for where, value in items:
         if isinstance(value, str):
             problem = text_problem(value)
             if problem:
-                found.append(f"{where} {quote(value)} {problem}")
+                found.append(f"{where} {problem}: {quote(value)}")
     return found
 
 
@@ -103,10 +103,12 @@ def refuse(error: InputError):
         raise ApiError(error.status, error.message, error.details)
     abort(
         error.status,
-        description=f"{error.message[:1].upper()}{error.message[1:]}: "
-        + "; ".join(error.details)
-        + ".",
+        description=" ".join(_sentence(x) for x in [error.message, *error.details]),
     )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def storable(form, field) -> None:

@@ -34,7 +34,7 @@ def text_problem(value: str) -> str | None:
         return "contains a NUL character"
     if "\ud800" <= char <= "\udfff":
         return "contains a lone surrogate (not valid Unicode text)"
-    return f"contains the control character U+{ord(char):04X}"
+    return f"contains an invisible control character (U+{ord(char):04X})"
 
 
 def shorten(value: Any, limit: int = QUOTE_LIMIT) -> str:
