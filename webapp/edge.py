@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import StopValidation
@@ -87,15 +87,13 @@ def fields_checked_by_form(view):
 
 def _check_request() -> None:
     view = request.url_rule and request.url_rule.endpoint
-    from flask import current_app
-
     marked = getattr(current_app.view_functions.get(view), "fields_checked_by_form", False)
     problems = text_problems(_request_text(check_form_values=not marked))
     if problems:
         refuse(InputError("the request holds text that cannot be stored", problems))
 
 
-def refuse(error: InputError):
+def refuse(error: InputError) -> NoReturn:
     """Answer an InputError: JSON {"error", "details"} under /api/, an error page elsewhere."""
     if request.path.startswith("/api/"):
         from .api.errors import ApiError
