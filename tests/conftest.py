@@ -43,9 +43,14 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def _migrated(database_url, tmp_path_factory):
     """Migrate the test database once per run (from empty, so migrations are tested too)."""
-    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    migrate_from_empty(make_app(database_url, tmp_path_factory.mktemp("instance")))
+    return database_url
+
+
+def migrate_from_empty(app) -> None:
+    """Empty the app's database (PostgreSQL: drop the public schema) and migrate it."""
     with app.app_context():
-        if database_url.startswith("postgresql"):
+        if _db.engine.dialect.name == "postgresql":
             with _db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
@@ -53,7 +58,6 @@ def _migrated(database_url, tmp_path_factory):
     database.upgrade(app)
     with app.app_context():
         _db.engine.dispose()  # an engine left for the garbage collector warns on PostgreSQL
-    return database_url
 
 
 ON_POSTGRES = (TEST_DATABASE_URL or "").startswith("postgresql")

@@ -49,9 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    from . import database, web
+    from . import database, edge, web
 
     database.init_app(app)
+    edge.init_app(app)
     web.init_app(app)
 
     from .api import bp as api_bp

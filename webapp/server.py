@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+
+from .edge import CLOSE_CONNECTION
+
+_handling = threading.local()  # the gunicorn request this worker thread is answering
 
 
 class QuietPollLogger(Logger):
@@ -31,7 +37,27 @@ class _Server(BaseApplication):
     def load(self):
         from . import create_app
 
-        return create_app()
+        return _with_connection_close(create_app())
+
+
+def _remember_request(worker, req) -> None:
+    """gunicorn's pre_request hook: keep the request for _with_connection_close."""
+    _handling.req = req
+
+
+def _with_connection_close(app):
+    """Give the app a way to end the connection after its answer (environ[CLOSE_CONNECTION]).
+
+    gunicorn decides keep-alive itself and drops a Connection header set by the app; a
+    refused oversized body must close, or its unread rest would be read as a new request.
+    """
+    def wsgi(environ, start_response):
+        req = getattr(_handling, "req", None)
+        if req is not None:
+            environ[CLOSE_CONNECTION] = lambda: setattr(req, "must_close", True)
+        return app(environ, start_response)
+
+    return wsgi
 
 
 def run_gunicorn(host: str, port: int, workers: int, threads: int = 4) -> None:
@@ -45,4 +71,5 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = 4) -> None:
         "errorlog": "-",
         "timeout": 60,
         "graceful_timeout": 10,
+        "pre_request": _remember_request,
     }).run()

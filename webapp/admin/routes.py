@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..auth.access import admin_required
 from ..auth.forms import EmptyForm
+from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..models import User
 from ..services import accounts
@@ -36,6 +37,7 @@ def index():
 
 
 @bp.post("/users")
+@fields_checked_by_form
 @admin_required
 def invite():
     """Create an invited account and show its one-time link."""

@@ -7,6 +7,8 @@ from typing import Any
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..edge import InputError, parse_json, read_body
+
 
 class ApiError(HTTPException):
     """An error answered as {"error": message, "details": [...]} with a status code."""
@@ -23,21 +25,20 @@ class ApiError(HTTPException):
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; 415, 413 or 400 with a clear message otherwise."""
+    """The request's JSON object; 415, 413 or 400 with a clear message otherwise.
+
+    Size (chunked bodies included), depth and text are checked by webapp.edge.
+    """
     limit = current_app.config["SRM_API_MAX_BODY"]
-    request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"request body is larger than {limit // 1024} KB")
     if request.mimetype != "application/json":
         raise ApiError(415, "send the body as JSON with Content-Type: application/json",
                        [f"got content type '{request.mimetype or 'none'}'"])
-    raw = request.get_data(cache=True)  # raises 413 past max_content_length
     try:
-        import json
-
-        data = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(400, "malformed JSON", [str(exc)]) from None
+        data = parse_json(read_body(limit))
+    except InputError as exc:
+        raise ApiError(exc.status, exc.message, exc.details) from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object", [f"got {type(data).__name__}"])
     return data

@@ -8,6 +8,7 @@ from flask import jsonify, request, url_for
 
 from ..domain import GradingError, Scenario
 from ..domain.grader import check_variant
+from ..domain.text import quote
 from ..extensions import db
 from ..services import content
 from ..services.attempts import get_attempt, stored_result
@@ -52,7 +53,7 @@ def learner_view(scenario: Scenario, variant: str | None) -> dict[str, Any]:
 def _find(scenario_id: str):
     playable = content.find_published(db.session, scenario_id)
     if playable is None:
-        raise ApiError(404, f"no scenario '{scenario_id}'")
+        raise ApiError(404, f"no scenario {quote(scenario_id)}")
     return playable
 
 
@@ -79,7 +80,7 @@ def parse_grade_request(data: dict[str, Any], scenario: Scenario) -> tuple[
     """Check the shape of a grading request: types first, then ids against the scenario."""
     problems: list[str] = []
     unknown = sorted(set(data) - {"variant", "answers", "task_order"})
-    problems.extend(f"unknown field '{k}'" for k in unknown)
+    problems.extend(f"unknown field {quote(k)}" for k in unknown)
     variant = data.get("variant")
     if variant is not None and not isinstance(variant, str):
         problems.append("'variant' must be a string")
@@ -89,7 +90,7 @@ def parse_grade_request(data: dict[str, Any], scenario: Scenario) -> tuple[
         answers = {}
     for task_id, party in answers.items():
         if party is not None and not isinstance(party, str):
-            problems.append(f"task '{task_id}': the party must be a string or null")
+            problems.append(f"task {quote(task_id)}: the party must be a string or null")
     order = data.get("task_order")
     if order is not None:
         task_ids = {t.id for t in scenario.tasks}
@@ -127,7 +128,7 @@ def show_attempt(attempt_id: str):
     """A graded attempt, as stored."""
     attempt = get_attempt(db.session, attempt_id)
     if attempt is None:
-        raise ApiError(404, f"no attempt '{attempt_id}'")
+        raise ApiError(404, f"no attempt {quote(attempt_id)}")
     stored = stored_result(db.session, attempt, content.rules())
     body = {
         "attempt_id": attempt.id,
@@ -158,7 +159,8 @@ def responsibility():
         raise ApiError(400, "unknown area or service", problems)
     rule = rules.lookup(area, service)
     if rule is None:
-        raise ApiError(404, f"no rule decides who owns area '{area}' on service '{service}'",
+        raise ApiError(404, f"no rule decides who owns area {quote(area)} on service "
+                            f"{quote(service)}",
                        [{"area": area, "service": service}])
     return jsonify({"area": area, "service": service, "party": rule.party,
                     "explanation": rule.explanation, "source": rule.source})

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..edge import CheckedForm
 from ..services.accounts import MAX_PASSWORD, MIN_PASSWORD
 
 
-class LoginForm(FlaskForm):
+class LoginForm(CheckedForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email address."),
                                             Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."),
@@ -27,16 +27,16 @@ class NewPasswordMixin:
         EqualTo("password", "The two passwords differ.")])
 
 
-class SetupForm(NewPasswordMixin, FlaskForm):
+class SetupForm(NewPasswordMixin, CheckedForm):
     email = EmailField("Your email", validators=[DataRequired("Enter your email address."),
                                                  Length(max=254)])
 
 
-class InvitationForm(NewPasswordMixin, FlaskForm):
+class InvitationForm(NewPasswordMixin, CheckedForm):
     pass
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(CheckedForm):
     """A form with only the CSRF token: for buttons that change something."""
 
     next = StringField()

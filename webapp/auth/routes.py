@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
+from ..edge import fields_checked_by_form, redirect_target
 from ..extensions import db, limiter
 from ..services import accounts
 from . import bp
@@ -33,12 +34,11 @@ def _failed(response) -> bool:
 
 def _safe_next(target: str | None) -> str:
     """A local path to go to after signing in; anything else goes to the author's page."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("author.index")
+    return redirect_target(target, url_for("author.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@fields_checked_by_form
 @limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed,
                error_message=TOO_MANY)
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"],
@@ -73,6 +73,7 @@ def logout():
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
+@fields_checked_by_form
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"],
                deduct_when=_failed, error_message=TOO_MANY)
 def setup(token: str):
@@ -97,6 +98,7 @@ def setup(token: str):
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@fields_checked_by_form
 @limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"],
                deduct_when=_failed, error_message=TOO_MANY)
 def invitation(token: str):

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..domain import RuleSet
 from ..domain.scenario import FEEDBACK, ID_PATTERN, MODES
+from ..domain.text import text_problem
 from ..services.authoring import slugify
 
 LIMITS = {"title": 200, "summary": 500, "description": 20000, "name": 200, "text": 300}
@@ -91,7 +92,10 @@ class _Reader:
     def text(self, name: str, limit_key: str) -> str:
         value = (self.form.get(name) or "").replace("\r\n", "\n").strip()
         limit = LIMITS[limit_key]
-        if len(value) > limit:
+        problem = text_problem(value)
+        if problem:
+            self.errors[name] = f"This {problem}. Remove it and try again."
+        elif len(value) > limit:
             self.errors[name] = f"Keep this under {limit} characters (it has {len(value)})."
         return value
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..edge import CheckedForm
 
-class NewScenarioForm(FlaskForm):
+
+class NewScenarioForm(CheckedForm):
     title = StringField("Title", validators=[DataRequired("Give the scenario a title."),
                                              Length(max=200)])
     slug = StringField("Id", validators=[Optional(), Length(max=80)],
@@ -21,11 +22,11 @@ class DuplicateForm(NewScenarioForm):
     pass
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CheckedForm):
     files = MultipleFileField("Scenario files (.yaml)",
                               description="One or several files. If any file has a problem, "
                                           "nothing is imported.")
 
 
-class EditorForm(FlaskForm):
+class EditorForm(CheckedForm):
     """Only the CSRF token: the editor's rows are read by webapp.author.editor."""

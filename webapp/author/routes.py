@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..auth.access import instructor_required
 from ..domain import ScenarioError
+from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..services import authoring
 from ..services.content import content
@@ -70,6 +71,7 @@ def _create(form: NewScenarioForm, source: dict | None, template: str, **context
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@fields_checked_by_form
 @instructor_required
 def new():
     """Start a scenario from scratch."""
@@ -77,6 +79,7 @@ def new():
 
 
 @bp.route("/scenarios/<slug>/duplicate", methods=["GET", "POST"])
+@fields_checked_by_form
 @instructor_required
 def duplicate(slug: str):
     """Copy a scenario (a built-in or one of yours) into a new draft."""
@@ -97,6 +100,7 @@ def edit(slug: str):
 
 
 @bp.post("/scenarios/<slug>")
+@fields_checked_by_form
 @instructor_required
 def save(slug: str):
     """Save the working copy; with action=publish, publish it too if it passes the check."""
@@ -128,6 +132,7 @@ def save(slug: str):
 
 
 @bp.post("/scenarios/<slug>/check")
+@fields_checked_by_form
 @instructor_required
 def check(slug: str):
     """The live check: problems and each task's derived party, for the form as typed (JSON)."""

@@ -10,6 +10,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from ..api.errors import ApiError, json_body
+from ..domain.text import quote
 from ..extensions import db, limiter
 from ..services import classroom as svc
 from ..services import classroom_report as reports
@@ -38,7 +39,8 @@ def create():
     data = json_body()
     unknown = sorted(set(data) - {"scenarios", "feedback", "answer_sets"})
     if unknown:
-        raise ApiError(400, "invalid session request", [f"unknown field '{k}'" for k in unknown])
+        raise ApiError(400, "invalid session request",
+                       [f"unknown field {quote(k)}" for k in unknown])
     feedback = data.get("feedback", "after-reveal")
     if feedback not in ("after-reveal", "immediate"):
         raise ApiError(400, "invalid session request",

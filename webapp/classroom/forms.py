@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ..edge import CheckedForm
 from ..services.classroom import CODE_LENGTH, MAX_ANSWER_SETS, NICKNAME_MAX
 
 
-class JoinForm(FlaskForm):
+class JoinForm(CheckedForm):
     code = StringField("Session code", validators=[
         DataRequired("Enter the code shown on the host's screen."),
         Length(max=CODE_LENGTH + 6, message="That is longer than a session code.")])
@@ -19,7 +19,7 @@ class JoinForm(FlaskForm):
         Length(max=NICKNAME_MAX + 20, message=f"Use at most {NICKNAME_MAX} characters.")])
 
 
-class NewSessionForm(FlaskForm):
+class NewSessionForm(CheckedForm):
     """The scenarios come as checkboxes named "scenario" (with "variant-<id>" selects)."""
 
     feedback = RadioField("When learners see the right answers", default="after-reveal",
@@ -32,5 +32,5 @@ class NewSessionForm(FlaskForm):
             for n in (2, 3, 5, MAX_ANSWER_SETS)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CheckedForm):
     """A host button: only the CSRF token."""

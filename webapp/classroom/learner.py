@@ -18,6 +18,7 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..learn.forms import answer_field
 from ..learn.pages import components, verdict_label, zones
@@ -44,6 +45,7 @@ def _participant_or_none(cs):
 
 
 @bp.route("/join", methods=["GET", "POST"])
+@fields_checked_by_form
 def join():
     """Enter the session code and a nickname."""
     form = JoinForm()

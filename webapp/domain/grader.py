@@ -13,6 +13,7 @@ from typing import Any
 from .errors import GradingError, Problem
 from .rules import PARTIES, RuleSet
 from .scenario import Scenario
+from .text import quote
 
 CORRECT = "correct"
 INCORRECT = "incorrect"
@@ -101,10 +102,11 @@ def check_variant(scenario: Scenario, variant: str | None) -> str | None:
             return scenario.default_variant
         if variant not in scenario.variant_ids:
             raise GradingError([Problem(
-                f"unknown variant '{variant}' (choose one of {', '.join(scenario.variant_ids)})")])
+                f"unknown variant {quote(variant)} "
+                f"(choose one of {', '.join(scenario.variant_ids)})")])
         return variant
     if variant is not None:
-        raise GradingError([Problem(f"unknown variant '{variant}': this scenario has none")])
+        raise GradingError([Problem(f"unknown variant {quote(variant)}: this scenario has none")])
     return None
 
 
@@ -151,15 +153,15 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     key = _key(scenario, variant, rules)
     unknown = answers.keys() - key.task_ids
     parties = scenario.parties
-    problems.extend(Problem(f"unknown task id '{t}'") for t in sorted(map(str, unknown)))
+    problems.extend(Problem(f"unknown task id {quote(t)}") for t in sorted(map(str, unknown)))
     for task_id, party in answers.items():
         if party is None or party in parties or task_id in unknown:
             continue
         if party in PARTIES:
-            problems.append(Problem(f"task '{task_id}': party '{party}' is not used in "
+            problems.append(Problem(f"task {quote(task_id)}: party {quote(party)} is not used in "
                                     f"this scenario (use {', '.join(parties)})"))
         else:
-            problems.append(Problem(f"task '{task_id}': unknown party {party!r} "
+            problems.append(Problem(f"task {quote(task_id)}: unknown party {quote(party)} "
                                     f"(use {', '.join(parties)})"))
     if problems:
         raise GradingError(problems)

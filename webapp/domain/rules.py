@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NoRuleError, Problem, RuleSetError
+from .text import quote
 from .yamlfile import Located, YamlProblem, line_of, load_yaml
 
 PARTIES: tuple[str, ...] = ("aws", "customer", "shared")
@@ -102,9 +103,9 @@ class RuleSet:
         """Problems with an (area, service) question itself, before any rule is looked up."""
         problems = []
         if area not in self.areas:
-            problems.append(f"unknown area '{area}'")
+            problems.append(f"unknown area {quote(area)}")
         if service not in self.services:
-            problems.append(f"unknown service '{service}'")
+            problems.append(f"unknown service {quote(service)}")
         return problems
 
     def who(self, area: str, service: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import Problem, ScenarioError
 from .rules import PARTIES, RuleSet
+from .text import quote
 from .yamlfile import Located, YamlProblem, line_of, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -165,42 +166,42 @@ class _Checker:
         value = doc.get(key) if isinstance(doc, dict) else None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.add(f"{label}: missing '{key}'", doc, key)
+                self.add(f"{label}: missing {quote(key)}", doc, key)
             return ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.add(f"{label}: '{key}' must be text", doc, key)
+            self.add(f"{label}: {quote(key)} must be text", doc, key)
             return ""
         value = str(value).strip()
         if max_len and len(value) > max_len:
-            self.add(f"{label}: '{key}' is longer than {max_len} characters", doc, key)
+            self.add(f"{label}: {quote(key)} is longer than {max_len} characters", doc, key)
         return value
 
     def ident(self, doc: Any, key: str, label: str) -> str:
         value = self.text(doc, key, label)
         if value and not ID_PATTERN.match(value):
-            self.add(f"{label}: '{key}' must be lowercase letters, digits and hyphens "
-                     f"(got '{value}')", doc, key)
+            self.add(f"{label}: {quote(key)} must be lowercase letters, digits and hyphens "
+                     f"(got {quote(value)})", doc, key)
         return value
 
     def unknown_keys(self, doc: dict, allowed: set[str], label: str) -> None:
         for key in sorted(set(doc) - allowed):
-            self.add(f"{label}: unknown field '{key}'", doc, key)
+            self.add(f"{label}: unknown field {quote(key)}", doc, key)
 
     def mapping_list(self, doc: dict, key: str, label: str, required: bool) -> list[dict]:
         value = doc.get(key)
         if value is None:
             if required:
-                self.add(f"{label}: missing '{key}'", doc, key)
+                self.add(f"{label}: missing {quote(key)}", doc, key)
             return []
         if not isinstance(value, list):
-            self.add(f"{label}: '{key}' must be a list", doc, key)
+            self.add(f"{label}: {quote(key)} must be a list", doc, key)
             return []
         items = []
         for item in value:
             if isinstance(item, dict):
                 items.append(item)
             else:
-                self.add(f"{label}: every entry of '{key}' must be a mapping", value)
+                self.add(f"{label}: every entry of {quote(key)} must be a mapping", value)
         return items
 
 
@@ -218,7 +219,7 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         raise ScenarioError(c.problems)
     c.unknown_keys(doc, SCENARIO_KEYS, "scenario")
     sid = c.ident(doc, "id", "scenario")
-    label = f"scenario '{sid}'" if sid else "scenario"
+    label = f"scenario {quote(sid)}" if sid else "scenario"
     title = c.text(doc, "title", label, max_len=200)
     summary = c.text(doc, "summary", label, max_len=500)
     description = c.text(doc, "description", label, required=False, max_len=20000)
@@ -230,9 +231,10 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     else:
         for p in raw_parties:
             if p not in PARTIES:
-                c.add(f"{label}: unknown party '{p}' (use {', '.join(PARTIES)})", doc, "parties")
+                c.add(f"{label}: unknown party {quote(p)} (use {', '.join(PARTIES)})", doc,
+                      "parties")
             elif p in parties:
-                c.add(f"{label}: party '{p}' is listed twice", doc, "parties")
+                c.add(f"{label}: party {quote(p)} is listed twice", doc, "parties")
             else:
                 parties.append(p)
         if not {"aws", "customer"} <= set(parties):
@@ -244,13 +246,13 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     for item in c.mapping_list(doc, "components", label, required=True):
         c.unknown_keys(item, COMPONENT_KEYS, f"{label}, component")
         cid = c.ident(item, "id", f"{label}, component")
-        clabel = f"component '{cid}'"
+        clabel = f"component {quote(cid)}"
         name = c.text(item, "name", clabel, max_len=200)
         service = c.text(item, "service", clabel)
         if cid in component_ids:
-            c.add(f"duplicate component id '{cid}'", item, "id")
+            c.add(f"duplicate component id {quote(cid)}", item, "id")
         if service and service not in rules.services:
-            c.add(f"{clabel}: unknown service '{service}'", item, "service")
+            c.add(f"{clabel}: unknown service {quote(service)}", item, "service")
         component_ids.add(cid)
         components.append(Component(cid, name, service))
     if not components and "components" in doc:
@@ -261,10 +263,10 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     for item in c.mapping_list(doc, "variants", label, required=False):
         c.unknown_keys(item, VARIANT_KEYS, f"{label}, variant")
         vid = c.ident(item, "id", f"{label}, variant")
-        vlabel = f"variant '{vid}'"
+        vlabel = f"variant {quote(vid)}"
         vtitle = c.text(item, "title", vlabel, max_len=200)
         if vid in variant_ids:
-            c.add(f"duplicate variant id '{vid}'", item, "id")
+            c.add(f"duplicate variant id {quote(vid)}", item, "id")
         variant_ids.add(vid)
         swaps = item.get("services")
         pairs: list[tuple[str, str]] = []
@@ -274,9 +276,9 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
             for comp, svc in swaps.items():
                 where = swaps.line_of(comp) if isinstance(swaps, Located) else item
                 if comp not in component_ids:
-                    c.add(f"{vlabel}: unknown component '{comp}'", where)
+                    c.add(f"{vlabel}: unknown component {quote(comp)}", where)
                 if svc not in rules.services:
-                    c.add(f"{vlabel}: unknown service '{svc}'", where)
+                    c.add(f"{vlabel}: unknown service {quote(svc)}", where)
                 pairs.append((str(comp), str(svc)))
         variants.append(Variant(vid, vtitle, tuple(pairs)))
     if len(variants) == 1:
@@ -296,7 +298,7 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     for item in raw_tasks:
         c.unknown_keys(item, TASK_KEYS, f"{label}, task")
         tid = c.ident(item, "id", f"{label}, task")
-        tlabel = f"task '{tid}'"
+        tlabel = f"task {quote(tid)}"
         text = c.text(item, "text", tlabel, max_len=300)
         component = c.text(item, "component", tlabel)
         area = c.text(item, "area", tlabel)
@@ -306,22 +308,22 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
             c.add(f"{tlabel}: 'misconception' must be a number", item, "misconception")
             misconception = None
         if tid in task_ids:
-            c.add(f"duplicate task id '{tid}'", item, "id")
+            c.add(f"duplicate task id {quote(tid)}", item, "id")
         task_ids.add(tid)
         if component and component not in component_ids:
-            c.add(f"{tlabel}: unknown component '{component}'", item, "component")
+            c.add(f"{tlabel}: unknown component {quote(component)}", item, "component")
         if area and area not in rules.areas:
-            c.add(f"{tlabel}: unknown area '{area}'", item, "area")
+            c.add(f"{tlabel}: unknown area {quote(area)}", item, "area")
         if component in component_ids and area in rules.areas:
             for vid, services in service_maps:
                 service = services.get(component)
                 if service not in rules.services:
                     continue
-                under = f" under variant '{vid}'" if vid else ""
+                under = f" under variant {quote(vid)}" if vid else ""
                 rule = rules.lookup(area, service)
                 if rule is None:
-                    c.add(f"{tlabel}: no rule decides area '{area}' on service "
-                          f"'{service}'{under}", item, "area")
+                    c.add(f"{tlabel}: no rule decides area {quote(area)} on service "
+                          f"{quote(service)}{under}", item, "area")
                 elif parties and rule.party not in parties:
                     c.add(f"{tlabel}: the rule set gives '{rule.party}'{under}, which is not "
                           f"one of this scenario's parties ({', '.join(parties)})", item, "area")

@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
+from .text import quote, shorten
 
 
 class Located(dict):
@@ -25,8 +26,30 @@ class LocatedList(list):
     line: int = 0
 
 
+MAX_DEPTH = 32
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    """SafeLoader without aliases and deep nesting: a few nested `*name` references can stand
+    for millions of values (a "billion laughs" upload), and scenario and rule files need
+    neither."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed: write the value out",
+                self.peek_event().start_mark)
+        if self.depth >= MAX_DEPTH:  # the composer recurses: stop long before Python does
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_DEPTH} levels",
+                self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
@@ -43,7 +66,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
         key = str(key)
         if key in result:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
+                None, None, f"duplicate key {quote(key)}", key_node.start_mark
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
@@ -67,9 +90,10 @@ def load_yaml(text: str, filename: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise YamlProblem(Problem(f"invalid YAML: {exc.problem or exc}", filename, line)) from None
+        message = shorten(str(exc.problem or exc), 160)
+        raise YamlProblem(Problem(f"invalid YAML: {message}", filename, line)) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(Problem(f"invalid YAML: {exc}", filename)) from None
+        raise YamlProblem(Problem(f"invalid YAML: {shorten(str(exc), 160)}", filename)) from None
 
 
 class YamlProblem(Exception):

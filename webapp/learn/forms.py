@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from ..domain import PARTY_NAMES, Scenario
+from ..edge import CheckedForm
 
 
-class BoardForm(FlaskForm):
+class BoardForm(CheckedForm):
     """CSRF, the variant graded under and the order the tray showed the cards in.
 
     The answers are one radio group per task named `answer-<task id>`; they are read by

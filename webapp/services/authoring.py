@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..domain import RuleSet, Scenario, build_scenario, to_document
 from ..domain.scenario import ID_PATTERN
+from ..domain.text import quote
 from ..models import Attempt, ClassSessionScenario, ScenarioRecord, ScenarioVersion, User
 from ..models.base import utcnow
 from .content import Playable, content
@@ -49,9 +50,9 @@ def check_new_slug(session: Session, slug: str) -> str:
         raise AuthoringError("Use lowercase letters, digits and hyphens (up to 80), "
                              "starting with a letter or digit.", "slug")
     if slug in builtin_ids():
-        raise AuthoringError(f"'{slug}' is a built-in scenario. Choose another id.", "slug")
+        raise AuthoringError(f"{quote(slug)} is a built-in scenario. Choose another id.", "slug")
     if session.execute(select(ScenarioRecord.id).where(ScenarioRecord.slug == slug)).first():
-        raise AuthoringError(f"A scenario with the id '{slug}' already exists.", "slug")
+        raise AuthoringError(f"A scenario with the id {quote(slug)} already exists.", "slug")
     return slug
 
 

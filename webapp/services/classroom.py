@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import GradingError, RuleSet, Scenario
 from ..domain.grader import check_variant
+from ..domain.text import quote
 from ..models import ClassSession, ClassSessionScenario, Participant, User
 from ..models.base import utcnow
 from . import content
@@ -136,20 +137,20 @@ def parse_picks(session: Session, items: Any) -> list[Pick]:
         sid, variant = (item, None) if isinstance(item, str) else (
             (item.get("id"), item.get("variant")) if isinstance(item, dict) else (None, None))
         if not isinstance(sid, str) or (variant is not None and not isinstance(variant, str)):
-            problems.append(f"not a scenario choice: {item!r:.60}")
+            problems.append(f"not a scenario choice: {quote(item)}")
             continue
         if sid in seen:
-            problems.append(f"scenario '{sid}' is chosen twice")
+            problems.append(f"scenario {quote(sid)} is chosen twice")
             continue
         seen.add(sid)
         playable = content.find_published(session, sid)
         if playable is None:
-            problems.append(f"no published scenario '{sid}'")
+            problems.append(f"no published scenario {quote(sid)}")
             continue
         try:
             variant = check_variant(playable.scenario, variant or None)
         except GradingError as exc:
-            problems.extend(f"scenario '{sid}': {d}" for d in exc.details)
+            problems.extend(f"scenario {quote(sid)}: {d}" for d in exc.details)
             continue
         picks.append(Pick(playable, variant))
     if problems:
@@ -232,7 +233,7 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
     try:
         session.flush()
     except IntegrityError:
-        raise SessionError(409, f"the nickname '{nickname}' is taken in this session",
+        raise SessionError(409, f"the nickname {quote(nickname)} is taken in this session",
                            ["choose another nickname"]) from None
     return participant, token
 

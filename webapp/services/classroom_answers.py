@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..domain import GradeReport, GradingError, RuleSet, grade
 from ..domain.grader import CORRECT
+from ..domain.text import quote
 from ..models import (
     Attempt,
     AttemptAnswer,
@@ -109,7 +110,7 @@ def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
     instead of storing a copy as the next set.
     """
     sid = data.get("scenario_id")
-    problems = [f"unknown field '{k}'" for k in sorted(set(data) - ANSWER_FIELDS)]
+    problems = [f"unknown field {quote(k)}" for k in sorted(set(data) - ANSWER_FIELDS)]
     if not isinstance(sid, str) or not known:
         problems.append("'scenario_id' must name a scenario of this session")
     answers = data.get("answers")
@@ -124,7 +125,7 @@ def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
     variant = data.get("variant")
     if variant is not None and variant != item_variant:
         raise SessionError(400, "invalid answers",
-                           [f"this session plays '{sid}' under variant '{item_variant}'"])
+                           [f"this session plays {quote(sid)} under variant {quote(item_variant)}"])
     if not is_open:
         raise SessionError(409, "answering is closed for this scenario",
                            ["wait for the host to open it"])

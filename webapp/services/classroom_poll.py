@@ -36,6 +36,7 @@ from .classroom import normalise_code
 log = logging.getLogger(__name__)
 
 PATH = re.compile(r"/api/v1/sessions/([^/]{1,24})/state\Z")
+CODE = re.compile(r"[A-Z0-9]{1,12}")
 # the headers the Flask view and webapp.web's after_request hook give a state response;
 # tests compare the two paths so they cannot drift apart
 HEADERS = [("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
@@ -92,8 +93,8 @@ class StatePoll:
 
     def _answer(self, raw_code: str, if_none_match: str | None):
         code = normalise_code(raw_code)
-        if not code:
-            return None
+        if not CODE.fullmatch(code):
+            return None  # not a code (a NUL, say): the view refuses it, no query here
         head = self._head(code)
         if head is None:
             return None
