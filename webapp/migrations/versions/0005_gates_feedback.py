@@ -3,7 +3,8 @@
 The host may move to the next scenario without revealing the answers, so "revealed" is kept
 per class scenario instead of being guessed from the session's position. An attempt made by
 a signed-in account records it, so an assessment counts that account's attempts in any
-browser. Existing class scenarios count as not revealed: their answers stay closed.
+browser. Of existing class scenarios only those on a screen showing a reveal now count as
+revealed; for the others nobody knows, so their answers stay closed.
 
 Revision ID: 0005_gates
 Revises: 0004
@@ -21,6 +22,23 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("class_session_scenarios", schema=None) as batch_op:
         batch_op.add_column(sa.Column("revealed_at", sa.DateTime(), nullable=True))
+
+    # a session showing a reveal right now keeps it: its current scenario counts as revealed
+    items = sa.table(
+        "class_session_scenarios",
+        sa.column("session_id"),
+        sa.column("position"),
+        sa.column("revealed_at"),
+    )
+    sessions = sa.table(
+        "class_sessions", sa.column("id"), sa.column("phase"), sa.column("current_index")
+    )
+    showing = sa.select(sessions.c.id).where(
+        sessions.c.id == items.c.session_id,
+        sessions.c.phase == "revealed",
+        sessions.c.current_index == items.c.position,
+    )
+    op.execute(items.update().where(showing.exists()).values(revealed_at=sa.func.now()))
 
     with op.batch_alter_table("attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
