@@ -13,6 +13,7 @@ from html import unescape
 import pytest
 
 from tests.conftest import csrf_token_from
+from tests.test_classroom_answer_sets import _flip as flip
 from tests.test_classroom_api import API, COURSE, SECOND, Host, answer, join, key_for
 from webapp.domain import grade
 from webapp.extensions import db as _db
@@ -91,26 +92,26 @@ def assert_key_shown(app, learner, code, scenario_id=COURSE, variant=VARIANT):
 
 
 def _flip(key: dict[str, str]) -> dict[str, str]:
-    first = next(iter(key))
-    return {**key, first: "aws" if key[first] == "customer" else "customer"}
+    """The key with its first card placed wrongly."""
+    return flip(key, next(iter(key)))
 
 
 # --- immediate feedback -----------------------------------------------------------------
 
 
-def test_immediate_lobby_shows_no_key(app, host):
+@pytest.mark.parametrize(
+    "actions, screen",
+    [
+        ((), "The host will open the cards"),  # the lobby
+        (("open",), "Send answers"),  # answering open, nothing sent yet
+    ],
+)
+def test_immediate_before_sending_shows_no_key(app, host, actions, screen):
     code = host.create(feedback="immediate", answer_sets=2)
     ada, _ = join(app, code, "Ada")
+    host.act(code, *actions)
     views = assert_no_key(app, ada, code)
-    assert "The host will open the cards" in views[f"/play/{code}/panel"]
-
-
-def test_immediate_open_before_sending_shows_the_board_and_no_key(app, host):
-    code = host.create(feedback="immediate", answer_sets=2)
-    ada, _ = join(app, code, "Ada")
-    host.act(code, "open")
-    views = assert_no_key(app, ada, code)
-    assert "Send answers" in views[f"/play/{code}/panel"]
+    assert screen in views[f"/play/{code}/panel"]
 
 
 def test_immediate_after_sending_with_sets_left_holds_the_key_back(app, host):
