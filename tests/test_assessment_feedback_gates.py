@@ -162,3 +162,27 @@ def test_practice_and_always_stay_open_to_anyone_holding_the_address(app, client
     api, page, what_if = every_view(stranger, attempt_id)
     assert key_leaks(app, api, slug) > 0 and "Expected" in readable(page)
     assert what_if.status_code == 200
+
+
+def test_the_author_reads_the_feedback_of_their_assessment_and_no_other_instructor(app):
+    from tests.author_helpers import THREE_PART, create_scenario, save
+    from tests.author_helpers import signed_in as author_signed_in
+
+    author, auth = author_signed_in(app, "author@example.org")
+    slug = create_scenario(author, auth)
+    doc = {
+        **THREE_PART,
+        "settings": {"mode": "assessment", "max_attempts": 2, "feedback": "after-last"},
+    }
+    assert save(author, auth, slug, doc, action="publish").status_code in (200, 302, 303)
+    learner = app.test_client()
+    graded = grade_blank(learner, slug)
+    assert graded.status_code == 200 and graded.get_json()["results"] == []
+    attempt_id = graded.get_json()["attempt_id"]
+    own = author.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    explanations = {r["explanation"] for r in own["results"]}
+    assert len(own["results"]) == len(THREE_PART["tasks"]) and all(explanations)
+    colleague = signed_in(app, "colleague@example.org")
+    for viewer in (colleague, learner):
+        seen = readable(viewer.get(f"/api/v1/attempts/{attempt_id}"))
+        assert not any(text in seen for text in explanations)
