@@ -105,8 +105,9 @@ def withheld_body(cs, scenario_id: str, variant: str | None,
                   given: list[tuple[str, str | None]], note: str) -> dict[str, Any]:
     """Received, not yet marked: what the learner placed, without verdict or expected party.
 
-    feedback: "after-reveal" when the session shows answers at the reveal, else "withheld"
-    (feedback straight away, held back while the learner can still answer).
+    cs: the ClassSession, or the answer endpoint's locked Target. "feedback" is
+    "after-reveal" when the session shows answers at the reveal, else "withheld" (feedback
+    straight away, held back while the learner can still answer).
     """
     return {"scenario_id": scenario_id, "variant": variant,
             "feedback": "after-reveal" if cs.feedback_after_reveal else "withheld",

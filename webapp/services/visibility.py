@@ -62,6 +62,7 @@ CLASS_STRANGER = Feedback(
     False, False, "Only the learner who sent these answers and the session's host can see them."
 )
 REVEAL = "The answers are shown when the host reveals them."
+NOT_REVEALED = "The host did not reveal the answers of this scenario."
 
 
 # --- attempts outside a class -------------------------------------------------------------
@@ -119,15 +120,16 @@ def for_class(
     session: Session, cs: ClassSession, item: ClassSessionScenario, sent: int
 ) -> Feedback:
     """May a learner of this session who sent `sent` answer sets for this class scenario see
-    its key (their own feedback, or who owns each task if they sent nothing) now?"""
+    its key (their own feedback, or who owns each task if they sent nothing) now?
+
+    cs: the ClassSession, or the answer endpoint's locked Target (the same fields).
+    """
     if item.revealed_at is not None:
         return SHOWN
     ended = cs.phase == "ended"
     if cs.feedback_after_reveal or not sent:
-        if ended and sent:
-            return Feedback(False, True, "The host did not reveal the answers of this scenario.")
-        if ended or item.position < cs.current_index:
-            return Feedback(False, False, "The host did not reveal the answers of this scenario.")
+        if ended or item.position < cs.current_index:  # never revealed; at the end, the score
+            return Feedback(False, ended and bool(sent), NOT_REVEALED)
         return Feedback(False, False, REVEAL)
     if ended or item.position < cs.current_index or sent >= cs.answer_sets:
         return SHOWN
