@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SCENARIOS, count_rows
+from tests.conftest import SCENARIOS, AuthActions, count_rows, make_user
 from tests.learn_helpers import filled_form
 from webapp.models import Attempt
 
@@ -40,13 +40,21 @@ def attempt(client, app, slug, wrong=0):
     return response
 
 
+def sign_in(client, app, email="player@example.org"):
+    """Feedback of a gated assessment opens to a signed-in account only (anonymous learners
+    see their score only: tests/test_assessment_feedback_gates.py)."""
+    make_user(app, email)
+    assert AuthActions(client).login(email).status_code in (302, 303)
+
+
 def test_assessment_withholds_feedback_until_the_last_attempt(client, app):
+    sign_in(client, app)
     board = client.get("/scenarios/exam-after-last").get_data(as_text=True)
     assert "Attempt 1 of 2." in board and "you have 2 attempts" in board
     first = attempt(client, app, "exam-after-last", wrong=4)
     assert first.status_code == 303
     html = client.get(first.headers["Location"]).get_data(as_text=True)
-    assert "75%" in html and "Feedback comes later" in html
+    assert "75%" in html and "Feedback is held back" in html
     assert "Expected</dt>" not in html and EXPLANATION_SNIPPET not in html
     assert "What changes on" not in html
     assert client.get(first.headers["Location"] + "/what-if/oracle-on-rds").status_code == 403
@@ -76,8 +84,9 @@ def test_the_attempt_limit_is_enforced_per_learner(client, app):
 
 
 def test_after_pass_shows_feedback_once_the_learner_passes(client, app):
+    sign_in(client, app)
     failing = attempt(client, app, "exam-after-pass", wrong=3)
-    assert "Feedback comes later" in client.get(failing.headers["Location"]).get_data(
+    assert "Feedback is held back" in client.get(failing.headers["Location"]).get_data(
         as_text=True)
     api = client.post("/api/v1/scenarios/exam-after-pass/grade", json={"answers": {}})
     assert api.status_code == 200

@@ -56,14 +56,23 @@ def _seed_class_answers(conn) -> None:
                           "'aws', 'aws', true, 'alpha', 1)"), {"a": f"a{pid}"})
 
 
-def test_0004_numbers_existing_class_answers_and_allows_later_tries(empty_database, tmp_path):
+def _seeded_at(empty_database, tmp_path, revision: str, *more: str):
+    """An app whose database is migrated to `revision` and holds the class answers (and any
+    further statements), then migrated to the newest revision."""
     app = make_app(empty_database, tmp_path)
-    database.upgrade(app, "0003")
+    database.upgrade(app, revision)
     with app.app_context():
         with db.engine.begin() as conn:
             _seed_class_answers(conn)
+            for statement in more:
+                conn.execute(text(statement))
         db.engine.dispose()
     database.upgrade(app)
+    return app
+
+
+def test_0004_numbers_existing_class_answers_and_allows_later_tries(empty_database, tmp_path):
+    app = _seeded_at(empty_database, tmp_path, "0003")
     with app.app_context():
         with db.engine.begin() as conn:
             tries = conn.execute(text("SELECT id, class_try FROM attempts ORDER BY id")).all()
@@ -94,4 +103,26 @@ def test_0004_numbers_existing_class_answers_and_allows_later_tries(empty_databa
             assert left == ["a1b", "a2"]
             verdicts = conn.execute(text("SELECT attempt_id FROM attempt_answers")).scalars()
             assert list(verdicts) == ["a2"]
+        db.engine.dispose()
+
+
+def test_0005_keeps_a_reveal_on_screen_and_every_attempt(empty_database, tmp_path):
+    app = _seeded_at(empty_database, tmp_path, "0004",
+                     "INSERT INTO class_session_scenarios (id, session_id, position, "
+                     "scenario_slug, version_id) VALUES (2, 1, 1, 'alpha', 1)",
+                     "UPDATE class_sessions SET phase = 'revealed'")
+    with app.app_context():
+        with db.engine.connect() as conn:
+            revealed = conn.execute(text("SELECT id, revealed_at IS NOT NULL FROM "
+                                         "class_session_scenarios ORDER BY id")).all()
+            assert [tuple(r) for r in revealed] == [(1, True), (2, False)]
+            owners = conn.execute(text("SELECT user_id FROM attempts")).scalars().all()
+            assert owners == [None, None]
+            assert conn.execute(text("SELECT count(*) FROM attempt_answers")).scalar() == 2
+        db.engine.dispose()
+    database.downgrade(app, "0004")
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM attempts")).scalar() == 2
+            assert conn.execute(text("SELECT count(*) FROM attempt_answers")).scalar() == 2
         db.engine.dispose()

@@ -4,7 +4,7 @@ import { announcer, startModules } from "./lib/live.js";
 import { poll, postJson, swapHtml } from "./lib/classroom.js";
 import { start as startBoard } from "./board.js";
 
-const RECEIVED = "Your answers are in. You will see how you did when the host reveals the answers.";
+const RECEIVED = "Your answers are in.";
 
 // board.js upgrades the boards present when the page loads; one that arrives later with a
 // panel swap is started here (start() leaves an upgraded board alone).
@@ -90,12 +90,14 @@ function start(root) {
     // a retry after a lost reply finds the answers already stored: that is a success
     const oneSet = Number(root.dataset.answerSets || 1) === 1;
     if (result?.status === 201 && result.body?.feedback !== "shown" && oneSet) {
-      // nothing new to show but "received": no need to ask the server for the panel again
+      // nothing new to show but "received" and why the answers wait (the server's words):
+      // no need to ask the server for the panel again
+      const received = [RECEIVED, result.body.note].filter(Boolean).join(" ");
       const message = panel.querySelector(".play-status__msg");
-      if (message) message.textContent = RECEIVED;
+      if (message) message.textContent = received;
       form.remove();
       panel.querySelector(".js-focus")?.focus();
-      announce(RECEIVED);
+      announce(received);
       return;
     }
     const stored = result && (result.status === 201 ||

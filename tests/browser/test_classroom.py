@@ -47,7 +47,9 @@ def place_all(page, party: str, wrong_first: bool = False) -> None:
             target = "AWS" if party == "Customer" else "Customer"
         page.locator(".tray .js-card").first.get_by_role(
             "button", name=f"Move to {target}").click()
-    expect(page.get_by_text(f"{cards.count()} of {cards.count()} placed")).to_be_visible()
+    # exact: the live region's last announcement may end with the same words
+    expect(page.get_by_text(f"{cards.count()} of {cards.count()} placed", exact=True)
+           ).to_be_visible()
 
 
 def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, page):
@@ -78,12 +80,15 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
         screenshot(ann, "classroom-play-board-phone")
         assert serious(ann) == []
 
+        waiting = re.compile(r"^Your answers are in\. The answers are shown when the host")
         place_all(ann, "Customer")
         ann.get_by_role("button", name="Send answers").click()
-        expect(ann.get_by_text(re.compile(r"^Your answers are in\. You will see"))).to_be_visible()
+        expect(ann.locator(".play-status__msg").get_by_text(waiting)).to_be_visible()
+        expect(ann.get_by_text("Expected")).to_have_count(0)
+        screenshot(ann, "classroom-play-sent-phone")
         place_all(ben, "Customer", wrong_first=True)
         ben.get_by_role("button", name="Send answers").click()
-        expect(ben.get_by_text(re.compile(r"^Your answers are in\. You will see"))).to_be_visible()
+        expect(ben.locator(".play-status__msg").get_by_text(waiting)).to_be_visible()
 
         expect(page.locator(".tally").get_by_text("of 2")).to_be_visible(timeout=FOLLOW)
         expect(page.locator(".tally dd").nth(1)).to_contain_text("2")
@@ -157,8 +162,9 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
         place_all(ann, "Customer", wrong_first=True)
         ann.get_by_role("button", name="Send answers").click()
         expect(status(ann, "You can still change them once")).to_be_visible()
-        first_score = ann.get_by_role("heading", name=re.compile("Your results"))
-        expect(first_score).to_be_visible()
+        # a set is left: the right answers stay hidden, or the next set could copy them
+        expect(status(ann, "stay hidden until you send your last answer set")).to_be_visible()
+        expect(ann.get_by_role("heading", name=re.compile("Your results"))).to_have_count(0)
         screenshot(ann, "classroom-play-sent-can-change-phone")
         assert serious(ann) == []
         ann.screenshot(path=str(SCREENSHOTS / "classroom-play-sent-can-change-phone-top.png"))
@@ -182,5 +188,12 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
         expect(page.get_by_text("AWS 1 (100%)")).to_have_count(0, timeout=FOLLOW)
         expect(page.get_by_text("Customer 1 (100%)")).to_have_count(total)
         screenshot(page, "classroom-dashboard-answer-sets")
+        # Ann has seen the key: once closed, answering cannot open again for the room
+        page.get_by_role("button", name="Close answering").click()
+        expect(page.get_by_text("Answering cannot open again")).to_be_visible(timeout=FOLLOW)
+        expect(page.get_by_role("button", name="Open answering")).to_have_count(0)
+        expect(page.get_by_role("button", name="Reveal answers")).to_be_visible()
+        screenshot(page, "classroom-dashboard-reopen-refused")
+        assert serious(page) == []
     finally:
         ctx.close()

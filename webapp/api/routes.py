@@ -13,8 +13,8 @@ from ..extensions import db
 from ..services import content
 from ..services.attempts import get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
-from ..services.learners import current_learner_id
-from ..services.visibility import feedback_allowed
+from ..services.learners import current_learner_id, current_viewer
+from ..services.visibility import for_attempt
 from . import bp
 from .errors import ApiError, json_body
 
@@ -109,7 +109,8 @@ def grade_scenario(scenario_id: str):
     data = json_body()
     variant, answers, order = parse_grade_request(data, playable.scenario)
     try:
-        graded = grade_and_record(db.session, playable, variant, answers, current_learner_id(),
+        current_learner_id()  # a new browser gets its learner cookie with this attempt
+        graded = grade_and_record(db.session, playable, variant, answers, current_viewer(),
                                   task_order=order)
     except GradingError as exc:
         raise ApiError(400, "the answers cannot be graded", exc.details) from None
@@ -125,11 +126,12 @@ def grade_scenario(scenario_id: str):
 
 @bp.get("/attempts/<attempt_id>")
 def show_attempt(attempt_id: str):
-    """A graded attempt, as stored."""
+    """A graded attempt, as stored; per-card results only where this viewer may see them."""
     attempt = get_attempt(db.session, attempt_id)
     if attempt is None:
         raise ApiError(404, f"no attempt {quote(attempt_id)}")
     stored = stored_result(db.session, attempt, content.rules())
+    feedback = for_attempt(db.session, current_viewer(), attempt, stored.document)
     body = {
         "attempt_id": attempt.id,
         "scenario_id": attempt.scenario_slug,
@@ -138,13 +140,12 @@ def show_attempt(attempt_id: str):
         "correct": attempt.correct,
         "total": attempt.total,
         "created_at": attempt.created_at.isoformat() + "Z",
-        "results": [r.as_dict() for r in stored.results],
+        "results": [r.as_dict() for r in stored.results] if feedback.key else [],
     }
-    if not feedback_allowed(db.session, attempt, stored):
-        # an assessment holding feedback back, or a class answer before the host reveals
-        body.update(results=[], feedback_withheld=True)
-        if attempt.class_scenario_id is not None:
-            body.update(score=None, correct=None)
+    if not feedback.key:
+        body.update(feedback_withheld=True, note=feedback.note)
+    if not feedback.score:
+        body.update(score=None, correct=None)
     return jsonify(body)
 
 

@@ -6,6 +6,8 @@ host calls need the host's instructor login and the X-CSRFToken header.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
@@ -18,6 +20,7 @@ from ..services.classroom_answers import check_submission, lock_target, own_atte
 from ..services.classroom_poll import etag_of, install, poller
 from ..services.classroom_state import result_body, state_body, state_head, withheld_body
 from ..services.content import rules
+from ..services.visibility import for_class
 from . import api_bp
 from .access import api_call, api_host, cookie_token, set_participant_cookie
 
@@ -172,11 +175,15 @@ def answers(code: str):
     api_call(store_checked, db.session, checked)
     db.session.commit()
     report = checked.report
-    if checked.feedback_after_reveal:
-        body = withheld_body(report.scenario_id, report.variant,
-                             [(r.task_id, r.given) for r in report.results])
-    else:
+    # the set was taken while answering was open, so the scenario was not yet revealed
+    item = SimpleNamespace(id=checked.class_scenario_id, position=checked.position,
+                           revealed_at=None)
+    feedback = for_class(db.session, target, item, checked.class_try)
+    if feedback.key:
         body = {"feedback": "shown", **report.as_dict()}
+    else:
+        body = withheld_body(target, report.scenario_id, report.variant,
+                             [(r.task_id, r.given) for r in report.results], feedback.note)
     return jsonify(body), 201
 
 
@@ -189,10 +196,13 @@ def me(code: str):
     scenarios = []
     for item in cs.scenarios:
         attempt = mine.get(item.id)
+        feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
         scenarios.append({
             "scenario_id": item.scenario_slug, "position": item.position + 1,
             "answered": attempt is not None,
             "answer_sets_sent": attempt.class_try if attempt else 0,
-            "result": result_body(db.session, cs, item, attempt, rules()) if attempt else None})
+            "note": feedback.note,
+            "result": result_body(db.session, cs, attempt, rules(), feedback)
+            if attempt else None})
     return jsonify({"nickname": participant.nickname, "phase": cs.phase,
                     "answer_sets_allowed": cs.answer_sets, "scenarios": scenarios})

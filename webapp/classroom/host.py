@@ -54,9 +54,8 @@ def _panel_context(cs) -> dict:
     return {"cs": cs, "dash": reports.dashboard(db.session, cs, rules()),
             "participants": [p for p in cs.participants if not p.removed],
             "form": ActionForm(), "labels": ACTION_LABELS,
-            "actions": [a for a, (sources, _) in svc.TRANSITIONS.items()
-                        if cs.phase in sources
-                        and not (a == "next" and cs.current_index + 1 >= len(cs.scenarios))]}
+            "actions": svc.host_actions(db.session, cs),
+            "reopen_refused": cs.phase == "closed" and not svc.may_reopen(db.session, cs)}
 
 
 @bp.get("/host/<code>")

@@ -26,12 +26,12 @@ from ..services import classroom as svc
 from ..services import classroom_report as reports
 from ..services.classroom_answers import (
     check_answers,
-    feedback_visible,
     own_attempts,
     store_answers,
 )
 from ..services.classroom_state import result_body, screen_key
 from ..services.content import rules
+from ..services.visibility import for_class
 from . import bp
 from .access import cookie_token, set_participant_cookie
 from .forms import ActionForm, JoinForm
@@ -93,7 +93,7 @@ def _play_context(cs, participant, again: bool = False) -> dict:
            "view": None, "result": None, "answered": False, "finished": [],
            "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
            "room": svc.active_count(db.session, cs) if cs.phase == "lobby" else None,
-           "key": None,
+           "key": None, "note": "",
            "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
            "answer_field": answer_field, "verdict_label": verdict_label, "zones": [],
            "sets_left": cs.answer_sets, "again": False}
@@ -113,16 +113,19 @@ def _play_context(cs, participant, again: bool = False) -> dict:
             ctx["again"] = True
             ctx["board_html"] = board_html(cs, item, scenario, attempt.answers,
                                            attempt.class_try + 1)
+        feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
+        ctx["note"] = feedback.note
         if attempt is not None:
-            ctx["result"] = result_body(db.session, cs, item, attempt, rules())
-        elif cs.phase == "revealed" or (cs.phase != "open" and feedback_visible(cs, item)):
+            ctx["result"] = result_body(db.session, cs, attempt, rules(), feedback)
+        elif feedback.key:
             ctx["key"] = reveal_key(cs, item)
     if cs.phase == "ended":
         for item in cs.scenarios:
             attempt = mine.get(item.id)
             title = svc.scenario_of(db.session, item, rules()).title
-            ctx["finished"].append((title, result_body(db.session, cs, item, attempt, rules())
-                                    if attempt else None))
+            feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
+            ctx["finished"].append((title, result_body(db.session, cs, attempt, rules(),
+                                                       feedback) if attempt else None))
     return ctx
 
 
@@ -161,7 +164,8 @@ def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int 
 
 
 def reveal_key(cs, item) -> list[dict]:
-    """After reveal, for a learner who sent nothing: who owns each task, and why."""
+    """For a learner who sent nothing, once visibility.for_class allows it (after the
+    reveal): who owns each task, and why."""
     from ..domain import grade
 
     scenario = svc.scenario_of(db.session, item, rules())

@@ -10,9 +10,9 @@ from ..extensions import csrf, db
 from ..services import content
 from ..services.attempts import best_scores, get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
-from ..services.learners import current_learner_id
+from ..services.learners import current_learner_id, current_viewer
 from ..services.policy import attempt_status, settings_from_document
-from ..services.visibility import class_feedback_allowed
+from ..services.visibility import for_attempt
 from . import bp, pages
 from .forms import BoardForm, answer_field, read_answers, read_order
 
@@ -43,8 +43,7 @@ def catalogue():
 def _render_board(playable, variant, *, form=None, answers=None, order=None, errors=None,
                   status_code=200):
     scenario = playable.scenario
-    status = attempt_status(db.session, scenario.settings, scenario.id,
-                            current_learner_id(create=False))
+    status = _status(scenario.settings, scenario.id)
     tasks = pages.shuffled_tasks(scenario, order)
     form = form or BoardForm(formdata=None)
     form.variant.data = variant or ""
@@ -57,6 +56,14 @@ def _render_board(playable, variant, *, form=None, answers=None, order=None, err
         variant_links=pages.variant_links(scenario, lambda v: url_for(
             "learn.board", scenario_id=scenario.id, variant=v)),
     ), status_code
+
+
+def _status(settings, scenario_id: str):
+    """Where the person looking stands on a scenario: their account's attempts when signed
+    in, else this browser's."""
+    viewer = current_viewer()
+    return attempt_status(db.session, settings, scenario_id, viewer.learner_id,
+                          getattr(viewer.user, "id", None))
 
 
 @bp.get("/scenarios/<scenario_id>")
@@ -85,8 +92,9 @@ def submit(scenario_id: str):
         return _render_board(playable, variant, form=form, answers=answers, order=order,
                              errors=errors, status_code=400)
     try:
-        graded = grade_and_record(db.session, playable, variant, answers,
-                                  current_learner_id(), task_order=order)
+        current_learner_id()  # a new browser gets its learner cookie with this attempt
+        graded = grade_and_record(db.session, playable, variant, answers, current_viewer(),
+                                  task_order=order)
     except AttemptLimitReached:
         return _render_board(playable, variant, form=form, answers=answers, order=order,
                              status_code=403)
@@ -99,28 +107,30 @@ def submit(scenario_id: str):
 
 
 def _attempt(attempt_id: str):
+    """The attempt, its stored result and what the person looking may see of it (403 for a
+    class answer set they may not see at all)."""
     attempt = get_attempt(db.session, attempt_id)
     if attempt is None:
         abort(404, description="There is no attempt with that address.")
-    if not class_feedback_allowed(db.session, attempt):
-        abort(403, description="The host has not revealed the answers of this class yet.")
-    return attempt
+    stored = stored_result(db.session, attempt, content.rules())
+    feedback = for_attempt(db.session, current_viewer(), attempt, stored.document)
+    if not feedback.score:
+        abort(403, description=feedback.note or "These answers are not yours to see.")
+    return attempt, stored, feedback
 
 
 @bp.get("/attempts/<attempt_id>")
 def result(attempt_id: str):
     """A graded attempt: score, then every card (misplaced first) unless feedback is held back."""
-    attempt = _attempt(attempt_id)
-    stored = stored_result(db.session, attempt, content.rules())
-    settings = settings_from_document(stored.document)
-    status = attempt_status(db.session, settings, attempt.scenario_slug, attempt.learner_id)
+    attempt, stored, feedback = _attempt(attempt_id)
+    status = _status(settings_from_document(stored.document), attempt.scenario_slug)
     playable = content.find_published(db.session, attempt.scenario_slug)
     variants = stored.document.get("variants") or []  # the graded version's, like what-if
     others = []
     if any(v.get("id") == attempt.variant for v in variants):
         others = [v for v in variants if v.get("id") != attempt.variant]
     return render_template(
-        "learn/result.html", attempt=attempt, stored=stored, status=status,
+        "learn/result.html", attempt=attempt, stored=stored, status=status, feedback=feedback,
         results=pages.misplaced_first(stored.results), playable=playable, others=others,
         verdict_label=pages.verdict_label)
 
@@ -129,17 +139,13 @@ def result(attempt_id: str):
 def what_if(attempt_id: str, variant: str):
     """Side by side, from the version the attempt was graded against: who owns each task under
     the attempt's variant and under another one."""
-    attempt = _attempt(attempt_id)
+    attempt, stored, feedback = _attempt(attempt_id)
     rules = content.rules()
-    stored = stored_result(db.session, attempt, rules)
     variants = {v.get("id"): v for v in stored.document.get("variants") or []}
     if attempt.variant not in variants or variant not in variants or variant == attempt.variant:
         abort(404, description="There is no such variant to compare with.")
-    settings = settings_from_document(stored.document)
-    status = attempt_status(db.session, settings, attempt.scenario_slug, attempt.learner_id)
-    if not status.feedback_shown:
-        abort(403, description="The answers of this assessment are shown after your last "
-                               "attempt or once you pass.")
+    if not feedback.key:
+        abort(403, description=feedback.note)
     playable = content.find_published(db.session, attempt.scenario_slug)
     try:
         scenario = build_scenario(stored.document, rules, attempt.scenario_slug)

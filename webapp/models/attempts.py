@@ -27,6 +27,9 @@ class Attempt(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id"), index=True)
     variant: Mapped[str | None] = mapped_column(String(80))
     learner_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # the signed-in account that made the attempt: assessments count attempts per account
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     class_scenario_id: Mapped[int | None] = mapped_column(

@@ -49,6 +49,8 @@ class ClassSessionScenario(db.Model):
     scenario_slug: Mapped[str] = mapped_column(String(80))
     version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id"))
     variant: Mapped[str | None] = mapped_column(String(80))
+    # when the host revealed this scenario's answers to the room (None: never)
+    revealed_at: Mapped[datetime | None]
 
     session: Mapped[ClassSession] = relationship(back_populates="scenarios")
 

@@ -18,7 +18,7 @@ def record_attempt(session: Session, version: ScenarioVersion, report: GradeRepo
                    learner_id: str | None, *, task_order: list[str] | None = None,
                    participant_id: int | None = None,
                    class_scenario_id: int | None = None,
-                   class_try: int | None = None) -> Attempt:
+                   class_try: int | None = None, user_id: int | None = None) -> Attempt:
     """Store an attempt and its per-task verdicts (flushes, does not commit)."""
     attempt = Attempt(
         id=secrets.token_hex(16),
@@ -26,6 +26,7 @@ def record_attempt(session: Session, version: ScenarioVersion, report: GradeRepo
         version_id=version.id,
         variant=report.variant,
         learner_id=learner_id,
+        user_id=user_id,
         participant_id=participant_id,
         class_scenario_id=class_scenario_id,
         class_try=class_try,

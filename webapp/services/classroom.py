@@ -289,15 +289,44 @@ def act(session: Session, cs: ClassSession, action: str) -> ClassSession:
         values["ended_at"] = utcnow()
     if cs.phase not in sources:
         raise _wrong_phase(action, cs.phase)
+    if action == "open" and not may_reopen(session, cs):
+        raise SessionError(409, "cannot open answering again: learners have seen the answers "
+                                "of this scenario",
+                           ["reveal the answers to the room, or move to the next scenario"])
+    index = cs.current_index
     changed = session.execute(
         update(ClassSession)
         .where(ClassSession.id == cs.id, ClassSession.phase.in_(sources),
                ClassSession.current_index == cs.current_index)
         .values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed and action == "reveal":  # the room has seen this scenario's key for good
+        session.execute(update(ClassSessionScenario)
+                        .where(ClassSessionScenario.session_id == cs.id,
+                               ClassSessionScenario.position == index)
+                        .values(revealed_at=utcnow())
+                        .execution_options(synchronize_session=False))
+        session.expire_all()  # the revealed scenario, loaded with the session, is stale
     session.refresh(cs)
     if not changed:  # someone else (another tab, another worker) acted first
         raise _wrong_phase(action, cs.phase)
     return cs
+
+
+def may_reopen(session: Session, cs: ClassSession) -> bool:
+    """Answering may open for the current scenario: always from the lobby; after "close"
+    only while nobody in the room has seen its key (a learner who has would tell the room)."""
+    from .visibility import key_seen  # visibility asks this module who hosts a session
+
+    item = current_scenario(cs)
+    return cs.phase != "closed" or item is None or not key_seen(session, cs, item)
+
+
+def host_actions(session: Session, cs: ClassSession) -> list[str]:
+    """The pacing actions the host may take now, in button order."""
+    return [a for a, (sources, _) in TRANSITIONS.items()
+            if cs.phase in sources
+            and not (a == "next" and cs.current_index + 1 >= len(cs.scenarios))
+            and not (a == "open" and not may_reopen(session, cs))]
 
 
 ACTION_VERBS = {"open": "open answering", "close": "close answering",

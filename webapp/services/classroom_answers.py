@@ -268,10 +268,3 @@ def own_attempts(session: Session, participant: Participant) -> dict[int, Attemp
         .options(selectinload(Attempt.verdicts))).scalars()
     return {a.class_scenario_id: a for a in rows}
 
-
-def feedback_visible(cs: ClassSession, item: ClassSessionScenario) -> bool:
-    """May a learner see the expected parties and explanations for this scenario now?"""
-    if not cs.feedback_after_reveal or cs.phase == "ended":
-        return True
-    return item.position < cs.current_index or (
-        item.position == cs.current_index and cs.phase == "revealed")

@@ -20,6 +20,7 @@ from ..domain.grader import answer_key
 from ..models import Attempt, AttemptAnswer, ClassSession, ClassSessionScenario, Participant
 from .classroom import active_count, current_scenario, scenario_of
 from .classroom_answers import last_try
+from .visibility import for_host
 
 LEADERBOARD_SIZE = 10
 
@@ -74,8 +75,8 @@ def _task_rows(session: Session, cs: ClassSession, item: ClassSessionScenario, r
 def dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]:
     """Live numbers for the host's screen.
 
-    While answering is open the screen may be projected, so the expected parties are left
-    out and tasks keep scenario order; from "closed" on, misplaced tasks come first.
+    Whether the expected parties are in is visibility.for_host's call (not while answering is
+    open: the screen may be projected); with them, misplaced tasks come first.
     """
     room = active_count(session, cs)
     item = current_scenario(cs)
@@ -92,7 +93,7 @@ def dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, A
                             "count": len(cs.scenarios), "parties": list(scenario.parties)}
         body["answered"] = answered_count(session, cs, item)
         rows = _task_rows(session, cs, item, rules, task_counts(session, cs, item), room)
-        show_key = cs.phase in ("closed", "revealed", "ended")
+        show_key = for_host(cs, item)
         for row in rows:
             placed = sum(n for p, n in row["counts"].items() if p != "unanswered")
             wrong = placed - row["counts"].get(row["expected"], 0)

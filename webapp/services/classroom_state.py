@@ -12,8 +12,8 @@ from ..domain import RuleSet
 from ..models import Attempt, ClassSession, ClassSessionScenario, Participant
 from .attempts import stored_result
 from .classroom import SessionError, normalise_code
-from .classroom_answers import feedback_visible
 from .classroom_content import document_of_version, scenario_for_version
+from .visibility import Feedback
 
 
 @lru_cache(maxsize=1)
@@ -82,10 +82,11 @@ def screen_key(phase: str, index: int, show_leaderboard: bool) -> str:
     return key if phase == "open" else f"{key}:{int(show_leaderboard)}"
 
 
-def result_body(session: Session, cs: ClassSession, item: ClassSessionScenario,
-                attempt: Attempt, rules: RuleSet) -> dict[str, Any]:
-    """A stored answer set in the grade endpoint's shape; feedback withheld until allowed."""
-    if feedback_visible(cs, item):
+def result_body(session: Session, cs: ClassSession, attempt: Attempt, rules: RuleSet,
+                feedback: Feedback) -> dict[str, Any]:
+    """A stored answer set in the grade endpoint's shape, as much as `feedback` allows
+    (visibility.for_class decides it for the learner looking)."""
+    if feedback.key:
         stored = stored_result(session, attempt, rules,
                                document_of_version(session, attempt.version_id))
         return {"scenario_id": attempt.scenario_slug, "variant": attempt.variant,
@@ -93,16 +94,23 @@ def result_body(session: Session, cs: ClassSession, item: ClassSessionScenario,
                 "correct": attempt.correct, "total": attempt.total,
                 "answered": sum(1 for r in stored.results if r.given is not None),
                 "results": [r.as_dict() for r in stored.results]}
-    return withheld_body(attempt.scenario_slug, attempt.variant,
-                         [(v.task_id, v.given) for v in attempt.verdicts])
+    body = withheld_body(cs, attempt.scenario_slug, attempt.variant,
+                         [(v.task_id, v.given) for v in attempt.verdicts], feedback.note)
+    if feedback.score:
+        body.update(score=round(attempt.score, 4), correct=attempt.correct)
+    return body
 
 
-def withheld_body(scenario_id: str, variant: str | None,
-                  given: list[tuple[str, str | None]]) -> dict[str, Any]:
-    """Received, not yet marked: what the learner placed, without verdict or expected party."""
-    return {"scenario_id": scenario_id, "variant": variant, "feedback": "after-reveal",
-            "score": None, "correct": None, "total": len(given),
+def withheld_body(cs, scenario_id: str, variant: str | None,
+                  given: list[tuple[str, str | None]], note: str) -> dict[str, Any]:
+    """Received, not yet marked: what the learner placed, without verdict or expected party.
+
+    cs: the ClassSession, or the answer endpoint's locked Target. "feedback" is
+    "after-reveal" when the session shows answers at the reveal, else "withheld" (feedback
+    straight away, held back while the learner can still answer).
+    """
+    return {"scenario_id": scenario_id, "variant": variant,
+            "feedback": "after-reveal" if cs.feedback_after_reveal else "withheld",
+            "note": note, "score": None, "correct": None, "total": len(given),
             "answered": sum(1 for _, g in given if g is not None),
             "results": [{"task_id": t, "given": g} for t, g in given]}
-
-

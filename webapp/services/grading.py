@@ -12,6 +12,7 @@ from ..models import Attempt
 from . import content
 from .attempts import record_attempt
 from .policy import attempt_status, lock_attempts
+from .visibility import Feedback, Viewer, for_attempt
 
 
 class AttemptLimitReached(Exception):
@@ -22,32 +23,38 @@ class AttemptLimitReached(Exception):
 class GradedAttempt:
     attempt: Attempt
     report: GradeReport
-    feedback_shown: bool
+    feedback: Feedback
 
     def public_dict(self) -> dict:
         """The report as the learner may see it now: results only when feedback is shown."""
         body = self.report.as_dict()
-        if not self.feedback_shown:
+        if not self.feedback.key:
             body["results"] = []
             body["feedback_withheld"] = True
+            body["note"] = self.feedback.note
         return body
 
 
 def grade_and_record(session: Session, playable: content.Playable, variant: str | None,
-                     answers: Mapping[str, str | None], learner_id: str | None,
+                     answers: Mapping[str, str | None], viewer: Viewer,
                      task_order: list[str] | None = None) -> GradedAttempt:
     """Check the attempt limit, grade, store the attempt (flushes; the caller commits).
 
-    Raises AttemptLimitReached, or GradingError for answers that cannot be graded.
+    The viewer is the learner: a signed-in account's attempts count per account, anyone
+    else's per browser. Raises AttemptLimitReached, or GradingError for answers that cannot
+    be graded.
     """
     scenario = playable.scenario
-    lock_attempts(session, scenario.settings, scenario.id, learner_id)
-    before = attempt_status(session, scenario.settings, scenario.id, learner_id)
+    user_id = getattr(viewer.user, "id", None)
+    lock_attempts(session, scenario.settings, scenario.id, viewer.learner_id, user_id)
+    before = attempt_status(session, scenario.settings, scenario.id, viewer.learner_id,
+                            user_id)
     if not before.can_attempt:
         raise AttemptLimitReached(
             f"all {before.limit} attempts at this scenario have been used")
     report = grade(scenario, variant, content.rules(), answers)
     version = content.snapshot_version(session, playable)
-    attempt = record_attempt(session, version, report, learner_id, task_order=task_order)
-    after = attempt_status(session, scenario.settings, scenario.id, learner_id)
-    return GradedAttempt(attempt, report, after.feedback_shown)
+    attempt = record_attempt(session, version, report, viewer.learner_id,
+                             task_order=task_order, user_id=user_id)
+    return GradedAttempt(attempt, report,
+                         for_attempt(session, viewer, attempt, version.document))

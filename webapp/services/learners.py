@@ -7,6 +7,8 @@ import secrets
 from flask import Flask, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .visibility import Viewer
+
 COOKIE = "srm_learner"
 MAX_AGE = 365 * 24 * 3600
 
@@ -33,6 +35,20 @@ def current_learner_id(create: bool = True) -> str | None:
         g.new_learner_cookie = _serializer(current_app).dumps(learner_id)
     g.learner_id = learner_id
     return learner_id
+
+
+def current_viewer() -> Viewer:
+    """Who is looking at this request: the signed-in active account, if any, this browser's
+    learner id and the class participant tokens it holds."""
+    from flask_login import current_user
+
+    from ..classroom.access import COOKIE_PREFIX
+
+    user = current_user if (current_user.is_authenticated
+                            and getattr(current_user, "active", True)) else None
+    tokens = {name[len(COOKIE_PREFIX):]: value for name, value in request.cookies.items()
+              if name.startswith(COOKIE_PREFIX)}
+    return Viewer(user, current_learner_id(create=False), tokens)
 
 
 def init_app(app: Flask) -> None:

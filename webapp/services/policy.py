@@ -1,10 +1,8 @@
-"""Practice and assessment: how many attempts a learner has and when feedback is shown.
+"""Practice and assessment: how many attempts a learner has used, and their best score.
 
-Practice (the default): unlimited attempts, per-card feedback after every one.
-Assessment: an optional attempt limit counted per learner (the anonymous learner cookie);
-feedback `always`, `after-last` (once the limit is used up) or `after-pass` (once the learner
-has passed). Without a limit, `after-last` waits for a pass too. When the limit is used up
-feedback is shown whatever the setting: nothing is left to protect.
+Practice (the default): unlimited attempts. Assessment: an optional attempt limit counted
+per signed-in account, or per browser (the anonymous learner cookie) for anonymous
+learners. Who may see feedback, and when, is decided in visibility.py.
 """
 
 from __future__ import annotations
@@ -44,16 +42,6 @@ class AttemptStatus:
     def passed(self) -> bool:
         return self.best is not None and self.best >= self.settings.pass_score
 
-    @property
-    def feedback_shown(self) -> bool:
-        """Whether per-card feedback (expected parties, explanations) may be shown now."""
-        s = self.settings
-        if s.mode != "assessment" or s.feedback == "always":
-            return True
-        if self.remaining == 0 or self.passed:
-            return True
-        return False
-
 
 def settings_from_document(doc: dict[str, Any]) -> Settings:
     """The settings stored in a scenario version's document (defaults where absent)."""
@@ -68,20 +56,25 @@ def settings_from_document(doc: dict[str, Any]) -> Settings:
 
 
 def attempt_status(session: Session, settings: Settings, scenario_slug: str,
-                   learner_id: str | None) -> AttemptStatus:
-    """Count this learner's own attempts at a scenario (class sessions not included)."""
-    if not learner_id:
+                   learner_id: str | None, user_id: int | None = None) -> AttemptStatus:
+    """Count a learner's own attempts at a scenario (class sessions not included): the
+    signed-in account's (user_id) when given, else this browser's (learner_id)."""
+    if user_id is not None:
+        mine = Attempt.user_id == user_id
+    elif learner_id:
+        mine = Attempt.learner_id == learner_id
+    else:
         return AttemptStatus(settings, 0, None)
     used, best = session.execute(
         select(func.count(Attempt.id), func.max(Attempt.score))
-        .where(Attempt.learner_id == learner_id, Attempt.scenario_slug == scenario_slug,
+        .where(mine, Attempt.scenario_slug == scenario_slug,
                Attempt.participant_id.is_(None))
     ).one()
     return AttemptStatus(settings, used, best)
 
 
 def lock_attempts(session: Session, settings: Settings, scenario_slug: str,
-                  learner_id: str | None) -> None:
+                  learner_id: str | None, user_id: int | None = None) -> None:
     """Serialise one learner's submissions to a limited assessment until the transaction ends.
 
     Call before attempt_status when the count decides whether an attempt may be stored, in
@@ -89,11 +82,12 @@ def lock_attempts(session: Session, settings: Settings, scenario_slug: str,
     (read committed) both count the same attempts and both pass the limit. SQLite needs no
     lock: requests that write take BEGIN IMMEDIATE (see database.py).
     """
-    if settings.mode != "assessment" or settings.max_attempts is None or not learner_id:
+    who = f"user:{user_id}" if user_id is not None else learner_id
+    if settings.mode != "assessment" or settings.max_attempts is None or not who:
         return
     if session.get_bind().dialect.name != "postgresql":
         return
-    digest = hashlib.blake2b(f"attempt-limit\0{learner_id}\0{scenario_slug}".encode(),
+    digest = hashlib.blake2b(f"attempt-limit\0{who}\0{scenario_slug}".encode(),
                              digest_size=8).digest()
     key = int.from_bytes(digest, "big", signed=True)  # pg_advisory_xact_lock takes a bigint
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -1,28 +1,193 @@
-"""Whether a stored attempt's per-card feedback may be shown to whoever holds its address."""
+"""Who may see the answer key (expected parties, reasons, sources) and the score, and when.
+
+The one place that decides it. Every page, panel, JSON body and comparison that could carry
+a key asks here, saying who is looking (a Viewer), and shows only what the answer allows.
+
+Outside a class: practice and `feedback: always` assessments are open to whoever holds an
+attempt's address. An assessment that holds feedback back (after-last, after-pass) opens
+only to the signed-in account that made the attempt, once that account has passed or used
+its last attempt, and to the scenario's instructors (its author, admins). Anonymous
+learners see the score only, every attempt: a fresh browser would give them a fresh
+attempt count, so their count cannot protect the key.
+
+In a class: the host sees the key on the dashboard once answering has closed. A learner sees
+it after the host reveals the scenario, or, when the host chose feedback straight away, for
+their own sent answers once they can no longer answer that scenario (every answer set sent,
+the scenario closed for good, the room moved on or the session ended). Once anyone in the
+room has seen a scenario's key, answering cannot open again for it (key_seen).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Attempt, ClassSession, ClassSessionScenario
-from .attempts import StoredResult
-from .classroom_answers import feedback_visible
+from ..models import Attempt, ClassSession, ClassSessionScenario, Participant, ScenarioVersion
 from .policy import attempt_status, settings_from_document
 
 
-def class_feedback_allowed(session: Session, attempt: Attempt) -> bool:
-    """A class answer: only once the host allows it (True for attempts outside a class)."""
-    if attempt.class_scenario_id is None:
-        return True
-    item = session.get(ClassSessionScenario, attempt.class_scenario_id)
-    cs = session.get(ClassSession, item.session_id) if item else None
-    return cs is not None and feedback_visible(cs, item)
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a signed-in account, this browser's learner id, class tokens."""
+
+    user: Any = None  # an active signed-in account, or None
+    learner_id: str | None = None
+    class_tokens: dict[str, str] = field(default_factory=dict)  # session code -> token
+
+    @property
+    def is_admin(self) -> bool:
+        return getattr(self.user, "role", None) == "admin"
 
 
-def feedback_allowed(session: Session, attempt: Attempt, stored: StoredResult) -> bool:
-    """A class answer: once the host allows it. Otherwise: the scenario's assessment policy."""
+@dataclass(frozen=True)
+class Feedback:
+    """What this viewer may see now; note says in plain words why the key is held back."""
+
+    key: bool
+    score: bool
+    note: str = ""
+
+
+SHOWN = Feedback(True, True)
+HELD_IN_ASSESSMENT = (
+    "Feedback is held back in this assessment: you see your score only, not which cards were right."
+)
+NOT_YOURS = (
+    "Feedback is held back in this assessment: only the learner who made this attempt sees it."
+)
+CLASS_STRANGER = Feedback(
+    False, False, "Only the learner who sent these answers and the session's host can see them."
+)
+REVEAL = "The answers are shown when the host reveals them."
+NOT_REVEALED = "The host did not reveal the answers of this scenario."
+
+
+# --- attempts outside a class -------------------------------------------------------------
+
+
+def for_attempt(
+    session: Session, viewer: Viewer, attempt: Attempt, document: dict[str, Any] | None = None
+) -> Feedback:
+    """May this viewer see the feedback of this stored attempt now?"""
     if attempt.class_scenario_id is not None:
-        return class_feedback_allowed(session, attempt)
-    settings = settings_from_document(stored.document)
-    status = attempt_status(session, settings, attempt.scenario_slug, attempt.learner_id)
-    return status.feedback_shown
+        return _class_attempt(session, viewer, attempt)
+    if document is None:
+        document = session.get(ScenarioVersion, attempt.version_id).document
+    settings = settings_from_document(document)
+    if settings.mode != "assessment" or settings.feedback == "always":
+        return SHOWN
+    if _teaches(session, viewer, attempt.version_id):
+        return SHOWN
+    user_id = getattr(viewer.user, "id", None)
+    if attempt.user_id is None or attempt.user_id != user_id:
+        mine = attempt.user_id is None and viewer.learner_id == attempt.learner_id
+        return Feedback(False, True, HELD_IN_ASSESSMENT if mine else NOT_YOURS)
+    status = attempt_status(session, settings, attempt.scenario_slug, None, user_id=user_id)
+    if status.remaining == 0 or status.passed:
+        return SHOWN
+    until = "you pass or use your last attempt" if status.limit else "you pass"
+    return Feedback(
+        False,
+        True,
+        f"Feedback is held back in this assessment until {until}: "
+        "until then you see your score only.",
+    )
+
+
+def _teaches(session: Session, viewer: Viewer, version_id: int) -> bool:
+    """The scenario's author (an authored scenario's owner) or an admin."""
+    if viewer.user is None:
+        return False
+    if viewer.is_admin:
+        return True
+    from ..models import ScenarioRecord
+
+    owner = session.execute(
+        select(ScenarioRecord.owner_id)
+        .join(ScenarioVersion, ScenarioVersion.scenario_id == ScenarioRecord.id)
+        .where(ScenarioVersion.id == version_id, ScenarioRecord.origin == "authored")
+    ).scalar_one_or_none()
+    return owner is not None and owner == viewer.user.id
+
+
+# --- class sessions -----------------------------------------------------------------------
+
+
+def for_class(
+    session: Session, cs: ClassSession, item: ClassSessionScenario, sent: int
+) -> Feedback:
+    """May a learner of this session who sent `sent` answer sets for this class scenario see
+    its key (their own feedback, or who owns each task if they sent nothing) now?
+
+    cs: the ClassSession, or the answer endpoint's locked Target (the same fields).
+    """
+    if item.revealed_at is not None:
+        return SHOWN
+    ended = cs.phase == "ended"
+    if cs.feedback_after_reveal or not sent:
+        if ended or item.position < cs.current_index:  # never revealed; at the end, the score
+            return Feedback(False, ended and bool(sent), NOT_REVEALED)
+        return Feedback(False, False, REVEAL)
+    if ended or item.position < cs.current_index or sent >= cs.answer_sets:
+        return SHOWN
+    if cs.phase == "closed":
+        if key_seen(session, cs, item):
+            return SHOWN
+        return Feedback(
+            False,
+            False,
+            "Answering may open again, so the right answers stay "
+            "hidden until the host reveals them.",
+        )
+    return Feedback(
+        False,
+        False,
+        "The right answers stay hidden until you send your last "
+        "answer set or the host reveals them.",
+    )
+
+
+def for_host(cs: ClassSession, item: ClassSessionScenario) -> bool:
+    """The dashboard's key: from "closed" on (while answering is open the screen may be
+    projected to the room, so it shows the counts only)."""
+    return item.position < cs.current_index or cs.phase in ("closed", "revealed", "ended")
+
+
+def key_seen(session: Session, cs: ClassSession, item: ClassSessionScenario) -> bool:
+    """Has anyone in the room seen this scenario's key? After a reveal; with feedback straight
+    away, once a learner sent their last answer set (the reply carried their feedback)."""
+    if item.revealed_at is not None:
+        return True
+    if cs.feedback_after_reveal:
+        return False
+    return (
+        session.execute(
+            select(Attempt.id)
+            .where(Attempt.class_scenario_id == item.id, Attempt.class_try >= cs.answer_sets)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _class_attempt(session: Session, viewer: Viewer, attempt: Attempt) -> Feedback:
+    """A class answer set: its host sees it all; its learner, what for_class allows."""
+    from .classroom import may_host, token_hash_of
+
+    item = session.get(ClassSessionScenario, attempt.class_scenario_id)
+    cs = session.get(ClassSession, item.session_id)
+    if may_host(viewer.user, cs):
+        return SHOWN
+    key = token_hash_of(viewer.class_tokens.get(cs.code))
+    participant = session.get(Participant, attempt.participant_id)
+    if key is None or participant is None or participant.removed or (participant.token_hash != key):
+        return CLASS_STRANGER
+    sent = session.execute(
+        select(func.max(Attempt.class_try)).where(
+            Attempt.participant_id == participant.id, Attempt.class_scenario_id == item.id
+        )
+    ).scalar_one()
+    return for_class(session, cs, item, sent or 0)
