@@ -33,6 +33,7 @@ CODE_LENGTH = 6
 NICKNAME_MAX = 24
 MAX_SCENARIOS = 20
 MAX_ANSWER_SETS = 10  # answer sets a learner may send per scenario, at most
+MAX_PARTICIPANTS_RANKED = 5000  # a learner's own place is looked up among this many
 _NICKNAME = re.compile(r"[^\W_][\w .'\-]*")
 LIVE_PHASES = ("lobby", "open", "closed", "revealed")
 

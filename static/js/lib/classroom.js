@@ -5,12 +5,13 @@ export function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.content || "";
 }
 
-// POST a JSON body; resolves to {status, body} (body is null when it is not JSON).
-export async function postJson(url, data = {}, { csrf = false } = {}) {
+// POST (or PUT) a JSON body; resolves to {status, body} (body is null when it is not JSON).
+export async function postJson(url, data = {}, { csrf = false, method = "POST",
+  keepalive = false } = {}) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   if (csrf) headers["X-CSRFToken"] = csrfToken();
   const response = await fetch(url, {
-    method: "POST", headers, body: JSON.stringify(data), credentials: "same-origin",
+    method, headers, body: JSON.stringify(data), credentials: "same-origin", keepalive,
   });
   let body = null;
   try { body = await response.json(); } catch { body = null; }
