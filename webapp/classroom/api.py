@@ -230,7 +230,7 @@ def answers(code: str):
     return jsonify(body), 201
 
 
-@api_bp.put("/<code>/draft")
+@api_bp.post("/<code>/draft")
 def draft(code: str):
     """Keep the learner's current placements while answering is open (the answers body):
     sent for them as an answer set when answering closes. 409 once it is closed."""

@@ -5,13 +5,13 @@ export function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.content || "";
 }
 
-// POST (or PUT) a JSON body; resolves to {status, body} (body is null when it is not JSON).
-export async function postJson(url, data = {}, { csrf = false, method = "POST",
-  keepalive = false } = {}) {
+// POST a JSON body; resolves to {status, body} (body is null when it is not JSON).
+// keepalive: the request outlives the page (sent as a tab closes or a phone locks).
+export async function postJson(url, data = {}, { csrf = false, keepalive = false } = {}) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   if (csrf) headers["X-CSRFToken"] = csrfToken();
   const response = await fetch(url, {
-    method, headers, body: JSON.stringify(data), credentials: "same-origin", keepalive,
+    method: "POST", headers, body: JSON.stringify(data), credentials: "same-origin", keepalive,
   });
   let body = null;
   try { body = await response.json(); } catch { body = null; }

@@ -57,7 +57,7 @@ export function keepDraft(form, { code, url }) {
     sent = body;
     try {
       const result = await postJson(url, { scenario_id: scenario, answer_set: answerSet,
-        answers }, { method: "PUT", keepalive: final });
+        answers }, { keepalive: final });
       if (result.status >= 400) sent = ""; // try again on the next change
     } catch {
       sent = "";
