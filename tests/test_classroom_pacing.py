@@ -38,16 +38,20 @@ def _sent(app) -> list[tuple[str, str | None, int]]:
         rows = _db.session.execute(
             select(Participant.nickname, Attempt.class_sent_by, Attempt.answers)
             .join(Attempt, Attempt.participant_id == Participant.id)
-            .order_by(Participant.nickname)).all()
+            .order_by(Participant.nickname)
+        ).all()
         return [(n, by, len(a)) for n, by, a in rows]
 
 
 # --- a step carries the moment it was pressed in ------------------------------------------
 
+
 def test_a_repeated_step_is_refused_instead_of_skipping_the_next(app, host):
     code = host.create(scenarios=[COURSE, SECOND])
-    assert host.post(f"{API}/{code}/open", {"expect_phase": "lobby",
-                                            "expect_position": 1}).status_code == 200
+    assert (
+        host.post(f"{API}/{code}/open", {"expect_phase": "lobby", "expect_position": 1}).status_code
+        == 200
+    )
     close = {"expect_phase": "open", "expect_position": 1}
     assert host.post(f"{API}/{code}/close", close).status_code == 200
     # the second click of a double click lands on "reveal", still saying "open"
@@ -64,15 +68,18 @@ def test_a_repeated_step_is_refused_instead_of_skipping_the_next(app, host):
     assert _phase(app) == ("lobby", 2)
 
 
-@pytest.mark.parametrize("body, problem", [
-    ({"expect_phase": "open"}, "'expect_phase' must be"),
-    ({"expect_phase": "nowhere", "expect_position": 1}, "'expect_phase' must be"),
-    ({"expect_phase": "lobby", "expect_position": "1"}, "'expect_phase' must be"),
-    ({"countdown": 1}, "'countdown' must be"),
-    ({"countdown": "60"}, "'countdown' must be"),
-    ({"countdown": 99999}, "'countdown' must be"),
-    ({"colour": "red"}, "unknown field 'colour'"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ({"expect_phase": "open"}, "'expect_phase' must be"),
+        ({"expect_phase": "nowhere", "expect_position": 1}, "'expect_phase' must be"),
+        ({"expect_phase": "lobby", "expect_position": "1"}, "'expect_phase' must be"),
+        ({"countdown": 1}, "'countdown' must be"),
+        ({"countdown": "60"}, "'countdown' must be"),
+        ({"countdown": 99999}, "'countdown' must be"),
+        ({"colour": "red"}, "unknown field 'colour'"),
+    ],
+)
 def test_bad_pacing_requests_change_nothing(app, host, body, problem):
     code = host.create()
     response = host.post(f"{API}/{code}/open", body)
@@ -93,8 +100,7 @@ def test_the_plain_form_carries_the_phase_and_a_double_post_is_refused(app, host
     page = host.client.get(f"/host/{code}").get_data(as_text=True)
     assert 'name="expect_phase" value="lobby"' in page
     token = csrf_of(page)
-    data = {"csrf_token": token, "expect_phase": "lobby", "expect_position": "1",
-            "countdown": "60"}
+    data = {"csrf_token": token, "expect_phase": "lobby", "expect_position": "1", "countdown": "60"}
     assert host.client.post(f"/host/{code}/action/open", data=data).status_code == 302
     again = host.client.post(f"/host/{code}/action/close", data=data, follow_redirects=True)
     assert "Nothing changed: the session had already moved on" in again.get_data(as_text=True)
@@ -106,6 +112,7 @@ def test_the_plain_form_carries_the_phase_and_a_double_post_is_refused(app, host
 
 # --- placements are never lost -------------------------------------------------------------
 
+
 def test_closing_sends_what_each_learner_placed(app, host):
     code = host.create()
     ada, ta = join(app, code, "Ada")
@@ -114,22 +121,26 @@ def test_closing_sends_what_each_learner_placed(app, host):
     host.act(code, "open")
     key = key_for(app)
     some = dict(list(key.items())[:3])
-    assert _draft(ada, code, ta, some).get_json() == {"saved": True, "placed": 3,
-                                                     "answer_set": 1}
+    assert _draft(ada, code, ta, some).get_json() == {"saved": True, "placed": 3, "answer_set": 1}
     assert _draft(ada, code, ta, {**some, **dict(list(key.items())[3:5])}).status_code == 200
     assert answer(bea, code, tb, key).status_code == 201  # Bea sent her own
     assert _draft(bea, code, tb, some).status_code == 409  # ...and has no set left
     assert _draft(cy, code, tc, {}).status_code == 200  # Cy placed nothing
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
     assert {p["nickname"]: (p["status"], p["placed"]) for p in dash["people"]} == {
-        "Ada": ("placing", 5), "Bea": ("sent", 0), "Cy": ("waiting", 0)}
+        "Ada": ("placing", 5),
+        "Bea": ("sent", 0),
+        "Cy": ("waiting", 0),
+    }
     host.act(code, "close")
     assert _sent(app) == [("Ada", "close", 5), ("Bea", None, len(key))]  # Cy: no answer
     assert count_rows(app, ClassDraft) == 0
     assert _draft(ada, code, ta, some).status_code == 409  # closed: nothing more is kept
     report = host.client.get(f"{API}/{code}/report").get_json()
     assert [s["sent_by"] for p in report["participants"] for s in p["scenarios"]] == [
-        "close", "learner"]
+        "close",
+        "learner",
+    ]
     page = host.client.get(f"/host/{code}/report").get_data(as_text=True)
     assert "sent at the close" in page
 
@@ -155,8 +166,7 @@ def test_the_countdown_closes_answering_and_sends_the_drafts(app, host):
     key = key_for(app)
     assert _draft(ada, code, ta, dict(list(key.items())[:2])).status_code == 200
     with app.app_context():  # the time runs out
-        _db.session.execute(update(ClassSession).values(
-            closes_at=utcnow() - timedelta(seconds=5)))
+        _db.session.execute(update(ClassSession).values(closes_at=utcnow() - timedelta(seconds=5)))
         _db.session.commit()
     state = ada.get(f"{API}/{code}/state").get_json()
     assert state["phase"] == "closed" and state["closes_at"] is None
@@ -179,6 +189,7 @@ def test_a_reload_gets_the_board_back_with_the_draft(app, host):
 
 # --- joining can be locked --------------------------------------------------------------
 
+
 def test_a_locked_session_refuses_new_learners_only(app, host):
     code = host.create()
     ada, ta = join(app, code, "Ada")
@@ -189,18 +200,17 @@ def test_a_locked_session_refuses_new_learners_only(app, host):
     assert count_rows(app, Participant) == 1
     form = app.test_client()
     page = form.get(f"/join?code={code}").get_data(as_text=True)
-    shown = form.post("/join", data={"csrf_token": csrf_of(page), "code": code,
-                                     "nickname": "Cy"})
+    shown = form.post("/join", data={"csrf_token": csrf_of(page), "code": code, "nickname": "Cy"})
     assert shown.status_code == 400
     assert "The host has locked this session" in shown.get_data(as_text=True)
     host.act(code, "open")
     assert answer(ada, code, ta, key_for(app)).status_code == 201  # Ada carries on
     host.post(f"{API}/{code}/lock", {"locked": False})
-    assert app.test_client().post(f"{API}/{code}/join",
-                                  json={"nickname": "Bea"}).status_code == 201
+    assert app.test_client().post(f"{API}/{code}/join", json={"nickname": "Bea"}).status_code == 201
 
 
 # --- what the host's screens show ----------------------------------------------------------
+
 
 def test_open_console_names_who_sent_and_hides_the_room_placements(app, host):
     code = host.create()
@@ -229,8 +239,7 @@ def test_after_the_reveal_the_host_sees_each_reason_and_source(app, host):
     assert closed["tasks"] and all("explanation" not in t for t in closed["tasks"])
     host.act(code, "reveal")
     revealed = host.client.get(f"{API}/{code}/dashboard").get_json()
-    assert all(t["explanation"] and t["source"].startswith("https://")
-               for t in revealed["tasks"])
+    assert all(t["explanation"] and t["source"].startswith("https://") for t in revealed["tasks"])
     for path in (f"/host/{code}/panel", f"/host/{code}/present/panel"):
         panel = host.client.get(path).get_data(as_text=True)
         assert revealed["tasks"][0]["explanation"] in panel
@@ -238,6 +247,7 @@ def test_after_the_reveal_the_host_sees_each_reason_and_source(app, host):
 
 
 # --- the learner's screen -----------------------------------------------------------------
+
 
 def test_the_learner_sees_the_variant_on_every_screen(app, host):
     code = host.create(scenarios=[{"id": COURSE, "variant": "oracle-on-rds"}])
@@ -269,18 +279,25 @@ def test_after_the_reveal_the_learner_sees_their_rank_and_misses_first(app, host
     panel = bea.get(f"/play/{code}/panel").get_data(as_text=True)
     assert "You are <strong>2nd</strong> of 2 on the leaderboard." in panel
     assert panel.index("rank-line") < panel.index("<h1")
-    first_card = panel[panel.index('class="result result--'):][:60]
+    first_card = panel[panel.index('class="result result--') :][:60]
     assert "result--incorrect" in first_card
 
 
 # --- the order the host chose ---------------------------------------------------------------
 
+
 def test_scenarios_play_in_the_order_the_host_numbered(app, host):
     page = host.client.get("/host/").get_data(as_text=True)
     assert f'name="order-{COURSE}"' in page
-    response = host.client.post("/host/", data={
-        "csrf_token": csrf_of(page), "scenario": [COURSE, SECOND],
-        f"order-{COURSE}": "2", f"order-{SECOND}": "1"})
+    response = host.client.post(
+        "/host/",
+        data={
+            "csrf_token": csrf_of(page),
+            "scenario": [COURSE, SECOND],
+            f"order-{COURSE}": "2",
+            f"order-{SECOND}": "1",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         cs = _db.session.query(ClassSession).one()

@@ -41,22 +41,33 @@ def people(session: Session, cs: ClassSession) -> list[dict[str, Any]]:
     drafts: dict[int, int] = {}
     if item is not None:
         for pid, tries, by in session.execute(
-                select(Attempt.participant_id, Attempt.class_try, Attempt.class_sent_by)
-                .where(Attempt.class_scenario_id == item.id, last_try())):
+            select(Attempt.participant_id, Attempt.class_try, Attempt.class_sent_by).where(
+                Attempt.class_scenario_id == item.id, last_try()
+            )
+        ):
             sent[pid] = (tries, by)
         for pid, answers in session.execute(
-                select(ClassDraft.participant_id, ClassDraft.answers)
-                .where(ClassDraft.class_scenario_id == item.id)):
+            select(ClassDraft.participant_id, ClassDraft.answers).where(
+                ClassDraft.class_scenario_id == item.id
+            )
+        ):
             drafts[pid] = sum(1 for v in (answers or {}).values() if v)
     rows = []
-    for p in session.execute(select(Participant).where(
-            Participant.session_id == cs.id, Participant.removed.is_(False))
-            .order_by(Participant.joined_at, Participant.id)).scalars():
-        row = {"id": p.id, "nickname": p.nickname, "status": "waiting", "placed": 0,
-               "answer_sets": 0, "sent_by": None}
+    for p in session.execute(
+        select(Participant)
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+        .order_by(Participant.joined_at, Participant.id)
+    ).scalars():
+        row = {
+            "id": p.id,
+            "nickname": p.nickname,
+            "status": "waiting",
+            "placed": 0,
+            "answer_sets": 0,
+            "sent_by": None,
+        }
         if p.id in sent:
-            row.update(status="sent", answer_sets=sent[p.id][0],
-                       sent_by=sent[p.id][1] or "learner")
+            row.update(status="sent", answer_sets=sent[p.id][0], sent_by=sent[p.id][1] or "learner")
         if p.id in drafts and cs.phase == "open":
             row["placed"] = drafts[p.id]
             if p.id not in sent and drafts[p.id]:
@@ -75,9 +86,13 @@ def host_dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[s
     "source" once the answers are revealed.
     """
     body = reports.dashboard(session, cs, rules)
-    body.update(people=people(session, cs), join_locked=cs.join_locked,
-                show_live=cs.show_live, seconds_left=seconds_left(cs),
-                distribution="shown" if distribution_shown(cs) else "hidden")
+    body.update(
+        people=people(session, cs),
+        join_locked=cs.join_locked,
+        show_live=cs.show_live,
+        seconds_left=seconds_left(cs),
+        distribution="shown" if distribution_shown(cs) else "hidden",
+    )
     not_sent = max(body["joined"] - body["answered"], 0)
     for row in body["tasks"]:
         unanswered = row["counts"].get("unanswered", 0)

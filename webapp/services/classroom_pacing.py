@@ -38,21 +38,34 @@ def check_countdown(raw: Any) -> int | None:
     """Seconds of a countdown asked for with "open" (None or 0: no countdown); 400 if bad."""
     if raw is None or raw == 0:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or not (
-            COUNTDOWN_MIN <= raw <= COUNTDOWN_MAX):
-        raise svc.SessionError(400, "invalid pacing request",
-                               [f"'countdown' must be a number of seconds from {COUNTDOWN_MIN}"
-                                f" to {COUNTDOWN_MAX}, or 0 for none"])
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, int)
+        or not (COUNTDOWN_MIN <= raw <= COUNTDOWN_MAX)
+    ):
+        raise svc.SessionError(
+            400,
+            "invalid pacing request",
+            [
+                f"'countdown' must be a number of seconds from {COUNTDOWN_MIN}"
+                f" to {COUNTDOWN_MAX}, or 0 for none"
+            ],
+        )
     return raw
 
 
-def pace(session: Session, cs: ClassSession, action: str, rules: RuleSet,
-         expect: tuple[str, int] | None = None, countdown: int | None = None) -> ClassSession:
+def pace(
+    session: Session,
+    cs: ClassSession,
+    action: str,
+    rules: RuleSet,
+    expect: tuple[str, int] | None = None,
+    countdown: int | None = None,
+) -> ClassSession:
     """A host's pacing action; leaving "open" sends the learners' drafts first."""
     was_open = cs.phase == "open"
     if countdown is not None and action != "open":
-        raise svc.SessionError(400, "invalid pacing request",
-                               ["'countdown' goes with 'open' only"])
+        raise svc.SessionError(400, "invalid pacing request", ["'countdown' goes with 'open' only"])
     closes_at = utcnow() + timedelta(seconds=countdown) if countdown else None
     item = svc.current_scenario(cs)
     svc.act(session, cs, action, expect=expect, closes_at=closes_at)
@@ -68,11 +81,15 @@ def close_if_due(session: Session, cs: ClassSession, rules: RuleSet) -> bool:
         return False
     changed = session.execute(
         update(ClassSession)
-        .where(ClassSession.id == cs.id, ClassSession.phase == "open",
-               ClassSession.current_index == cs.current_index,
-               ClassSession.closes_at == cs.closes_at)
+        .where(
+            ClassSession.id == cs.id,
+            ClassSession.phase == "open",
+            ClassSession.current_index == cs.current_index,
+            ClassSession.closes_at == cs.closes_at,
+        )
         .values(phase="closed", closes_at=None, state_version=ClassSession.state_version + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     item = svc.current_scenario(cs)
     session.refresh(cs)
     if not changed or item is None:
@@ -93,18 +110,19 @@ def seconds_left(cs: ClassSession) -> int | None:
     return max(0, round((cs.closes_at - utcnow()).total_seconds()))
 
 
-def send_drafts(session: Session, cs: ClassSession, item: ClassSessionScenario, sent_by: str,
-                rules: RuleSet) -> int:
+def send_drafts(
+    session: Session, cs: ClassSession, item: ClassSessionScenario, sent_by: str, rules: RuleSet
+) -> int:
     """Store each learner's draft for this scenario as their next answer set (marked
     sent_by), where they have a set left and placed at least one card; then drop the
     drafts. Runs in the transaction that closed answering; returns how many were sent."""
-    sent = _tries_sent(ClassDraft.participant_id, ClassDraft.class_scenario_id
-                       ).scalar_subquery()
+    sent = _tries_sent(ClassDraft.participant_id, ClassDraft.class_scenario_id).scalar_subquery()
     rows = session.execute(
         select(ClassDraft.participant_id, ClassDraft.class_try, ClassDraft.answers, sent)
         .join(Participant, Participant.id == ClassDraft.participant_id)
         .where(ClassDraft.class_scenario_id == item.id, Participant.removed.is_(False))
-        .order_by(ClassDraft.id)).all()
+        .order_by(ClassDraft.id)
+    ).all()
     scenario = svc.scenario_of(session, item, rules)
     stored = 0
     for participant_id, class_try, answers, already in rows:
@@ -116,9 +134,20 @@ def send_drafts(session: Session, cs: ClassSession, item: ClassSessionScenario, 
         except GradingError:  # checked when saved; a draft never blocks the close
             log.warning("class draft of participant %s could not be graded", participant_id)
             continue
-        store_checked(session, CheckedAnswers(
-            cs.id, participant_id, item.id, item.position, item.version_id,
-            cs.feedback_after_reveal, report, class_try, sent_by))
+        store_checked(
+            session,
+            CheckedAnswers(
+                cs.id,
+                participant_id,
+                item.id,
+                item.position,
+                item.version_id,
+                cs.feedback_after_reveal,
+                report,
+                class_try,
+                sent_by,
+            ),
+        )
         stored += 1
     session.execute(delete(ClassDraft).where(ClassDraft.class_scenario_id == item.id))
     if stored:
@@ -131,24 +160,42 @@ def save_draft(session: Session, checked: CheckedAnswers) -> int:
     cards are placed. One row per learner and scenario, replaced on every save."""
     answers = {r.task_id: r.given for r in checked.report.results if r.given is not None}
     values = {"class_try": checked.class_try, "answers": answers, "updated_at": utcnow()}
-    where = (ClassDraft.participant_id == checked.participant_id,
-             ClassDraft.class_scenario_id == checked.class_scenario_id)
-    changed = session.execute(update(ClassDraft).where(*where).values(**values)
-                              .execution_options(synchronize_session=False)).rowcount
+    where = (
+        ClassDraft.participant_id == checked.participant_id,
+        ClassDraft.class_scenario_id == checked.class_scenario_id,
+    )
+    changed = session.execute(
+        update(ClassDraft)
+        .where(*where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not changed:
         try:
             with session.begin_nested():
-                session.add(ClassDraft(participant_id=checked.participant_id,
-                                       class_scenario_id=checked.class_scenario_id, **values))
+                session.add(
+                    ClassDraft(
+                        participant_id=checked.participant_id,
+                        class_scenario_id=checked.class_scenario_id,
+                        **values,
+                    )
+                )
         except IntegrityError:  # the same learner's other save got in first: replace it
-            session.execute(update(ClassDraft).where(*where).values(**values)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(ClassDraft)
+                .where(*where)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
     return len(answers)
 
 
-def draft_of(session: Session, participant_id: int, item: ClassSessionScenario
-             ) -> ClassDraft | None:
+def draft_of(
+    session: Session, participant_id: int, item: ClassSessionScenario
+) -> ClassDraft | None:
     """A learner's saved placements for a scenario, if any."""
-    return session.execute(select(ClassDraft).where(
-        ClassDraft.participant_id == participant_id,
-        ClassDraft.class_scenario_id == item.id)).scalar_one_or_none()
+    return session.execute(
+        select(ClassDraft).where(
+            ClassDraft.participant_id == participant_id, ClassDraft.class_scenario_id == item.id
+        )
+    ).scalar_one_or_none()

@@ -8,6 +8,7 @@ is open.
 Revision ID: 0005_class
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,10 +21,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("class_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("closes_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("join_locked", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-        batch_op.add_column(sa.Column("show_live", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+        batch_op.add_column(
+            sa.Column("join_locked", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(
+            sa.Column("show_live", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
     with op.batch_alter_table("attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("class_sent_by", sa.String(length=10), nullable=True))
@@ -36,21 +39,30 @@ def upgrade() -> None:
         sa.Column("class_try", sa.Integer(), nullable=False),
         sa.Column("answers", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["class_scenario_id"], ["class_session_scenarios.id"],
-                                name=op.f("fk_class_drafts_class_scenario_id_class_session_scenarios"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["participant_id"], ["participants.id"],
-                                name=op.f("fk_class_drafts_participant_id_participants"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["class_scenario_id"],
+            ["class_session_scenarios.id"],
+            name=op.f("fk_class_drafts_class_scenario_id_class_session_scenarios"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participants.id"],
+            name=op.f("fk_class_drafts_participant_id_participants"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_class_drafts")),
-        sa.UniqueConstraint("participant_id", "class_scenario_id",
-                            name="uq_class_drafts_participant_scenario"),
+        sa.UniqueConstraint(
+            "participant_id", "class_scenario_id", name="uq_class_drafts_participant_scenario"
+        ),
     )
     with op.batch_alter_table("class_drafts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_class_drafts_class_scenario_id"),
-                              ["class_scenario_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_class_drafts_participant_id"),
-                              ["participant_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_class_drafts_class_scenario_id"), ["class_scenario_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_class_drafts_participant_id"), ["participant_id"], unique=False
+        )
 
 
 def downgrade() -> None:
