@@ -178,6 +178,10 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
         expect(ann.get_by_role("link", name="Change your answers")).to_have_count(0)
         expect(ann.get_by_role("heading", name=re.compile("Your results"))).to_be_visible()
         expect(page.locator(".tally dd").nth(1)).to_contain_text("1", timeout=FOLLOW)
+        # the room's placements show during answering only when the host turns them on
+        expect(page.get_by_text("Customer 1 (100%)")).to_have_count(0)
+        page.get_by_role("button", name="Show live distribution: off").click()
+        expect(page.get_by_role("button", name="Show live distribution: on")).to_be_visible()
         # the dashboard counts the last set: the card moved back leaves AWS empty
         expect(page.get_by_text("AWS 1 (100%)")).to_have_count(0, timeout=FOLLOW)
         expect(page.get_by_text("Customer 1 (100%)")).to_have_count(total)
@@ -324,6 +328,9 @@ def test_the_countdown_sends_what_the_learner_placed(browser, live_server, page)
         expect(ben.get_by_text(re.compile("Time left"))).to_be_visible(timeout=FOLLOW)
         # Ben places nothing: that is no answer, not an empty answer set
         both_sizes(ann, "classroom-play-countdown")
+        ann.get_by_role("button", name="Send answers").scroll_into_view_if_needed()
+        expect(ann.locator(".countdown-line")).to_be_in_viewport()  # in view down the board
+        ann.screenshot(path=str(SCREENSHOTS / "classroom-play-countdown-scrolled-phone.png"))
         both_sizes(page, "classroom-host-countdown")
         expect(status(ann, "Time ran out, so the cards you had placed were sent for you.")
                ).to_be_visible(timeout=FOLLOW + 8_000)
