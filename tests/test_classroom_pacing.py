@@ -143,6 +143,8 @@ def test_closing_sends_what_each_learner_placed(app, host):
     ]
     page = host.client.get(f"/host/{code}/report").get_data(as_text=True)
     assert "sent at the close" in page
+    mine = ada.get(f"{API}/{code}/me", headers={"X-Participant": ta}).get_json()
+    assert mine["scenarios"][0]["sent_by"] == "close"
 
 
 def test_a_bad_draft_is_refused_and_stores_nothing(app, host):

@@ -257,6 +257,7 @@ def me(code: str):
             "scenario_id": item.scenario_slug, "position": item.position + 1,
             "answered": attempt is not None,
             "answer_sets_sent": attempt.class_try if attempt else 0,
+            "sent_by": (attempt.class_sent_by or "learner") if attempt else None,
             "result": result_body(db.session, cs, item, attempt, rules()) if attempt else None})
     return jsonify({"nickname": participant.nickname, "phase": cs.phase,
                     "answer_sets_allowed": cs.answer_sets, "scenarios": scenarios})
