@@ -362,3 +362,15 @@ def test_the_countdown_sends_what_the_learner_placed(browser, live_server, page)
     finally:
         ctx.close()
         ben_ctx.close()
+
+
+def test_scenarios_play_in_the_order_they_are_ticked(browser, live_server, page):
+    make_user(live_server.app, "host@example.org", "instructor")
+    sign_in(page, live_server.url, "host@example.org")
+    page.get_by_label(re.compile("A web server on Amazon EC2")).check()
+    page.get_by_label(re.compile("Web app with an Oracle database")).check()
+    expect(page.locator("#order-ec2-web-server")).to_have_value("1")
+    expect(page.locator("#order-s3-vpc-ec2-oracle")).to_have_value("2")
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Scenario 1 of 2: A web server on Amazon EC2")
+           ).to_be_visible()
