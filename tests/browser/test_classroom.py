@@ -265,6 +265,9 @@ def test_the_open_console_names_who_answered_and_hides_the_room(browser, live_se
         expect(sent.get_by_role("listitem").filter(has_text="Ann")).to_be_visible(timeout=FOLLOW)
         expect(waiting.get_by_role("listitem").filter(has_text="Ben")).to_be_visible()
         expect(waiting.get_by_text("1 placed")).to_be_visible(timeout=FOLLOW)
+        ben.reload()  # a reload keeps the card where Ben put it
+        expect(ben.locator(".zone--aws .js-card")).to_have_count(1)
+        expect(ben.locator(".js-progress")).to_have_text(re.compile(r"^1 of \d+ placed$"))
         # how the room placed the cards stays off the projectable screen
         expect(page.get_by_role("heading", name="Where the room put each card")).to_have_count(0)
         expect(page.get_by_text(re.compile(r"Customer \d+ \(\d+%\)"))).to_have_count(0)
