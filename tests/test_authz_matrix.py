@@ -79,6 +79,10 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("classroom.host_action", "POST"): (302, 302, 302, 403, 302),
     ("classroom.host_leaderboard", "POST"): (302, 302, 302, 403, 302),
     ("classroom.host_remove", "POST"): (302, 302, 302, 403, 302),
+    ("classroom.host_lock", "POST"): (302, 302, 302, 403, 302),
+    ("classroom.host_live", "POST"): (302, 302, 302, 403, 302),
+    ("classroom.host_present", "GET"): (302, 302, 200, 403, 200),
+    ("classroom.host_present_panel", "GET"): (302, 302, 200, 403, 200),
     ("classroom.join", "GET"): (200, 200, 200, 200, 200),
     ("classroom.join", "POST"): (400, 400, 400, 400, 400),  # no nickname given
     ("classroom.play", "GET"): (302, 302, 302, 302, 302),  # not a participant: to /join
@@ -91,6 +95,9 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("classroom_api.host_action", "POST"): (403, 403, {200, 409}, 403, {200, 409}),
     ("classroom_api.leaderboard", "POST"): (403, 403, 400, 403, 400),  # no "show" given
     ("classroom_api.remove", "POST"): (403, 403, 200, 403, 200),
+    ("classroom_api.lock", "POST"): (403, 403, 400, 403, 400),  # no "locked" given
+    ("classroom_api.live", "POST"): (403, 403, 400, 403, 400),  # no "show" given
+    ("classroom_api.draft", "POST"): (403, 403, 403, 403, 403),  # not a participant
     ("classroom_api.join", "POST"): (400, 400, 400, 400, 400),  # no nickname given
     ("classroom_api.state", "GET"): (200, 200, 200, 200, 200),
     ("classroom_api.answers", "POST"): (403, 403, 403, 403, 403),  # not a participant

@@ -88,6 +88,7 @@ def test_the_last_set_counts_on_the_dashboard_leaderboard_and_report(app, host):
     assert answer(ada, code, ta, _flip(key, first)).status_code == 201
     assert answer(bea, code, tb, _flip(key, first)).status_code == 201  # Bea: wrong, then right
     assert answer(bea, code, tb, key).status_code == 201
+    host.act(code, "close")  # the room's placements show once answering is closed
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
     assert dash["answered"] == 2  # people, not answer sets
     rows = {t["task_id"]: t for t in dash["tasks"]}

@@ -456,12 +456,21 @@ def test_dashboard_counts_per_zone_and_hides_the_key_while_open(app, host):
     code, key, first = _room(app, host)
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
     assert (dash["joined"], dash["answered"]) == (3, 2)
+    # while open the room's placements stay off the host's (projectable) screen...
+    assert dash["distribution"] == "hidden" and dash["tasks"] == []
+    assert [(p["nickname"], p["status"]) for p in dash["people"]] == [
+        ("Ada", "sent"), ("Bea", "sent"), ("Cy", "waiting")]
+    # ...unless the host turns the live distribution on
+    assert host.post(f"{API}/{code}/live", {"show": True}).status_code == 200
+    dash = host.client.get(f"{API}/{code}/dashboard").get_json()
+    assert dash["distribution"] == "shown"
     rows = {t["task_id"]: t for t in dash["tasks"]}
     assert [t["task_id"] for t in dash["tasks"]] == list(key)  # scenario order while open
     assert all(t["expected"] is None for t in dash["tasks"])
     right = key[first]
     wrong = "aws" if right == "customer" else "customer"
     assert rows[first]["counts"] == {right: 1, wrong: 1, "unanswered": 1}
+    assert (rows[first]["not_sent"], rows[first]["left_in_tray"]) == (1, 0)
     host.act(code, "close")
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
     assert dash["tasks"][0]["task_id"] == first  # the misplaced task leads the discussion

@@ -27,7 +27,8 @@ def csrf_of(html: str) -> str:
 # --- who may see what -------------------------------------------------------------------
 
 ROLES = ("anonymous", "learner", "other", "host", "admin")
-HOST_PAGES = ("/host/{code}", "/host/{code}/panel", "/host/{code}/report")
+HOST_PAGES = ("/host/{code}", "/host/{code}/panel", "/host/{code}/report",
+              "/host/{code}/present", "/host/{code}/present/panel")
 
 
 @pytest.mark.parametrize("path", HOST_PAGES)

@@ -106,8 +106,8 @@ def test_0004_numbers_existing_class_answers_and_allows_later_tries(empty_databa
         db.engine.dispose()
 
 
-def test_0005_keeps_a_reveal_on_screen_and_every_attempt(empty_database, tmp_path):
-    app = _seeded_at(empty_database, tmp_path, "0004",
+def test_0006_keeps_a_reveal_on_screen_and_every_attempt(empty_database, tmp_path):
+    app = _seeded_at(empty_database, tmp_path, "0005",
                      "INSERT INTO class_session_scenarios (id, session_id, position, "
                      "scenario_slug, version_id) VALUES (2, 1, 1, 'alpha', 1)",
                      "UPDATE class_sessions SET phase = 'revealed'")
@@ -120,7 +120,7 @@ def test_0005_keeps_a_reveal_on_screen_and_every_attempt(empty_database, tmp_pat
             assert owners == [None, None]
             assert conn.execute(text("SELECT count(*) FROM attempt_answers")).scalar() == 2
         db.engine.dispose()
-    database.downgrade(app, "0004")
+    database.downgrade(app, "0005")
     with app.app_context():
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM attempts")).scalar() == 2

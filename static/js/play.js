@@ -3,13 +3,28 @@
 import { announcer, startModules } from "./lib/live.js";
 import { poll, postJson, swapHtml } from "./lib/classroom.js";
 import { start as startBoard } from "./board.js";
+import { countdown } from "./lib/countdown.js";
+import { keepDraft } from "./lib/drafts.js";
 
 const RECEIVED = "Your answers are in.";
+const TIME_UP = "Time is up: the cards you placed are being sent for you.";
+const drafts = new WeakMap();
 
 // board.js upgrades the boards present when the page loads; one that arrives later with a
-// panel swap is started here (start() leaves an upgraded board alone).
+// panel swap is started here (start() leaves an upgraded board alone). A class board's
+// placements are kept as they change.
 function startBoards(root) {
-  for (const form of root.querySelectorAll('[data-module="board"]')) startBoard(form);
+  for (const form of root.querySelectorAll('[data-module="board"]')) {
+    startBoard(form);
+    if (form.matches(".js-class-board") && !drafts.has(form)) {
+      const kept = keepDraft(form, { code: root.dataset.code, url: root.dataset.draftUrl });
+      if (kept) drafts.set(form, kept);
+    }
+  }
+}
+
+function flushDrafts(root) {
+  for (const form of root.querySelectorAll(".js-class-board")) drafts.get(form)?.flush();
 }
 
 function start(root) {
@@ -36,6 +51,27 @@ function start(root) {
     const message = panel.querySelector(".play-status__msg, .score-line");
     announce([heading?.textContent, message?.textContent].filter(Boolean).join(". "));
     startBoards(root);
+    startCountdown();
+  }
+
+  // the countdown the host set: announced near the end; at zero the placements go to the
+  // server at once and the screen asks for the closed state a moment later
+  function startCountdown() {
+    countdown(panel.querySelector(".js-countdown"), {
+      onTick: (seconds) => {
+        if (seconds === 30 || seconds === 10) announce(`${seconds} seconds left.`);
+      },
+      onEnd: () => {
+        const board = panel.querySelector(".js-class-board");
+        if (!board) return;
+        flushDrafts(root);
+        for (const button of board.querySelectorAll('button[type="submit"]')) button.disabled = true;
+        const message = panel.querySelector(".play-status__msg");
+        if (message) message.textContent = TIME_UP;
+        announce(TIME_UP);
+        setTimeout(() => poller.now(), 2000);
+      },
+    });
   }
 
   const poller = poll(async () => {
@@ -89,6 +125,10 @@ function start(root) {
     }
     // a retry after a lost reply finds the answers already stored: that is a success
     const oneSet = Number(root.dataset.answerSets || 1) === 1;
+    const kept = drafts.get(form);
+    if (result?.status === 201 || result?.body?.details?.includes("already-answered")) {
+      kept?.forget();
+    }
     if (result?.status === 201 && result.body?.feedback !== "shown" && oneSet) {
       // nothing new to show but "received" and why the answers wait (the server's words):
       // no need to ask the server for the panel again
@@ -128,7 +168,14 @@ function start(root) {
     }
   });
 
+  // a phone locked or a tab closed: the last placements go out first
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) flushDrafts(root);
+  });
+  window.addEventListener("pagehide", () => flushDrafts(root));
+
   startBoards(root);
+  startCountdown();
 }
 
 startModules("play", start);

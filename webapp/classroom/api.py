@@ -15,8 +15,10 @@ from ..api.errors import ApiError, json_body
 from ..domain.text import quote
 from ..extensions import db, limiter
 from ..services import classroom as svc
+from ..services import classroom_pacing as pacing
 from ..services import classroom_report as reports
 from ..services.classroom_answers import check_submission, lock_target, own_attempts, store_checked
+from ..services.classroom_host import host_dashboard
 from ..services.classroom_poll import etag_of, install, poller
 from ..services.classroom_state import result_body, state_body, state_head, withheld_body
 from ..services.content import rules
@@ -59,12 +61,44 @@ def create():
 
 @api_bp.post(f"/<code>/<any({HOST_ACTIONS}):action>")
 def host_action(code: str, action: str):
-    """Pacing (host): open, close, reveal, next, end. 409 when the phase does not allow it."""
+    """Pacing (host): open, close, reveal, next, end. 409 when the phase does not allow it,
+    or when the session is no longer in the expected phase and position (a repeated click).
+
+    Body (optional): {"expect_phase", "expect_position", "countdown": seconds (with open)};
+    other fields are ignored, as before these existed.
+    """
     cs = api_host(code)
-    api_call(svc.act, db.session, cs, action)
+    data = json_body() if request.content_length else {}
+    expect = api_call(svc.check_expect, data)
+    countdown = api_call(pacing.check_countdown, data.get("countdown"))
+    api_call(pacing.pace, db.session, cs, action, rules(), expect=expect, countdown=countdown)
     db.session.commit()
     return jsonify({"code": cs.code, "phase": cs.phase, "version": cs.state_version,
-                    "position": cs.current_index + 1})
+                    "position": cs.current_index + 1,
+                    "seconds_left": pacing.seconds_left(cs)})
+
+
+def _flag(code: str, name: str, setter) -> Response:
+    """A host's on/off switch: {name: true|false}."""
+    cs = api_host(code)
+    value = json_body().get(name)
+    if not isinstance(value, bool):
+        raise ApiError(400, "invalid request", [f"'{name}' must be true or false"])
+    api_call(setter, db.session, cs, value)
+    db.session.commit()
+    return jsonify({name: value, "version": cs.state_version})
+
+
+@api_bp.post("/<code>/lock")
+def lock(code: str):
+    """Lock or unlock joining (host): {"locked": true|false}. Learners in it carry on."""
+    return _flag(code, "locked", svc.set_join_locked)
+
+
+@api_bp.post("/<code>/live")
+def live(code: str):
+    """Show the room's placements while answering is open (host): {"show": true|false}."""
+    return _flag(code, "show", svc.set_show_live)
 
 
 @api_bp.post("/<code>/leaderboard")
@@ -90,9 +124,12 @@ def remove(code: str, participant_id: int):
 
 @api_bp.get("/<code>/dashboard")
 def dashboard(code: str):
-    """Live counts for the host: joined, answered, per-task shares per zone."""
+    """Live counts for the host: joined, who has answered, per-task shares per zone (after
+    answering closes, or live when the host turned that on)."""
     cs = api_host(code, check_csrf=False)
-    response = jsonify(reports.dashboard(db.session, cs, rules()))
+    if pacing.close_if_due(db.session, cs, rules()):
+        db.session.commit()
+    response = jsonify(host_dashboard(db.session, cs, rules()))
     response.cache_control.no_store = True
     return response
 
@@ -139,6 +176,8 @@ def state(code: str):
     head = api_call(state_head, db.session, code)
     if head.phase == "ended":
         raise ApiError(410, "this class session has ended")
+    if _close_if_due(head, code):
+        head = api_call(state_head, db.session, code)
     if request.if_none_match.contains(etag_of(head.state_version)):
         response = Response(status=304)
         version = head.state_version
@@ -152,6 +191,16 @@ def state(code: str):
     response.set_etag(etag_of(version))
     response.cache_control.no_cache = True
     return response
+
+
+def _close_if_due(head, code: str) -> bool:
+    """Close answering if its countdown ran out (head: a state_head row); True if closed."""
+    if head.phase != "open" or not pacing.due(head.closes_at):
+        return False
+    cs = api_call(svc.find_session, db.session, code)
+    closed = pacing.close_if_due(db.session, cs, rules())
+    db.session.commit()
+    return closed
 
 
 def _participant(cs, data: dict | None = None):
@@ -168,6 +217,7 @@ def answers(code: str):
     stored before the host's close lands), then one query for participant and scenario,
     grading, and the inserts.
     """
+    _close_if_due(api_call(state_head, db.session, code), code)
     target = api_call(lock_target, db.session, code)
     data = json_body()
     token = data.get("participant_token") or cookie_token(target.code)
@@ -187,6 +237,20 @@ def answers(code: str):
     return jsonify(body), 201
 
 
+@api_bp.post("/<code>/draft")
+def draft(code: str):
+    """Keep the learner's current placements while answering is open (the answers body):
+    sent for them as an answer set when answering closes. 409 once it is closed."""
+    _close_if_due(api_call(state_head, db.session, code), code)
+    target = api_call(lock_target, db.session, code)
+    data = json_body()
+    token = data.get("participant_token") or cookie_token(target.code)
+    checked = api_call(check_submission, db.session, target, token, data, rules())
+    placed = pacing.save_draft(db.session, checked)
+    db.session.commit()
+    return jsonify({"saved": True, "placed": placed, "answer_set": checked.class_try})
+
+
 @api_bp.get("/<code>/me")
 def me(code: str):
     """The participant's own answer sets, with feedback where the host allows it."""
@@ -202,6 +266,7 @@ def me(code: str):
             "answered": attempt is not None,
             "answer_sets_sent": attempt.class_try if attempt else 0,
             "note": feedback.note,
+            "sent_by": (attempt.class_sent_by or "learner") if attempt else None,
             "result": result_body(db.session, cs, attempt, rules(), feedback)
             if attempt else None})
     return jsonify({"nickname": participant.nickname, "phase": cs.phase,

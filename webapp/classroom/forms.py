@@ -34,3 +34,23 @@ class NewSessionForm(CheckedForm):
 
 class ActionForm(CheckedForm):
     """A host button: only the CSRF token."""
+
+
+# (seconds, label) of the countdowns a host can start answering with; "" is none
+COUNTDOWN_CHOICES = [("", "No time limit"), ("30", "30 seconds"), ("60", "1 minute"),
+                     ("90", "1½ minutes"), ("120", "2 minutes"), ("180", "3 minutes"),
+                     ("300", "5 minutes")]
+
+
+def scenario_order(form) -> list[str]:
+    """The ticked scenarios ("scenario" checkboxes) in the host's order: by each one's
+    "order-<id>" number where given (the page numbers them as they are ticked), then the
+    rest in list order."""
+    chosen = form.getlist("scenario")
+
+    def position(pair):
+        index, sid = pair
+        raw = (form.get(f"order-{sid}") or "").strip()
+        return (int(raw), index) if raw.isdigit() and len(raw) < 4 else (10_000, index)
+
+    return [sid for _, sid in sorted(enumerate(chosen), key=position)]

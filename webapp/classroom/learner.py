@@ -23,13 +23,14 @@ from ..extensions import db
 from ..learn.forms import answer_field
 from ..learn.pages import components, verdict_label, zones
 from ..services import classroom as svc
+from ..services import classroom_pacing as pacing
 from ..services import classroom_report as reports
 from ..services.classroom_answers import (
     check_answers,
     own_attempts,
     store_answers,
 )
-from ..services.classroom_state import result_body, screen_key
+from ..services.classroom_state import result_body, screen_key, variant_title
 from ..services.content import rules
 from ..services.visibility import for_class
 from . import bp
@@ -69,7 +70,7 @@ def join():
                 _, token = svc.join(db.session, cs, form.nickname.data)
             except svc.SessionError as exc:
                 db.session.rollback()
-                field = form.code if exc.status == 410 else form.nickname
+                field = form.code if exc.status in (403, 410) else form.nickname
                 field.errors.append(_sentence(exc.message))
             else:
                 db.session.commit()
@@ -89,6 +90,8 @@ def _play_context(cs, participant, again: bool = False) -> dict:
     again: the learner asked to change answers they sent (shown the board again, holding
     their last answers) if the session lets them send another answer set.
     """
+    if pacing.close_if_due(db.session, cs, rules()):
+        db.session.commit()
     ctx = {"cs": cs, "participant": participant, "form": ActionForm(), "item": None,
            "view": None, "result": None, "answered": False, "finished": [],
            "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
@@ -96,37 +99,63 @@ def _play_context(cs, participant, again: bool = False) -> dict:
            "key": None, "note": "",
            "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
            "answer_field": answer_field, "verdict_label": verdict_label, "zones": [],
-           "sets_left": cs.answer_sets, "again": False}
+           "sets_left": cs.answer_sets, "again": False, "sent_by": None, "my_rank": None,
+           "seconds_left": pacing.seconds_left(cs)}
     if participant is None:
         return ctx
     mine = own_attempts(db.session, participant)
     item = svc.current_scenario(cs)
     if item is not None and cs.phase != "ended":
         scenario = svc.scenario_of(db.session, item, rules())
-        ctx.update(item=item, view={"title": scenario.title})
+        ctx.update(item=item, view={"title": scenario.title,
+                                    "variant_title": variant_title(scenario, item.variant)})
         attempt = mine.get(item.id)
         ctx["answered"] = attempt is not None
         ctx["sets_left"] = cs.answer_sets - (attempt.class_try if attempt else 0)
-        if cs.phase == "open" and attempt is None:
-            ctx["board_html"] = board_html(cs, item, scenario)
-        elif cs.phase == "open" and again and ctx["sets_left"] > 0:
+        draft = pacing.draft_of(db.session, participant.id, item) if cs.phase == "open" else None
+        next_set = attempt.class_try + 1 if attempt else 1
+        held = draft.answers if draft is not None and draft.class_try == next_set else None
+        if cs.phase == "open" and attempt is None:  # a reload keeps the placements
+            ctx["board_html"] = board_html(cs, item, scenario, held or None, next_set)
+        elif cs.phase == "open" and (again or held) and ctx["sets_left"] > 0:
             ctx["again"] = True
-            ctx["board_html"] = board_html(cs, item, scenario, attempt.answers,
-                                           attempt.class_try + 1)
+            ctx["board_html"] = board_html(cs, item, scenario, held or attempt.answers,
+                                           next_set)
         feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
         ctx["note"] = feedback.note
         if attempt is not None:
             ctx["result"] = result_body(db.session, cs, attempt, rules(), feedback)
+            ctx["sent_by"] = attempt.class_sent_by
+            if ctx["result"]["feedback"] == "shown":  # misplaced cards first
+                ctx["result"]["results"].sort(key=lambda r: bool(r.get("correct")))
+            if cs.show_leaderboard and cs.phase == "revealed":
+                ctx["my_rank"] = _rank_of(cs, participant)
         elif feedback.key:
             ctx["key"] = reveal_key(cs, item)
     if cs.phase == "ended":
         for item in cs.scenarios:
             attempt = mine.get(item.id)
-            title = svc.scenario_of(db.session, item, rules()).title
+            scenario = svc.scenario_of(db.session, item, rules())
+            title = scenario.title
+            named = variant_title(scenario, item.variant)
+            if named:
+                title = f"{title} ({named})"
             feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
-            ctx["finished"].append((title, result_body(db.session, cs, attempt, rules(),
-                                                       feedback) if attempt else None))
+            result = (result_body(db.session, cs, attempt, rules(), feedback)
+                      if attempt else None)
+            if result and result["feedback"] == "shown":
+                result["results"].sort(key=lambda r: bool(r.get("correct")))
+            ctx["finished"].append((title, result))
+        if cs.show_leaderboard:
+            ctx["my_rank"] = _rank_of(cs, participant)
     return ctx
+
+
+def _rank_of(cs, participant) -> tuple[int, int] | None:
+    """(the learner's place on the leaderboard, how many are on it); None if not on it."""
+    rows = reports.leaderboard(db.session, cs, limit=svc.MAX_PARTICIPANTS_RANKED)
+    place = next((r["rank"] for r in rows if r["nickname"] == participant.nickname), None)
+    return (place, len(rows)) if place else None
 
 
 _BOARD_CSRF = "\x00csrf\x00"

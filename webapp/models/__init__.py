@@ -1,11 +1,11 @@
 """SQLAlchemy 2.0 typed models, split by area. Import them all so metadata is complete."""
 
 from .attempts import Attempt, AttemptAnswer
-from .classroom import ClassSession, ClassSessionScenario, Participant
+from .classroom import ClassDraft, ClassSession, ClassSessionScenario, Participant
 from .content import ScenarioRecord, ScenarioVersion
 from .users import SetupToken, User
 
 __all__ = [
-    "Attempt", "AttemptAnswer", "ClassSession", "ClassSessionScenario", "Participant",
+    "Attempt", "AttemptAnswer", "ClassDraft", "ClassSession", "ClassSessionScenario", "Participant",
     "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
 ]

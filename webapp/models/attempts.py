@@ -36,6 +36,9 @@ class Attempt(db.Model):
         ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True)
     # a class answer set's try number (1, 2, ...; the last one counts); None outside a class
     class_try: Mapped[int | None]
+    # a class answer set sent for the learner when answering closed: "timer" or "close";
+    # None when the learner sent it (and outside a class)
+    class_sent_by: Mapped[str | None] = mapped_column(String(10))
     task_order: Mapped[list[str] | None] = mapped_column(JSON)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     score: Mapped[float]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +28,12 @@ class ClassSession(db.Model):
     feedback_after_reveal: Mapped[bool] = mapped_column(default=True)
     # how many answer sets a learner may send per scenario while it is open (the last counts)
     answer_sets: Mapped[int] = mapped_column(default=1, server_default="1")
+    # when the host opened answering with a countdown: the moment it closes by itself
+    closes_at: Mapped[datetime | None]
+    # the host locked joining: learners already in carry on, nobody new gets in
+    join_locked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the host chose to see how the room places cards while answering is open
+    show_live: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
 
@@ -70,3 +77,24 @@ class Participant(db.Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[ClassSession] = relationship(back_populates="participants")
+
+
+class ClassDraft(db.Model):
+    """A learner's placements while answering is open, saved as they change.
+
+    Closing answering (by the host or the countdown) sends a draft as the learner's answer
+    set, so a reload, a locked phone or the close never loses what they placed.
+    """
+
+    __tablename__ = "class_drafts"
+    __table_args__ = (UniqueConstraint("participant_id", "class_scenario_id",
+                                       name="uq_class_drafts_participant_scenario"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    class_scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True)
+    class_try: Mapped[int]  # the answer set the draft would become
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select, update
@@ -33,6 +34,7 @@ CODE_LENGTH = 6
 NICKNAME_MAX = 24
 MAX_SCENARIOS = 20
 MAX_ANSWER_SETS = 10  # answer sets a learner may send per scenario, at most
+MAX_PARTICIPANTS_RANKED = 5000  # a learner's own place is looked up among this many
 _NICKNAME = re.compile(r"[^\W_][\w .'\-]*")
 LIVE_PHASES = ("lobby", "open", "closed", "revealed")
 
@@ -221,11 +223,16 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
     # the bump takes the session row first: a join cannot slip in after the session ends
     bumped = session.execute(
         update(ClassSession)
-        .where(ClassSession.id == cs.id, ClassSession.phase != "ended")
+        .where(ClassSession.id == cs.id, ClassSession.phase != "ended",
+               ClassSession.join_locked.is_(False))
         .values(state_version=ClassSession.state_version + 1)
         .execution_options(synchronize_session=False)).rowcount
     if not bumped:
-        raise SessionError(410, "this class session has ended")
+        session.refresh(cs)
+        if cs.phase == "ended":
+            raise SessionError(410, "this class session has ended")
+        raise SessionError(403, "the host has locked this session: nobody new can join",
+                           ["ask the host to unlock joining"])
     token = secrets.token_urlsafe(32)
     participant = Participant(session_id=cs.id, nickname=nickname, nickname_key=key,
                               token_hash=hash_token(token), joined_at=utcnow())
@@ -273,14 +280,25 @@ def active_count(session: Session, cs: ClassSession) -> int:
 
 # --- host actions ---------------------------------------------------------------------
 
-def act(session: Session, cs: ClassSession, action: str) -> ClassSession:
-    """Apply a pacing action (open, close, reveal, next, end); SessionError 409 if it can't."""
+def act(session: Session, cs: ClassSession, action: str,
+        expect: tuple[str, int] | None = None, closes_at: datetime | None = None
+        ) -> ClassSession:
+    """Apply a pacing action (open, close, reveal, next, end); SessionError 409 if it can't.
+
+    expect: the (phase, scenario position from 1) the host's screen showed when the button
+    was pressed. A repeated click or a resent request finds the session moved on and is
+    refused (409 "moved-on") rather than taking the next step. closes_at: with "open", the
+    moment a countdown closes answering.
+    """
     if action not in TRANSITIONS:
         raise SessionError(404, f"no host action '{action}'")
     if cs.phase == "ended":
         raise SessionError(410, "this class session has ended")
+    if expect is not None and expect != (cs.phase, cs.current_index + 1):
+        raise moved_on(action, cs)
     sources, target = TRANSITIONS[action]
-    values: dict[str, Any] = {"phase": target, "state_version": ClassSession.state_version + 1}
+    values: dict[str, Any] = {"phase": target, "state_version": ClassSession.state_version + 1,
+                              "closes_at": closes_at if action == "open" else None}
     if action == "next":
         if cs.current_index + 1 >= len(cs.scenarios):
             raise SessionError(409, "this is the last scenario: end the session instead")
@@ -296,7 +314,7 @@ def act(session: Session, cs: ClassSession, action: str) -> ClassSession:
     index = cs.current_index
     changed = session.execute(
         update(ClassSession)
-        .where(ClassSession.id == cs.id, ClassSession.phase.in_(sources),
+        .where(ClassSession.id == cs.id, ClassSession.phase == cs.phase,
                ClassSession.current_index == cs.current_index)
         .values(**values).execution_options(synchronize_session=False)).rowcount
     if changed and action == "reveal":  # the room has seen this scenario's key for good
@@ -308,7 +326,7 @@ def act(session: Session, cs: ClassSession, action: str) -> ClassSession:
         session.expire_all()  # the revealed scenario, loaded with the session, is stale
     session.refresh(cs)
     if not changed:  # someone else (another tab, another worker) acted first
-        raise _wrong_phase(action, cs.phase)
+        raise moved_on(action, cs) if expect is not None else _wrong_phase(action, cs.phase)
     return cs
 
 
@@ -334,6 +352,27 @@ ACTION_VERBS = {"open": "open answering", "close": "close answering",
                 "end": "end the session"}
 
 
+def moved_on(action: str, cs: ClassSession) -> SessionError:
+    """The 409 for a pacing request made for a moment that has passed (a double click)."""
+    return SessionError(409, f"nothing changed: the session had already moved on when you "
+                             f"asked to {ACTION_VERBS[action]} (it is {cs.phase}, scenario "
+                             f"{cs.current_index + 1})", ["moved-on"])
+
+
+def check_expect(raw: Any) -> tuple[str, int] | None:
+    """The (phase, position) a pacing request expects, from its "expect_phase" and
+    "expect_position" fields; None when neither is sent. SessionError 400 if malformed."""
+    phase, position = raw.get("expect_phase"), raw.get("expect_position")
+    if phase is None and position is None:
+        return None
+    if (phase not in LIVE_PHASES or isinstance(position, bool) or not isinstance(position, int)
+            or not 1 <= position <= MAX_SCENARIOS):
+        raise SessionError(400, "invalid pacing request",
+                           ["'expect_phase' must be a live phase and 'expect_position' the "
+                            "scenario's number (from 1), both together"])
+    return phase, position
+
+
 def _wrong_phase(action: str, phase: str) -> SessionError:
     return SessionError(409, f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
                         [f"'{action}' works when the session is "
@@ -356,11 +395,24 @@ def remove_participant(session: Session, cs: ClassSession, participant_id: Any) 
 
 def set_leaderboard(session: Session, cs: ClassSession, show: bool) -> None:
     """Show or hide the leaderboard on the room's screens."""
+    _set_flag(session, cs, show_leaderboard=bool(show))
+
+
+def set_join_locked(session: Session, cs: ClassSession, locked: bool) -> None:
+    """Lock or unlock joining: a locked session refuses new learners, not those in it."""
+    _set_flag(session, cs, join_locked=bool(locked))
+
+
+def set_show_live(session: Session, cs: ClassSession, show: bool) -> None:
+    """Show the room's placements on the host's screen while answering is open, or not."""
+    _set_flag(session, cs, show_live=bool(show))
+
+
+def _set_flag(session: Session, cs: ClassSession, **values: bool) -> None:
     if cs.phase == "ended":
         raise SessionError(410, "this class session has ended")
     session.execute(update(ClassSession).where(ClassSession.id == cs.id)
-                    .values(show_leaderboard=bool(show),
-                            state_version=ClassSession.state_version + 1)
+                    .values(**values, state_version=ClassSession.state_version + 1)
                     .execution_options(synchronize_session=False))
     session.refresh(cs)
 

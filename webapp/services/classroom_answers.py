@@ -45,6 +45,7 @@ class CheckedAnswers:
     feedback_after_reveal: bool
     report: GradeReport
     class_try: int = 1  # 1 for the first answer set sent, 2 for the second...
+    sent_by: str | None = None  # "timer" or "close" when sent for the learner at the close
 
 
 def check_answers(session: Session, cs: ClassSession, participant: Participant,
@@ -219,7 +220,8 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
                "version_id": checked.version_id, "variant": report.variant,
                "learner_id": None, "participant_id": checked.participant_id,
                "class_scenario_id": checked.class_scenario_id,
-               "class_try": checked.class_try, "task_order": None,
+               "class_try": checked.class_try, "class_sent_by": checked.sent_by,
+               "task_order": None,
                "answers": {r.task_id: r.given for r in report.results if r.given is not None},
                "score": report.score, "correct": report.correct, "total": report.total}
     # per-task rows copy these attempt columns where the schema has them (analytics)

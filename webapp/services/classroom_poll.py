@@ -24,6 +24,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import create_engine
@@ -32,6 +33,7 @@ from werkzeug.http import parse_etags
 
 from ..models import ClassSession
 from .classroom import normalise_code
+from .classroom_pacing import due
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +100,11 @@ class StatePoll:
         head = self._head(code)
         if head is None:
             return None
-        session_id, phase, version = head
+        session_id, phase, version, closes_at = head
         if phase == "ended":
             return None  # 410 with its JSON message, from the view
+        if phase == "open" and closes_at is not None and due(_as_datetime(closes_at)):
+            return None  # the countdown ran out: the view closes answering
         etag = etag_of(version)
         headers = [("ETag", f'"{etag}"'), *HEADERS]
         if if_none_match and parse_etags(if_none_match).contains(etag):
@@ -111,8 +115,8 @@ class StatePoll:
         return "200 OK", [("Content-Type", "application/json"),
                           ("Content-Length", str(len(body))), *headers], body
 
-    def _head(self, code: str) -> tuple[int, str, int] | None:
-        """(id, phase, state_version) of the newest session with this code, or None."""
+    def _head(self, code: str) -> tuple[int, str, int, Any] | None:
+        """(id, phase, state_version, closes_at) of the newest session with this code."""
         engine = self.engine or self._start()
         if engine is None:
             return None
@@ -132,7 +136,7 @@ class StatePoll:
             return None
         finally:
             connection.close()
-        return (row[0], row[1], row[2]) if row else None
+        return (row[0], row[1], row[2], row[3]) if row else None
 
     def _start(self) -> Engine | None:
         with self._lock:
@@ -153,7 +157,7 @@ class StatePoll:
                 weakref.finalize(self.app, self.engine.dispose)
                 mark = "?" if self.engine.dialect.paramstyle in ("qmark", "numeric") else "%s"
                 table = ClassSession.__table__
-                self.sql = (f"SELECT id, phase, state_version FROM {table.name} "
+                self.sql = (f"SELECT id, phase, state_version, closes_at FROM {table.name} "
                             f"WHERE code = {mark} ORDER BY id DESC LIMIT 1")
         return self.engine
 
@@ -161,6 +165,11 @@ class StatePoll:
         """Close the poll pool's connections (tests, shutdown)."""
         if self.engine is not None:
             self.engine.dispose()
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A timestamp column as the driver returns it (SQLite: text) as a naive UTC datetime."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def poller(app) -> StatePoll | None:

@@ -165,16 +165,16 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
     rows = session.execute(
         select(Attempt.participant_id, Attempt.class_scenario_id, Attempt.variant,
                Attempt.score, Attempt.correct, Attempt.total, Attempt.class_try,
-               AttemptAnswer.task_id, AttemptAnswer.given)
+               AttemptAnswer.task_id, AttemptAnswer.given, Attempt.class_sent_by)
         .join(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
         .order_by(Attempt.class_scenario_id, AttemptAnswer.position))
-    for pid, css_id, variant, score, correct, total, tries, task_id, given in rows:
+    for pid, css_id, variant, score, correct, total, tries, task_id, given, by in rows:
         entry = by_person[pid].setdefault(css_id, {
             "scenario_id": slugs[css_id].scenario_slug, "variant": variant,
             "score": round(score, 4), "correct": correct, "total": total,
-            "answer_sets": tries, "answers": {}})
+            "answer_sets": tries, "sent_by": by or "learner", "answers": {}})
         entry["answers"][task_id] = given
     participants = []
     for p in people:

@@ -19,13 +19,14 @@ from .visibility import Feedback
 @lru_cache(maxsize=1)
 def _head_query():
     # built once: this runs for every poll of every learner
-    return (select(ClassSession.id, ClassSession.phase, ClassSession.state_version)
+    return (select(ClassSession.id, ClassSession.phase, ClassSession.state_version,
+                   ClassSession.closes_at)
             .where(ClassSession.code == bindparam("code"))
             .order_by(ClassSession.id.desc()).limit(1))
 
 
 def state_head(session: Session, code: Any):
-    """(id, phase, state_version) of a session by code: one single-row query (404 if none)."""
+    """(id, phase, state_version, closes_at) of a session by code: one single-row query."""
     code = normalise_code(code)
     row = session.execute(_head_query(), {"code": code}).first() if code else None
     if row is None:
@@ -47,7 +48,8 @@ def state_body(session: Session, session_id: int, rules: RuleSet) -> dict[str, A
     row = session.execute(
         select(ClassSession.code, ClassSession.phase, ClassSession.state_version,
                ClassSession.current_index, ClassSession.show_leaderboard,
-               ClassSession.feedback_after_reveal, ClassSessionScenario.scenario_slug,
+               ClassSession.feedback_after_reveal, ClassSession.closes_at,
+               ClassSession.join_locked, ClassSessionScenario.scenario_slug,
                ClassSessionScenario.variant, ClassSessionScenario.version_id,
                joined.label("joined"), removed.label("removed"), total.label("total"))
         .outerjoin(ClassSessionScenario,
@@ -56,8 +58,9 @@ def state_body(session: Session, session_id: int, rules: RuleSet) -> dict[str, A
         .where(ClassSession.id == session_id)).one()
     scenario = None
     if row.scenario_slug is not None:
-        title = scenario_for_version(session, row.version_id, rules).title
-        scenario = {"id": row.scenario_slug, "variant": row.variant, "title": title,
+        built = scenario_for_version(session, row.version_id, rules)
+        scenario = {"id": row.scenario_slug, "variant": row.variant, "title": built.title,
+                    "variant_title": variant_title(built, row.variant),
                     "position": row.current_index + 1, "count": row.total}
     removed_ids = []
     if row.removed:  # removed learners' pages notice from this list and leave
@@ -68,8 +71,16 @@ def state_body(session: Session, session_id: int, rules: RuleSet) -> dict[str, A
             "participants": row.joined, "scenario": scenario,
             "show_leaderboard": row.show_leaderboard,
             "feedback": "after-reveal" if row.feedback_after_reveal else "immediate",
-            "removed": removed_ids,
+            "removed": removed_ids, "join_locked": row.join_locked,
+            # a countdown's end, UTC; the learner's page counts down from its own panel
+            "closes_at": (row.closes_at.isoformat() + "Z"
+                          if row.closes_at and row.phase == "open" else None),
             "screen": screen_key(row.phase, row.current_index, row.show_leaderboard)}
+
+
+def variant_title(scenario, variant: str | None) -> str | None:
+    """The name of the variant a session plays a scenario under (None without one)."""
+    return scenario.variant(variant).title if variant and scenario.variants else None
 
 
 def screen_key(phase: str, index: int, show_leaderboard: bool) -> str:

@@ -6,11 +6,12 @@ export function csrfToken() {
 }
 
 // POST a JSON body; resolves to {status, body} (body is null when it is not JSON).
-export async function postJson(url, data = {}, { csrf = false } = {}) {
+// keepalive: the request outlives the page (sent as a tab closes or a phone locks).
+export async function postJson(url, data = {}, { csrf = false, keepalive = false } = {}) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   if (csrf) headers["X-CSRFToken"] = csrfToken();
   const response = await fetch(url, {
-    method: "POST", headers, body: JSON.stringify(data), credentials: "same-origin",
+    method: "POST", headers, body: JSON.stringify(data), credentials: "same-origin", keepalive,
   });
   let body = null;
   try { body = await response.json(); } catch { body = null; }
@@ -60,4 +61,32 @@ export function poll(tick, { interval = 1200, jitter = 300, onError = () => {},
   document.addEventListener("visibilitychange", () => { if (!document.hidden) run(); });
   timer = setTimeout(run, interval / 2 + Math.random() * jitter);
   return { now: run, stop() { stopped = true; clearTimeout(timer); } };
+}
+
+// A host screen's live panel: fetched again on every poll with its ETag (304 when nothing
+// changed). onSwap(panel) runs after new HTML is in. Returns {poller, reset}.
+export function livePanel(root, { onSwap = () => {}, fallbackFocus = null } = {}) {
+  const panel = root.querySelector(".js-panel");
+  const status = root.querySelector(".js-host-status");
+  let etag = "";
+  async function refresh() {
+    const headers = etag ? { "If-None-Match": etag } : {};
+    const response = await fetch(root.dataset.panelUrl, { cache: "no-store", headers,
+      credentials: "same-origin" });
+    if (response.status === 304) return "ok";
+    if (!response.ok) throw new Error(`panel ${response.status}`);
+    etag = response.headers.get("ETag") || "";
+    swapHtml(panel, await response.text(), fallbackFocus);
+    onSwap(panel);
+    return "ok";
+  }
+  const poller = poll(refresh, {
+    interval: 1000, jitter: 200,
+    onError: (error, failures) => {
+      if (failures > 1) status.textContent = "Connection lost: trying again…";
+    },
+    onRecover: () => { status.textContent = ""; },
+  });
+  queueMicrotask(() => onSwap(panel)); // the panel the page came with
+  return { poller, status, reset() { etag = ""; } };
 }

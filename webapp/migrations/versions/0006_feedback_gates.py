@@ -6,15 +6,15 @@ a signed-in account records it, so an assessment counts that account's attempts 
 browser. Of existing class scenarios only those on a screen showing a reveal now count as
 revealed; for the others nobody knows, so their answers stay closed.
 
-Revision ID: 0005_gates
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_gates"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

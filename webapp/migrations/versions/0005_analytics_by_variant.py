@@ -4,13 +4,13 @@ The analytics page now splits a scenario's attempts per variant (and filters on 
 the variant joins the columns of ix_attempts_analytics: those figures are still read from
 the index alone, without visiting the attempts table.
 
-Revision ID: 0005_wayin
+Revision ID: 0005
 Revises: 0004
 """
 
 from alembic import op
 
-revision = "0005_wayin"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

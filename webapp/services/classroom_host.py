@@ -1,0 +1,110 @@
+"""What the host's screens show: the live dashboard, gated for a projector.
+
+The host console and the presenter view may be projected to the room, so while answering
+is open they show who has sent and who is still placing (names, never their placements),
+and the room's placements only when the host deliberately turns on the live distribution.
+The expected party comes from classroom_report.dashboard (from "closed" on); each card's
+reason and source join it once the answers are revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain import RuleSet, grade
+from ..models import Attempt, ClassDraft, ClassSession, Participant
+from . import classroom as svc
+from . import classroom_report as reports
+from .classroom_answers import last_try
+from .classroom_pacing import seconds_left
+
+
+def reasons_shown(cs: ClassSession) -> bool:
+    """The host's screens show each card's reason and source: after the reveal."""
+    return cs.phase in ("revealed", "ended")
+
+
+def distribution_shown(cs: ClassSession) -> bool:
+    """The room's placements: after answering closes, or live if the host chose so."""
+    return cs.phase != "open" or cs.show_live
+
+
+def people(session: Session, cs: ClassSession) -> list[dict[str, Any]]:
+    """Everyone in the room with where they are on the current scenario: "sent" (with
+    who sent: the learner, the timer or the close), "placing" (cards placed so far) or
+    "waiting" (nothing placed yet)."""
+    item = svc.current_scenario(cs)
+    sent: dict[int, tuple[int, str | None]] = {}
+    drafts: dict[int, int] = {}
+    if item is not None:
+        for pid, tries, by in session.execute(
+            select(Attempt.participant_id, Attempt.class_try, Attempt.class_sent_by).where(
+                Attempt.class_scenario_id == item.id, last_try()
+            )
+        ):
+            sent[pid] = (tries, by)
+        for pid, answers in session.execute(
+            select(ClassDraft.participant_id, ClassDraft.answers).where(
+                ClassDraft.class_scenario_id == item.id
+            )
+        ):
+            drafts[pid] = sum(1 for v in (answers or {}).values() if v)
+    rows = []
+    for p in session.execute(
+        select(Participant)
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+        .order_by(Participant.joined_at, Participant.id)
+    ).scalars():
+        row = {
+            "id": p.id,
+            "nickname": p.nickname,
+            "status": "waiting",
+            "placed": 0,
+            "answer_sets": 0,
+            "sent_by": None,
+        }
+        if p.id in sent:
+            row.update(status="sent", answer_sets=sent[p.id][0], sent_by=sent[p.id][1] or "learner")
+        if p.id in drafts and cs.phase == "open":
+            row["placed"] = drafts[p.id]
+            if p.id not in sent and drafts[p.id]:
+                row["status"] = "placing"
+        rows.append(row)
+    return rows
+
+
+def host_dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]:
+    """The dashboard for the host's screens and the dashboard API.
+
+    Adds: "people" (see people()), "distribution" ("shown" or "hidden": while answering is
+    open the per-card counts are left out unless the host turned on the live view),
+    "seconds_left" of a countdown, "join_locked", and per card "not_sent" (no answer set)
+    apart from "left_in_tray" (sent, but the card was not placed), plus "explanation" and
+    "source" once the answers are revealed.
+    """
+    body = reports.dashboard(session, cs, rules)
+    body.update(
+        people=people(session, cs),
+        join_locked=cs.join_locked,
+        show_live=cs.show_live,
+        seconds_left=seconds_left(cs),
+        distribution="shown" if distribution_shown(cs) else "hidden",
+    )
+    not_sent = max(body["joined"] - body["answered"], 0)
+    for row in body["tasks"]:
+        unanswered = row["counts"].get("unanswered", 0)
+        row["not_sent"] = min(not_sent, unanswered)
+        row["left_in_tray"] = max(unanswered - not_sent, 0)
+    if body["distribution"] == "hidden":
+        body["tasks"] = []
+    item = svc.current_scenario(cs)
+    if reasons_shown(cs) and item is not None and body["tasks"]:
+        scenario = svc.scenario_of(session, item, rules)
+        why = {r.task_id: r for r in grade(scenario, item.variant, rules, {}).results}
+        for row in body["tasks"]:
+            row["explanation"] = why[row["task_id"]].explanation
+            row["source"] = why[row["task_id"]].source
+    return body
