@@ -3,9 +3,10 @@
 from .attempts import Attempt, AttemptAnswer
 from .classroom import ClassSession, ClassSessionScenario, Participant
 from .content import ScenarioRecord, ScenarioVersion
+from .limits import RateLimitCounter
 from .users import SetupToken, User
 
 __all__ = [
     "Attempt", "AttemptAnswer", "ClassSession", "ClassSessionScenario", "Participant",
-    "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
+    "RateLimitCounter", "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
 ]
