@@ -36,6 +36,10 @@ class InvitationForm(NewPasswordMixin, FlaskForm):
     pass
 
 
+class ResetForm(NewPasswordMixin, FlaskForm):
+    pass
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token: for buttons that change something."""
 
