@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from contextlib import contextmanager
 
 from flask import Flask, current_app
 from flask_limiter.util import get_remote_address
@@ -71,12 +72,18 @@ class DatabaseStorage(Storage):
     def base_exceptions(self):
         return SQLAlchemyError
 
+    @contextmanager
     def _connect(self):
+        """A short transaction of its own; on SQLite a deferred one, so that a read made
+        after the request's own writes (Flask-Limiter's headers) does not wait for them."""
         if self._engine is None:
             app = self._app or current_app._get_current_object()
             with app.app_context():
                 self._engine = db.engine
-        return self._engine.begin()
+        with self._engine.connect() as conn:
+            conn.execution_options(srm_rate_limits=True)
+            with conn.begin():
+                yield conn
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now_ = now()
