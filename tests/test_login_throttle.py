@@ -16,8 +16,12 @@ OWNER_ADDRESS = {"REMOTE_ADDR": "198.51.100.20"}
 
 @pytest.fixture
 def app_config():
-    return {"RATELIMIT_ENABLED": True, "SRM_LOGIN_LIMIT_ADDRESS": "8 per minute",
-            "SRM_LOGIN_FREE_FAILURES": 3, "SRM_LOGIN_DELAY_MAX": 60}
+    return {
+        "RATELIMIT_ENABLED": True,
+        "SRM_LOGIN_LIMIT_ADDRESS": "8 per minute",
+        "SRM_LOGIN_FREE_FAILURES": 3,
+        "SRM_LOGIN_DELAY_MAX": 60,
+    }
 
 
 @pytest.fixture
@@ -35,15 +39,19 @@ def clock(monkeypatch):
 def sign_in(client, environ, email=OWNER, password=DEFAULT_PASSWORD):
     html = client.get("/auth/login", environ_base=environ).get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    return client.post("/auth/login", data={"email": email, "password": password,
-                                            "csrf_token": token}, environ_base=environ)
+    return client.post(
+        "/auth/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base=environ,
+    )
 
 
 def test_the_owner_gets_in_after_a_strangers_failures_with_at_most_a_short_wait(app, clock):
     make_user(app)
     stranger = app.test_client()
-    statuses = [sign_in(stranger, STRANGER, password="guess number one!").status_code
-                for _ in range(6)]
+    statuses = [
+        sign_in(stranger, STRANGER, password="guess number one!").status_code for _ in range(6)
+    ]
     assert statuses[:4] == [401, 401, 401, 401]  # the fourth failure starts the wait
     assert set(statuses[4:]) == {429}  # guesses during the wait are not even tried
 
@@ -90,9 +98,15 @@ def test_a_successful_sign_in_forgets_the_failures(app, clock):
     for _ in range(3):
         assert sign_in(client, OWNER_ADDRESS, password="typo in password").status_code == 401
     assert sign_in(client, OWNER_ADDRESS).status_code == 302
-    client.post("/auth/logout", data={"csrf_token": re.search(
-        r'name="csrf-token" content="([^"]+)"',
-        client.get("/author/").get_data(as_text=True)).group(1)})
+    client.post(
+        "/auth/logout",
+        data={
+            "csrf_token": re.search(
+                r'name="csrf-token" content="([^"]+)"',
+                client.get("/author/").get_data(as_text=True),
+            ).group(1)
+        },
+    )
     # three more typos are free again: the count started over
     for _ in range(3):
         assert sign_in(client, OWNER_ADDRESS, password="typo in password").status_code == 401
@@ -113,8 +127,7 @@ def test_one_address_guessing_many_accounts_is_stopped_but_others_are_not(app, c
     assert sign_in(app.test_client(), OWNER_ADDRESS).status_code == 302
 
 
-def test_two_app_instances_on_one_database_count_together(app, clock, tmp_path,
-                                                          app_config):
+def test_two_app_instances_on_one_database_count_together(app, clock, tmp_path, app_config):
     """Two workers (two create_app() on the same database) share one count."""
     make_user(app)
     first = app.test_client()
@@ -132,3 +145,42 @@ def test_two_app_instances_on_one_database_count_together(app, clock, tmp_path,
 
 def test_the_database_is_the_default_store(app):
     assert app.config["RATELIMIT_STORAGE_URI"] == "database://"
+
+
+REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def _redis_reachable() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except Exception:  # noqa: BLE001 - any failure means "no Redis here"
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason=f"no Redis at {REDIS_URL}")
+def test_with_redis_configured_two_app_instances_count_together(app, tmp_path, app_config):
+    """SRM_RATELIMIT_STORAGE_URI=redis://...: the counters live in Redis, shared too."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    make_user(app)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    config = {**app_config, "RATELIMIT_STORAGE_URI": REDIS_URL}
+    first = make_app(url, tmp_path / "one", **config)
+    second = make_app(url, tmp_path / "two", **config)
+    for n in range(8):  # the address limit is 8 failures a minute
+        assert (
+            sign_in(first.test_client(), STRANGER, email=f"guess{n}@example.org").status_code == 401
+        )
+    response = sign_in(second.test_client(), STRANGER, email="guess9@example.org")
+    assert response.status_code == 429
+    assert "from your network" in response.get_data(as_text=True)
+    assert redis.Redis.from_url(REDIS_URL).keys("*login-address*")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    for instance in (first, second):
+        with instance.app_context():
+            from webapp.extensions import db
+
+            db.engine.dispose()

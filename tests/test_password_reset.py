@@ -32,8 +32,9 @@ def _reset_link(admin, user_id: int) -> str:
 def _choose(client, path: str, password: str = NEW_PASSWORD, confirm: str | None = None):
     html = client.get(path).get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    return client.post(path, data={"password": password, "confirm": confirm or password,
-                                   "csrf_token": token})
+    return client.post(
+        path, data={"password": password, "confirm": confirm or password, "csrf_token": token}
+    )
 
 
 def test_the_accounts_page_offers_a_reset_for_accounts_with_a_password(app):
@@ -88,14 +89,16 @@ def test_a_new_reset_link_revokes_the_earlier_one(app):
 def test_reset_for_an_invited_account_gives_its_invitation(app):
     admin = _admin(app)
     token = csrf_token_from(admin, "/admin/")
-    admin.post("/admin/users", data={"email": "new@example.org", "role": "instructor",
-                                     "csrf_token": token})
+    admin.post(
+        "/admin/users", data={"email": "new@example.org", "role": "instructor", "csrf_token": token}
+    )
     with app.app_context():
         from webapp.services import accounts
 
         user_id = accounts.find_user(db.session, "new@example.org").id
-    response = admin.post(f"/admin/users/{user_id}/reset",
-                          data={"csrf_token": csrf_token_from(admin, "/admin/")})
+    response = admin.post(
+        f"/admin/users/{user_id}/reset", data={"csrf_token": csrf_token_from(admin, "/admin/")}
+    )
     assert response.status_code == 201
     assert "/auth/invite/" in response.get_data(as_text=True)
 
@@ -105,8 +108,9 @@ def test_instructors_cannot_issue_reset_links(app):
     make_user(app, "other@example.org")
     other = app.test_client()
     AuthActions(other).login("other@example.org")
-    response = other.post(f"/admin/users/{user_id}/reset",
-                          data={"csrf_token": csrf_token_from(other, "/author/")})
+    response = other.post(
+        f"/admin/users/{user_id}/reset", data={"csrf_token": csrf_token_from(other, "/author/")}
+    )
     assert response.status_code == 403
     with app.app_context():
         assert db.session.execute(select(SetupToken)).first() is None
@@ -117,8 +121,11 @@ def test_cli_set_password(app, runner, client, auth):
 
     make_user(app)
     auth.login()
-    result = runner.invoke(main, ["users", "set-password", "Teacher@Example.org",
-                                  "--password-stdin"], input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        main,
+        ["users", "set-password", "Teacher@Example.org", "--password-stdin"],
+        input=NEW_PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "new password set for teacher@example.org" in result.output
     assert client.get("/author/").status_code == 302  # its sessions ended
@@ -130,12 +137,16 @@ def test_cli_set_password_refuses_unknown_accounts_and_short_passwords(app, runn
     from webapp.cli import main
 
     make_user(app)
-    result = runner.invoke(main, ["users", "set-password", "nobody@example.org",
-                                  "--password-stdin"], input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        main,
+        ["users", "set-password", "nobody@example.org", "--password-stdin"],
+        input=NEW_PASSWORD + "\n",
+    )
     assert result.exit_code == 1
     assert "no account with the email nobody@example.org" in result.output
-    result = runner.invoke(main, ["users", "set-password", "teacher@example.org",
-                                  "--password-stdin"], input="short\n")
+    result = runner.invoke(
+        main, ["users", "set-password", "teacher@example.org", "--password-stdin"], input="short\n"
+    )
     assert result.exit_code == 1
     assert "Use at least 12 characters." in result.output
     assert AuthActions(app.test_client()).login().status_code == 302  # unchanged

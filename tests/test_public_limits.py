@@ -24,14 +24,15 @@ def test_300_learners_behind_one_address_all_join_and_a_flood_is_refused(app):
     code = Host(app, "host@example.org").create()
     learner = app.test_client()
     url = f"{API}/{code}/join"
-    statuses = [learner.post(url, json={"nickname": f"Learner {n}"},
-                             environ_base=SCHOOL).status_code for n in range(300)]
+    statuses = [
+        learner.post(url, json={"nickname": f"Learner {n}"}, environ_base=SCHOOL).status_code
+        for n in range(300)
+    ]
     assert statuses == [201] * 300
     assert count_rows(app, Participant) == 300
 
     # a flood from that address: the limit (600 a minute) refuses it, with a JSON error
-    flood = [learner.post(url, json={"nickname": ""}, environ_base=SCHOOL)
-             for _ in range(301)]
+    flood = [learner.post(url, json={"nickname": ""}, environ_base=SCHOOL) for _ in range(301)]
     refused = [r for r in flood if r.status_code == 429]
     assert len(refused) == 1  # the 601st request of the minute
     body = refused[0].get_json()
@@ -51,14 +52,16 @@ def test_the_join_form_and_the_join_api_count_together(app):
     client = app.test_client()
     html = client.get("/join", environ_base=SCHOOL).get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    form = client.post("/join", data={"code": code, "nickname": "Ada", "csrf_token": token},
-                       environ_base=SCHOOL)
+    form = client.post(
+        "/join", data={"code": code, "nickname": "Ada", "csrf_token": token}, environ_base=SCHOOL
+    )
     assert form.status_code in (302, 303)
     url = f"{API}/{code}/join"
     assert client.post(url, json={"nickname": "Bo"}, environ_base=SCHOOL).status_code == 201
     assert client.post(url, json={"nickname": "Cy"}, environ_base=SCHOOL).status_code == 201
-    refused = client.post("/join", data={"code": code, "nickname": "Di", "csrf_token": token},
-                          environ_base=SCHOOL)
+    refused = client.post(
+        "/join", data={"code": code, "nickname": "Di", "csrf_token": token}, environ_base=SCHOOL
+    )
     assert refused.status_code == 429
     assert "Too many requests from your network" in refused.get_data(as_text=True)
     assert count_rows(app, Participant) == 3
@@ -67,8 +70,9 @@ def test_the_join_form_and_the_join_api_count_together(app):
 def test_anonymous_grading_is_limited_per_address(app):
     app.config["SRM_GRADE_LIMIT"] = "5 per minute"
     client = app.test_client()
-    statuses = [client.post(GRADE, json={"answers": {}}, environ_base=SCHOOL).status_code
-                for _ in range(6)]
+    statuses = [
+        client.post(GRADE, json={"answers": {}}, environ_base=SCHOOL).status_code for _ in range(6)
+    ]
     assert statuses == [200] * 5 + [429]
     assert count_rows(app, Attempt) == 5
     response = app.test_client().post(GRADE, json={"answers": {}}, environ_base=ELSEWHERE)

@@ -28,7 +28,6 @@ PURGE_SHARE = 0.001
 TOO_MANY = "Too many requests from your network. Try again in {seconds} seconds."
 
 
-
 def _join_limit() -> str:
     return current_app.config["SRM_JOIN_LIMIT"]
 
@@ -62,8 +61,14 @@ class DatabaseStorage(Storage):
 
     STORAGE_SCHEME = ["database"]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, *,
-                 app: Flask | None = None, **options):
+    def __init__(
+        self,
+        uri: str | None = None,
+        wrap_exceptions: bool = False,
+        *,
+        app: Flask | None = None,
+        **options,
+    ):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self._app = app
         self._engine = None
@@ -91,10 +96,13 @@ class DatabaseStorage(Storage):
             insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             stmt = insert(_COUNTERS).values(key=key, count=amount, expires_at=now_ + expiry)
             expired = _COUNTERS.c.expires_at <= now_
-            stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
-                "count": case((expired, amount), else_=_COUNTERS.c.count + amount),
-                "expires_at": case((expired, now_ + expiry), else_=_COUNTERS.c.expires_at),
-            }).returning(_COUNTERS.c.count)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "count": case((expired, amount), else_=_COUNTERS.c.count + amount),
+                    "expires_at": case((expired, now_ + expiry), else_=_COUNTERS.c.expires_at),
+                },
+            ).returning(_COUNTERS.c.count)
             count = int(conn.execute(stmt).scalar_one())
             if random.random() < PURGE_SHARE:  # now and then, drop windows that have ended
                 conn.execute(delete(_COUNTERS).where(_COUNTERS.c.expires_at <= now_))
@@ -102,9 +110,11 @@ class DatabaseStorage(Storage):
 
     def _row(self, key: str):
         with self._connect() as conn:
-            return conn.execute(select(_COUNTERS.c.count, _COUNTERS.c.expires_at)
-                                .where(_COUNTERS.c.key == key,
-                                       _COUNTERS.c.expires_at > now())).first()
+            return conn.execute(
+                select(_COUNTERS.c.count, _COUNTERS.c.expires_at).where(
+                    _COUNTERS.c.key == key, _COUNTERS.c.expires_at > now()
+                )
+            ).first()
 
     def get(self, key: str) -> int:
         row = self._row(key)
@@ -169,8 +179,13 @@ def configure(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Put the per-address limits on the anonymous join and grading routes."""
     for scope, (limit, endpoints) in PUBLIC_LIMITS.items():
-        shared = limiter.shared_limit(limit, scope=scope, key_func=get_remote_address,
-                                      methods=["POST"], error_message=_too_many)
+        shared = limiter.shared_limit(
+            limit,
+            scope=scope,
+            key_func=get_remote_address,
+            methods=["POST"],
+            error_message=_too_many,
+        )
         for endpoint in endpoints:
             view = app.view_functions.get(endpoint)
             if view is not None:

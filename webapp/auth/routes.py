@@ -10,7 +10,7 @@ from ..extensions import db, limiter
 from ..models import User
 from ..services import accounts
 from . import bp, throttle
-from .forms import EmptyForm, InvitationForm, LoginForm, ResetForm, SetupForm
+from .forms import InvitationForm, LoginForm, ResetForm, SetupForm
 from .sessions import end_sessions, start_session
 
 WAIT = {

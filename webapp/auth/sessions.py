@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (Flask, current_app, flash, g, jsonify, redirect, render_template, request,
-                   session)
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request, session
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, MethodNotAllowed, NotFound
@@ -11,10 +10,11 @@ from werkzeug.exceptions import BadRequest, MethodNotAllowed, NotFound
 from ..extensions import db
 from ..services import accounts
 
-EXPIRED = ("This form was open for too long, so it was not sent. "
-           "Fill it in again and send it.")
-UNCHECKED = ("This form could not be checked: its security token is missing or belongs to "
-             "another session. Reload the page and send it again.")
+EXPIRED = "This form was open for too long, so it was not sent. Fill it in again and send it."
+UNCHECKED = (
+    "This form could not be checked: its security token is missing or belongs to "
+    "another session. Reload the page and send it again."
+)
 
 
 def start_session(user) -> None:
@@ -62,12 +62,16 @@ def _csrf_failed(exc: CSRFError):
     A missing or foreign token (another site, a bug) is refused with a 400 that says why.
     """
     # the token is past WTF_CSRF_TIME_LIMIT, or the session holding its secret has ended
-    expired = any(reason in (exc.description or "")
-                  for reason in ("has expired", "session token is missing"))
+    expired = any(
+        reason in (exc.description or "") for reason in ("has expired", "session token is missing")
+    )
     message = EXPIRED if expired else UNCHECKED
-    wants_json = (request.path.startswith("/api/") or request.is_json
-                  or "X-CSRFToken" in request.headers
-                  or request.accept_mimetypes.best == "application/json")
+    wants_json = (
+        request.path.startswith("/api/")
+        or request.is_json
+        or "X-CSRFToken" in request.headers
+        or request.accept_mimetypes.best == "application/json"
+    )
     if wants_json:
         return jsonify({"error": exc.description, "details": [message]}), 400
     if expired and _same_page_get():

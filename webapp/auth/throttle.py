@@ -79,4 +79,3 @@ def succeeded(email: str) -> None:
 def init_app(app: Flask) -> None:
     """One store per app, the same one Flask-Limiter counts in."""
     app.extensions["srm_login_throttle"] = make_storage(app)
-

@@ -7,6 +7,7 @@ counters move into the database, so every worker process and machine counts toge
 Revision ID: 0005_auth
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,8 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("session_generation", sa.Integer(), nullable=False,
-                                      server_default="1"))
+        batch_op.add_column(
+            sa.Column("session_generation", sa.Integer(), nullable=False, server_default="1")
+        )
 
     op.create_table(
         "rate_limits",
