@@ -28,6 +28,7 @@ class Defaults:
     # ends after 12 hours without a request, and at once when its owner signs out
     WTF_CSRF_TIME_LIMIT = 12 * 3600
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    RATELIMIT_ENABLED = True  # said here, so no app inherits another's setting in one process
     RATELIMIT_STORAGE_URI = "database://"  # counted in the app's database, across workers
     SRM_JOIN_LIMIT = "600 per minute"  # per address: a class of 300 behind one NAT gets in
     SRM_GRADE_LIMIT = "600 per minute;6000 per hour"  # anonymous grading, per address
