@@ -1,4 +1,4 @@
-"""Accounts: sign-in, sign-out, cookies, rate limits, first-run setup and the users CLI."""
+"""Accounts: sign-in, sign-out, cookies, first-run setup and the users CLI."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import DEFAULT_PASSWORD, count_rows, make_user
-from webapp.extensions import db, limiter
+from webapp.extensions import db
 from webapp.models import SetupToken, User
 
 
@@ -112,45 +112,6 @@ def test_anonymous_author_page_redirects_to_login(client):
     response = client.get("/author/")
     assert response.status_code == 302
     assert "/auth/login?next=" in response.headers["Location"]
-
-
-class TestRateLimits:
-    @pytest.fixture
-    def app_config(self):
-        return {"RATELIMIT_ENABLED": True, "SRM_LOGIN_LIMIT_ACCOUNT": "3 per minute",
-                "SRM_LOGIN_LIMIT_ADDRESS": "5 per minute"}
-
-    @pytest.fixture(autouse=True)
-    def _fresh_limits(self, app):
-        with app.app_context():
-            limiter.reset()
-        yield
-        with app.app_context():
-            limiter.reset()
-
-    def test_per_account_limit(self, app, client, auth):
-        make_user(app)
-        for _ in range(3):
-            assert auth.login(password="wrong password entirely").status_code == 401
-        response = auth.login()  # even the right password waits now
-        assert response.status_code == 429
-        assert "Too many sign-in attempts" in response.get_data(as_text=True)
-        # another account from the same address is not blocked by this one's limit
-        make_user(app, "other@example.org")
-        assert auth.login(email="other@example.org").status_code == 302
-
-    def test_per_address_limit(self, app, client, auth):
-        make_user(app)
-        for n in range(5):
-            assert auth.login(email=f"guess{n}@example.org").status_code == 401
-        assert auth.login().status_code == 429
-
-    def test_successful_sign_ins_do_not_count(self, app, client, auth):
-        make_user(app)
-        for _ in range(4):
-            assert auth.login().status_code == 302
-            auth.logout()
-        assert auth.login().status_code == 302
 
 
 def _run_first_run_hook(app, capsys) -> str:

@@ -46,6 +46,8 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("auth.setup", "POST"): (404, 404, 404, 404, 404),
     ("auth.invitation", "GET"): (404, 404, 404, 404, 404),
     ("auth.invitation", "POST"): (404, 404, 404, 404, 404),
+    ("auth.reset", "GET"): (404, 404, 404, 404, 404),
+    ("auth.reset", "POST"): (404, 404, 404, 404, 404),
     # author pages: instructors and admins; "mine" belongs to the instructor
     ("author.index", "GET"): (302, 302, 200, 200, 200),
     ("author.new", "GET"): (302, 302, 200, 200, 200),
@@ -68,6 +70,7 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("admin.index", "GET"): (302, 302, 403, 403, 200),
     ("admin.invite", "POST"): (302, 302, 403, 403, 400),  # empty form
     ("admin.new_link", "POST"): (302, 302, 403, 403, 201),
+    ("admin.reset_link", "POST"): (302, 302, 403, 403, 201),
     ("admin.disable", "POST"): (302, 302, 403, 403, 302),
     ("admin.enable", "POST"): (302, 302, 403, 403, 302),
     # class sessions: "MATRIX42" is hosted by the instructor; admins may run any session

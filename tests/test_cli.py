@@ -237,3 +237,26 @@ def test_behind_a_proxy_the_forwarded_address_and_scheme_are_used(tmp_path):
     body = app.test_client().get("/whoami-test", headers={
         "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}).get_json()
     assert body == {"addr": "203.0.113.9", "secure": True}
+
+
+def test_serve_never_counts_rate_limits_per_worker(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from webapp import server
+    from webapp.cli import main
+
+    monkeypatch.setenv("SRM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SRM_DATABASE_URL", f"sqlite:///{tmp_path}/serve.db")
+    monkeypatch.setenv("SRM_RATELIMIT_STORAGE_URI", "memory://")
+    started = []
+    monkeypatch.setattr(server, "run_gunicorn", lambda *args: started.append(args))
+    result = CliRunner().invoke(main, ["serve", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert "would count rate limits in each of the 3 workers alone" in result.output
+    assert started
+    assert os.environ["SRM_RATELIMIT_STORAGE_URI"] == "database://"  # what the workers read
+    # one worker may keep memory://, and is not warned
+    monkeypatch.setenv("SRM_RATELIMIT_STORAGE_URI", "memory://")
+    result = CliRunner().invoke(main, ["serve", "--workers", "1"])
+    assert "would count" not in result.output
+    assert os.environ["SRM_RATELIMIT_STORAGE_URI"] == "memory://"

@@ -47,6 +47,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from . import ratelimits
+
+    ratelimits.configure(app)
     limiter.init_app(app)
 
     from . import database, edge, web
@@ -60,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)  # JSON-only bodies; calls made with a login session check the header
     app.register_blueprint(api_bp)
     _register_optional_blueprints(app)
+    ratelimits.init_app(app)
     return app
 
 

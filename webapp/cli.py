@@ -70,6 +70,7 @@ def serve(host: str, port: int, workers: int, threads: int, no_migrate: bool) ->
     app = make_app()
     click.echo(f"Instance folder: {app.instance_path}")
     _mention_earlier_folders(app)
+    _shared_rate_limits(app, workers)
     outcome = "not migrated (--no-migrate)" if no_migrate else database.upgrade(app)
     click.echo(f"Database: {database.display_url(app)} ({outcome})")
     for hook in app.extensions.get("srm_serve_hooks", []):
@@ -78,6 +79,18 @@ def serve(host: str, port: int, workers: int, threads: int, no_migrate: bool) ->
 
     click.echo(f"Shared Responsibility Trainer on http://{host}:{port}/ ({workers} workers)")
     run_gunicorn(host, port, workers, threads)
+
+
+def _shared_rate_limits(app, workers: int) -> None:
+    """Never count rate limits per process behind several workers: say so, use the database."""
+    from .ratelimits import DATABASE_STORE, is_per_process
+
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if workers > 1 and app.config.get("RATELIMIT_ENABLED", True) and is_per_process(uri):
+        click.echo(f"warning: RATELIMIT_STORAGE_URI={uri} would count rate limits in each of "
+                   f"the {workers} workers alone; counting them in the database instead "
+                   "(set a redis:// URI, or use --workers 1 to keep it)", err=True)
+        os.environ["SRM_RATELIMIT_STORAGE_URI"] = DATABASE_STORE  # the workers' own create_app
 
 
 @main.command("scenarios")

@@ -26,8 +26,17 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    RATELIMIT_STORAGE_URI = "memory://"
+    # a form token works for 12 hours (a working day with a page left open); a login session
+    # ends after 12 hours without a request, and at once when its owner signs out
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    RATELIMIT_ENABLED = True  # said here, so no app inherits another's setting in one process
+    RATELIMIT_STORAGE_URI = "database://"  # counted in the app's database, across workers
+    SRM_JOIN_LIMIT = "600 per minute"  # per address: a class of 300 behind one NAT gets in
+    SRM_GRADE_LIMIT = "600 per minute;6000 per hour"  # anonymous grading, per address
+    SRM_LOGIN_LIMIT_ADDRESS = "20 per minute;200 per hour"  # failed sign-ins, per address
+    SRM_LOGIN_FREE_FAILURES = 3  # wrong passwords an account may have before it must wait
+    SRM_LOGIN_DELAY_MAX = 60  # the longest such wait, in seconds (it doubles up to this)
     RATELIMIT_HEADERS_ENABLED = True
     SEND_FILE_MAX_AGE_DEFAULT = 0  # versioned static URLs set their own long lifetime
     SRM_STATIC_MAX_AGE = 365 * 24 * 3600

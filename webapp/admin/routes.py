@@ -1,4 +1,4 @@
-"""Account management for admins."""
+"""Account management for admins: invitations, reset links, disabling."""
 
 from __future__ import annotations
 
@@ -48,10 +48,7 @@ def invite():
         except accounts.AccountError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
-            token = accounts.issue_invitation(db.session, user)
-            db.session.commit()
-            link = url_for("auth.invitation", token=token, _external=True)
-            return render_template("admin/invited.html", user=user, link=link), 201
+            return _show_link(user, "invite")
     return render_template("admin/users.html", users=accounts.list_users(db.session),
                            form=form, action_form=EmptyForm(),
                            is_pending=accounts.is_pending), 400
@@ -65,10 +62,30 @@ def new_link(user_id: int):
     user = _user_or_404(user_id)
     if not accounts.is_pending(user):
         abort(409, "This account already has a password.")
-    token = accounts.issue_invitation(db.session, user)
+    return _show_link(user, "invite")
+
+
+@bp.post("/users/<int:user_id>/reset")
+@admin_required
+def reset_link(user_id: int):
+    """A one-time link that sets a new password on an account (it ends the other sessions)."""
+    _require_csrf()
+    user = _user_or_404(user_id)
+    if accounts.is_pending(user):
+        return _show_link(user, "invite")  # no password yet: the invitation does the same
+    return _show_link(user, "reset")
+
+
+def _show_link(user: User, purpose: str):
+    """Issue a one-time link of this purpose and show it once."""
+    if purpose == "reset":
+        token = accounts.issue_reset(db.session, user)
+        link = url_for("auth.reset", token=token, _external=True)
+    else:
+        token = accounts.issue_invitation(db.session, user)
+        link = url_for("auth.invitation", token=token, _external=True)
     db.session.commit()
-    link = url_for("auth.invitation", token=token, _external=True)
-    return render_template("admin/invited.html", user=user, link=link), 201
+    return render_template("admin/invited.html", user=user, link=link, purpose=purpose), 201
 
 
 @bp.post("/users/<int:user_id>/disable")

@@ -33,8 +33,8 @@ def _first_run_hook(app: Flask, host: str, port: int) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, Flask-Login's loader and the first-run hook."""
-    from ..extensions import db, login_manager
-    from ..models import User
+    from ..extensions import login_manager
+    from . import sessions, throttle
 
     app.session_interface = _SessionInterface()
     login_manager.login_view = "auth.login"
@@ -42,12 +42,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        if not str(user_id).isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None  # disabling ends sessions
+    login_manager.user_loader(sessions.load_user)
+    sessions.init_app(app)
+    throttle.init_app(app)
 
     from . import routes  # noqa: F401  (registers the views)
 

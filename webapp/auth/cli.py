@@ -53,10 +53,7 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
     """Create an account that can sign in at /auth/login."""
     from ..services import accounts
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with database_session() as session:
         try:
             user = accounts.create_user(session, email, role, password)
@@ -65,6 +62,38 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
             sys.exit(1)
         session.commit()
         click.echo(f"created {user.role} {user.email}")
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input.")
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Give an account a new password; every session it had is signed out."""
+    from ..services import accounts
+
+    password = _read_password(password_stdin)
+    with database_session() as session:
+        user = accounts.find_user(session, email)
+        if user is None:
+            click.echo(f"error: no account with the email {accounts.normalise_email(email)}",
+                       err=True)
+            sys.exit(1)
+        try:
+            accounts.set_password(session, user, password)
+        except accounts.AccountError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        session.commit()
+        state = "" if user.active else " (the account is disabled: enable it under /admin)"
+        click.echo(f"new password set for {user.email}; its sessions are signed out{state}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The first line of standard input, or a hidden prompt asked twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @users_group.command("list")

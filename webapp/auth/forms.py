@@ -36,6 +36,10 @@ class InvitationForm(NewPasswordMixin, CheckedForm):
     pass
 
 
+class ResetForm(NewPasswordMixin, CheckedForm):
+    pass
+
+
 class EmptyForm(CheckedForm):
     """A form with only the CSRF token: for buttons that change something."""
 

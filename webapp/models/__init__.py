@@ -3,9 +3,10 @@
 from .attempts import Attempt, AttemptAnswer
 from .classroom import ClassDraft, ClassSession, ClassSessionScenario, Participant
 from .content import ScenarioRecord, ScenarioVersion
+from .limits import RateLimitCounter
 from .users import SetupToken, User
 
 __all__ = [
-    "Attempt", "AttemptAnswer", "ClassDraft", "ClassSession", "ClassSessionScenario", "Participant",
-    "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
+    "Attempt", "AttemptAnswer", "ClassDraft", "ClassSession", "ClassSessionScenario",
+    "Participant", "RateLimitCounter", "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
 ]

@@ -23,6 +23,11 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="instructor")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # part of every login session's id: bumping it (logout, new password) ends them all
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    def get_id(self) -> str:  # Flask-Login: "<id>:<generation>", checked on every request
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot log in
@@ -34,7 +39,7 @@ class User(UserMixin, db.Model):
 
 
 class SetupToken(db.Model):
-    """A one-time link: first run (creates the admin) or an invitation (sets a password).
+    """A one-time link: first run (creates the admin), an invitation or a password reset.
 
     Only a hash of the token is stored; the link dies once used or past expires_at.
     """
@@ -45,6 +50,6 @@ class SetupToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
-    purpose: Mapped[str] = mapped_column(String(20), default="setup")  # setup | invite
+    purpose: Mapped[str] = mapped_column(String(20), default="setup")  # setup | invite | reset
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime | None]

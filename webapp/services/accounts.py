@@ -7,7 +7,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,9 +18,14 @@ from ..models.users import ROLES
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 INVITE_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(days=1)
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 # compared against when the email is unknown, so a wrong email costs as long as a wrong password
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class LinkUsed(Exception):
+    """A one-time link that another request used first (or that just expired)."""
 
 
 class AccountError(ValueError):
@@ -91,6 +96,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if user.active else None
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Bump the account's session generation: every login session issued so far ends."""
+    session.execute(update(User).where(User.id == user.id)
+                    .values(session_generation=User.session_generation + 1))
+    session.refresh(user)
+
+
 def admin_exists(session: Session) -> bool:
     """Whether any admin account exists (first run is over)."""
     return session.execute(
@@ -114,18 +126,26 @@ def issue_setup_token(session: Session) -> str:
     return token
 
 
-def issue_invitation(session: Session, user: User) -> str:
-    """A link token letting an invited instructor choose a password; earlier links are revoked."""
-    for old in session.execute(
-        select(SetupToken).where(SetupToken.purpose == "invite", SetupToken.user_id == user.id,
-                                 SetupToken.used_at.is_(None))
-    ).scalars():
-        session.delete(old)
+def _issue_link(session: Session, user: User, purpose: str, lifetime: timedelta) -> str:
+    """A link token for one account; its earlier unused links of this purpose are revoked."""
+    session.execute(delete(SetupToken).where(SetupToken.purpose == purpose,
+                                             SetupToken.user_id == user.id,
+                                             SetupToken.used_at.is_(None)))
     token = secrets.token_urlsafe(32)
-    session.add(SetupToken(token_hash=_digest(token), purpose="invite", user_id=user.id,
-                           expires_at=utcnow() + INVITE_LIFETIME))
+    session.add(SetupToken(token_hash=_digest(token), purpose=purpose, user_id=user.id,
+                           expires_at=utcnow() + lifetime))
     session.flush()
     return token
+
+
+def issue_invitation(session: Session, user: User) -> str:
+    """A link token letting an invited instructor choose a password; earlier links are revoked."""
+    return _issue_link(session, user, "invite", INVITE_LIFETIME)
+
+
+def issue_reset(session: Session, user: User) -> str:
+    """A one-day link token that sets a new password on an account; earlier ones are revoked."""
+    return _issue_link(session, user, "reset", RESET_LIFETIME)
 
 
 def find_token(session: Session, token: str, purpose: str) -> SetupToken | None:
@@ -145,21 +165,57 @@ def find_token(session: Session, token: str, purpose: str) -> SetupToken | None:
     return row
 
 
+def consume(session: Session, token: SetupToken) -> None:
+    """Mark a link used, or raise LinkUsed: of any number of simultaneous uses one wins.
+
+    One conditional UPDATE: on PostgreSQL a concurrent use waits for the row lock and then
+    finds used_at set; on SQLite writers queue (BEGIN IMMEDIATE) and the later one finds it.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(SetupToken)
+        .where(SetupToken.id == token.id, SetupToken.used_at.is_(None),
+               or_(SetupToken.expires_at.is_(None), SetupToken.expires_at >= now))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise LinkUsed()
+    session.refresh(token)
+
+
+def _first_admin_lock(session: Session) -> None:
+    """Serialise first-run set-ups, so two setup links used at once make one admin, not two.
+
+    PostgreSQL: a transaction-scoped advisory lock; SQLite already runs one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('srm-first-admin'))"))
+
+
 def complete_setup(session: Session, token: SetupToken, email: str, password: str) -> User:
-    """Create the first admin with a live setup token; the token dies."""
-    user = create_user(session, email, "admin", password)
-    token.used_at = utcnow()
-    session.flush()
-    return user
+    """Create the first admin with a live setup token; the token dies (LinkUsed if it was)."""
+    check_email(email)
+    check_password(password)
+    _first_admin_lock(session)
+    if admin_exists(session):
+        raise LinkUsed()
+    consume(session, token)
+    return create_user(session, email, "admin", password)
 
 
-def accept_invitation(session: Session, token: SetupToken, password: str) -> User:
-    """Set the invited account's password; the token dies."""
-    user = session.get(User, token.user_id)
+def set_password(session: Session, user: User, password: str) -> User:
+    """A new password for an account; every session it had ends."""
     user.password_hash = hash_password(check_password(password))
-    token.used_at = utcnow()
     session.flush()
+    end_sessions(session, user)
     return user
+
+
+def use_password_link(session: Session, token: SetupToken, password: str) -> User:
+    """An invitation or reset link sets the account's password, once (LinkUsed otherwise)."""
+    check_password(password)
+    consume(session, token)
+    return set_password(session, session.get(User, token.user_id), password)
 
 
 def list_users(session: Session) -> list[User]:
