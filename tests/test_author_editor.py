@@ -77,7 +77,10 @@ def test_editor_shows_derived_answers_per_variant_and_flags_no_rule(app):
     assert "Database on EC2: Customer" in page
     assert "Database on RDS: AWS" in page  # engine patches move to AWS on RDS
     assert "No rule" in page
-    assert "no rule decides area 'guest-os-patching' on service 's3'" in page
+    # the check names the task, the area and the component as the editor's lists do
+    assert ("Task 5, “Patch the photo store's OS”: the rule set does not decide “Operating "
+            "system patching” for “Product photos” on Amazon S3 in the variant “Database on "
+            "EC2”.") in page
 
     # publishing is refused until fixed; the draft is kept
     response = save(client, auth, slug, doc, action="publish")
@@ -113,9 +116,19 @@ def test_live_check_endpoint_uses_the_lint_checks(app):
         "service_name": "Amazon RDS",
         "party": "aws", "party_name": "AWS", "explanation": "",
         "source": body["tasks"][1]["derived"][1]["source"], "outside_parties": False}
-    # the same problem `srm-trainer lint` reports for this pair
-    assert any("no rule decides area 'security-groups' on service 's3'" in p
-               for p in body["problems"])
+    # the problem `srm-trainer lint` reports for this pair, as data: what, which task and
+    # field, the form field to go to, and a message in the names the editor shows
+    no_rule = [p for p in body["problems"] if p["code"] == "no-rule"]
+    assert [(p["task_id"], p["field"], p["variant_id"], p["target"]) for p in no_rule] == [
+        ("photo-access", "area", "db-on-ec2", "tasks-2-area"),
+        ("photo-access", "area", "db-on-rds", "tasks-2-area")]
+    assert no_rule[0]["message"] == (
+        "Task 3, “Decide who may read the photos”: the rule set does not decide “Security "
+        "groups” for “Product photos” on Amazon S3 in the variant “Database on EC2”. Pick "
+        "another area or component.")
+    assert body["tasks"][2]["owner"] == "⚠ No rule decides it"
+    assert body["tasks"][1]["owner"] == "Database on EC2: Customer · Database on RDS: AWS"
+    assert body["tasks"][2]["problems"] == []  # the row's own list shows the no-rule already
     assert _record(app, slug).draft["tasks"] == []  # checking stores nothing
 
 
