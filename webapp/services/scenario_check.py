@@ -125,8 +125,9 @@ def check_document(doc: dict[str, Any], rules: RuleSet, filename: str = "editor"
         build_scenario(doc, rules, filename)
     except ScenarioError as exc:
         words = _Words(doc, rules)
-        problems = [CheckProblem(p.code or "other", words.describe(p), p.task_id,
-                                 p.component_id, p.variant_id, p.field) for p in exc.problems]
+        problems = [CheckProblem(p.code or "other", words.describe(p, under), p.task_id,
+                                 p.component_id, under[0] if len(under) == 1 else None, p.field)
+                    for p, under in words.merged(exc.problems)]
     return CheckReport(problems, derive(doc, rules))
 
 
@@ -168,10 +169,31 @@ class _Words:
         service = self.rules.services.get(service_id)
         return service.name if service else service_id
 
-    def describe(self, p: Problem) -> str:
+    def _service_of(self, p: Problem) -> str:
+        task = self.tasks.get(p.task_id or "", (0, {}))[1]
+        return self.services.get(p.variant_id, {}).get(task.get("component"), "")
+
+    def merged(self, problems: list[Problem]) -> list[tuple[Problem, list[str | None]]]:
+        """Problems with the variants they arise under: a task's rule problem on the same
+        service in several variants is said once."""
+        out: list[tuple[Problem, list[str | None]]] = []
+        seen: dict[tuple, list[str | None]] = {}
+        for p in problems:
+            if p.code not in SHOWN_WITH_DERIVED:
+                out.append((p, [p.variant_id]))
+                continue
+            key = (p.code, p.task_id, self._service_of(p))
+            if key in seen:
+                seen[key].append(p.variant_id)
+            else:
+                seen[key] = [p.variant_id]
+                out.append((p, seen[key]))
+        return out
+
+    def describe(self, p: Problem, under: list[str | None] | None = None) -> str:
         """The problem's message for the editor; the domain's wording when none fits."""
         if p.task_id:
-            return f"{self.task(p.task_id)}: {self._about_task(p)}"
+            return f"{self.task(p.task_id)}: {self._about_task(p, under or [p.variant_id])}"
         if p.component_id and p.code == "missing":
             what = "give it a name" if p.field == "name" else "choose the service it runs on"
             return f"{self.component(p.component_id)}: {what}."
@@ -188,11 +210,19 @@ class _Words:
             return "A scenario can have at most 100 tasks."
         return p.message[:1].upper() + p.message[1:]
 
-    def _about_task(self, p: Problem) -> str:
-        number, task = self.tasks.get(p.task_id or "", (0, {}))
-        under = f" in the variant {self.variant(p.variant_id)}" if p.variant_id else ""
-        if p.code in ("no-rule", "party-not-offered"):
-            service = self.services.get(p.variant_id, {}).get(task.get("component"), "")
+    def _under(self, variant_ids: list[str | None]) -> str:
+        named = [self.variant(v) for v in variant_ids if v]
+        if not named or len(named) == len(self.variants) > 1:
+            return ""  # no variants, or every one of them
+        if len(named) == 1:
+            return f" in the variant {named[0]}"
+        return f" in the variants {', '.join(named[:-1])} and {named[-1]}"
+
+    def _about_task(self, p: Problem, variant_ids: list[str | None]) -> str:
+        task = self.tasks.get(p.task_id or "", (0, {}))[1]
+        under = self._under(variant_ids)
+        if p.code in SHOWN_WITH_DERIVED:
+            service = self._service_of(p)
             area = self._area(str(task.get("area") or ""))
             where = f"{self.component(str(task.get('component')))} on {self._service(service)}"
             if p.code == "no-rule":
