@@ -234,3 +234,16 @@ def test_assessment_settings_say_when_they_apply(app):
     assert "Used only when the mode is Assessment" in group
     for name in ("max_attempts", "feedback", "pass_score"):
         assert f'name="{name}"' in group
+
+
+def test_a_refused_save_shows_the_settings_as_typed(app):
+    client, auth = signed_in(app)
+    slug = create_scenario(client, auth)
+    data = editor_data(THREE_PART, auth.csrf(f"/author/scenarios/{slug}"))
+    data |= {"mode": "assessment", "max_attempts": "lots", "pass_score": "150"}
+    response = client.post(f"/author/scenarios/{slug}", data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="max_attempts" name="max_attempts"[^>]*value="lots"', html)
+    assert re.search(r'id="pass_score" name="pass_score"[^>]*value="150"', html)
+    assert 'data-unsaved="yes"' in html  # the page asks before this work is left behind

@@ -357,14 +357,15 @@ function start(form) {
   // --- unsaved work: any way out of the page asks first, saving does not ----------------
   renumberTasks();
   const snapshot = () => new URLSearchParams(new FormData(form)).toString();
-  const saved = snapshot();
+  // a page shown again after a refused save holds work that is not stored yet
+  const saved = form.dataset.unsaved ? null : snapshot();
   let submitting = false;
   form.addEventListener("submit", () => { submitting = true; });
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) submitting = false;
   });
   window.addEventListener("beforeunload", (event) => {
-    if (submitting || snapshot() === saved) return;
+    if (submitting || snapshot() === saved) return; // (never equal to null)
     event.preventDefault();
     event.returnValue = ""; // older browsers ask only when this is set
   });

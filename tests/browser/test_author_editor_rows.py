@@ -156,6 +156,16 @@ def test_leaving_with_unsaved_changes_asks_first(draft, browser):
     expect(page.get_by_text("Draft saved.")).to_be_visible()
     assert asked == ["beforeunload"]
 
+    # a refused save shows the work again, not stored: leaving it asks too
+    page.get_by_label("Mode").select_option("assessment")
+    page.get_by_label("Pass mark (%)").fill("150")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("heading", name="Nothing was saved")).to_be_visible()
+    page.get_by_role("link", name="Your scenarios").click()
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload", "beforeunload"]
+    expect(page.get_by_label("Pass mark (%)")).to_have_value("150")
+
 
 def test_assessment_settings_show_only_in_assessment_mode(draft, browser):
     page = draft(browser)
@@ -194,3 +204,4 @@ def test_the_sticky_bar_never_covers_the_focused_control(draft, browser, device)
     assert stops > 60, f"only {stops} focus stops in the editor"
     assert covered == [], f"{len(covered)} of {stops} focus stops under the bar: {covered[:5]}"
     screenshot(page, f"author-editor-focus-{device}")
+    assert serious(page) == []

@@ -272,11 +272,15 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
         "pass_score": r.number("pass_score", 0, 100, "Give a percentage from 0 to 100."),
     }
     state = EditorState(fields, components, variants, tasks,
-                        {**settings, "max_attempts": settings["max_attempts"] or "",
-                         "pass_score": 80 if settings["pass_score"] is None
-                         else settings["pass_score"]},
+                        {**settings, "max_attempts": _shown(form, "max_attempts", ""),
+                         "pass_score": _shown(form, "pass_score", 80)},
                         r.errors, form_errors)
     return state, _document(fields, components, variants, tasks, settings)
+
+
+def _shown(form: MultiDict, name: str, default: Any) -> Any:
+    """A setting as the page shows it again: what was typed, or the default when empty."""
+    return (form.get(name) or "").strip() or default
 
 
 def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
