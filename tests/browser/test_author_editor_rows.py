@@ -12,8 +12,12 @@ from tests.browser.test_a11y_learn import serious
 from webapp.cli import main
 
 PASSWORD = "a long enough password"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
@@ -30,8 +34,10 @@ def draft(live_server):
     """An instructor account; opening returns a signed-in page on a copy of the 16-task
     built-in scenario."""
     live_server.app.test_cli_runner().invoke(
-        main, ["users", "create", "prof@example.org", "--role", "instructor",
-               "--password-stdin"], input=PASSWORD + "\n")
+        main,
+        ["users", "create", "prof@example.org", "--role", "instructor", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
 
     def open_copy(browser, **options):
         context = browser.new_context(**(options or DESKTOP))
@@ -75,7 +81,9 @@ def test_rows_added_to_a_saved_long_scenario_survive_saving(draft, browser):
     variants.get_by_role("button", name="Add a variant").click()
     new_variant = variants.get_by_role("listitem").last
     new_variant.get_by_label("Variant title").fill("Oracle on RDS Custom")
-    new_variant.get_by_label("Oracle database runs on").select_option(label="Amazon RDS Custom for Oracle")
+    new_variant.get_by_label("Oracle database runs on").select_option(
+        label="Amazon RDS Custom for Oracle"
+    )
 
     tasks = _section(page, "Tasks")
     tasks.get_by_role("button", name="Add a task").click()
@@ -105,7 +113,8 @@ def test_rows_added_to_a_saved_long_scenario_survive_saving(draft, browser):
     assert after == before[:14] + ["Keep the report job's libraries up to date"] + before[14:]
     expect(_section(page, "Components").get_by_label("Component name")).to_have_count(5)
     expect(_section(page, "Components").get_by_label("Component name").last).to_have_value(
-        "Nightly report job")
+        "Nightly report job"
+    )
     titles = _section(page, "Variants").get_by_label("Variant title")
     expect(titles).to_have_count(3)
     expect(titles.last).to_have_value("Oracle on RDS Custom")
@@ -120,11 +129,14 @@ def test_check_messages_name_things_and_lead_to_the_field(draft, browser):
     first = _tasks(page).first
     first.locator("summary").click()
     first.get_by_label("Component", exact=True).select_option(
-        label="Product files and exports in Amazon S3")  # S3 has no guest OS to patch
+        label="Product files and exports in Amazon S3"
+    )  # S3 has no guest OS to patch
     check = page.get_by_role("complementary", name="Check")
     link = check.get_by_role("link", name="Task 1, ").first
-    expect(link).to_contain_text("the rule set does not decide “Operating system patching” "
-                                 "for “Product files and exports in Amazon S3” on Amazon S3")
+    expect(link).to_contain_text(
+        "the rule set does not decide “Operating system patching” "
+        "for “Product files and exports in Amazon S3” on Amazon S3"
+    )
     expect(first.locator(".js-task-owner")).to_have_text("⚠ No rule decides it")
     screenshot(page, "author-editor-check-messages")
     first.locator("summary").click()  # fold it again: the link opens it
