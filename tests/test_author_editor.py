@@ -77,7 +77,10 @@ def test_editor_shows_derived_answers_per_variant_and_flags_no_rule(app):
     assert "Database on EC2: Customer" in page
     assert "Database on RDS: AWS" in page  # engine patches move to AWS on RDS
     assert "No rule" in page
-    assert "no rule decides area 'guest-os-patching' on service 's3'" in page
+    # the check names the task, the area and the component as the editor's lists do
+    assert ("Task 5, “Patch the photo store's OS”: the rule set does not decide “Operating "
+            "system patching” for “Product photos” on Amazon S3. Pick another area or "
+            "component.") in page  # said once: it holds in both variants
 
     # publishing is refused until fixed; the draft is kept
     response = save(client, auth, slug, doc, action="publish")
@@ -99,6 +102,8 @@ def test_live_check_endpoint_uses_the_lint_checks(app):
     doc = copy.deepcopy(THREE_PART)
     doc["tasks"][0]["area"] = "db-backups"  # no rule for db-backups on ec2? (it has one)
     doc["tasks"][2]["area"] = "security-groups"  # S3 has no security groups: no rule
+    doc["tasks"].append({"id": "db-apps", "text": "Update the tools on the database server",
+                         "component": "db", "area": "application-software"})  # not on RDS
     data = editor_data(doc, auth.csrf(f"/author/scenarios/{slug}"))
     response = client.post(f"/author/scenarios/{slug}/check", data=data,
                            headers={"X-CSRFToken": data["csrf_token"]})
@@ -106,16 +111,29 @@ def test_live_check_endpoint_uses_the_lint_checks(app):
     assert response.status_code == 200
     assert body["ok"] is False
     flagged = [t["index"] for t in body["tasks"] if t["flagged"]]
-    assert flagged == [2]
+    assert flagged == [2, 4]
     assert body["tasks"][2]["derived"][0]["party"] is None
     assert body["tasks"][1]["derived"][1] | {"explanation": ""} == {
         "variant": "db-on-rds", "variant_title": "Database on RDS", "service": "rds",
         "service_name": "Amazon RDS",
         "party": "aws", "party_name": "AWS", "explanation": "",
         "source": body["tasks"][1]["derived"][1]["source"], "outside_parties": False}
-    # the same problem `srm-trainer lint` reports for this pair
-    assert any("no rule decides area 'security-groups' on service 's3'" in p
-               for p in body["problems"])
+    # the problem `srm-trainer lint` reports for this pair, as data: what, which task and
+    # field, the form field to go to, and a message in the names the editor shows
+    no_rule = [p for p in body["problems"] if p["code"] == "no-rule"]
+    assert [(p["task_id"], p["field"], p["variant_id"], p["target"]) for p in no_rule] == [
+        ("photo-access", "area", None, "tasks-2-area"),  # once for both variants
+        ("db-apps", "area", "db-on-rds", "tasks-4-area")]
+    assert no_rule[0]["message"] == (
+        "Task 3, “Decide who may read the photos”: the rule set does not decide “Security "
+        "groups” for “Product photos” on Amazon S3. Pick another area or component.")
+    assert no_rule[1]["message"] == (
+        "Task 5, “Update the tools on the database server”: the rule set does not decide "
+        "“Application software” for “Orders database” on Amazon RDS in the variant "
+        "“Database on RDS”. Pick another area or component.")
+    assert body["tasks"][2]["owner"] == "⚠ No rule decides it"
+    assert body["tasks"][1]["owner"] == "Database on EC2: Customer · Database on RDS: AWS"
+    assert body["tasks"][2]["problems"] == []  # the row's own list shows the no-rule already
     assert _record(app, slug).draft["tasks"] == []  # checking stores nothing
 
 

@@ -93,7 +93,8 @@ def test_instructor_authoring_flow(live_server, browser, tmp_path):
     expect(_task(page, 0)).to_contain_text("Customer")
     expect(_task(page, 3)).to_contain_text("No rule")
     check = page.get_by_role("complementary", name="Check")
-    expect(check).to_contain_text("no rule decides area 'guest-os-patching' on service 's3'")
+    expect(check).to_contain_text("the rule set does not decide “Operating system patching” "
+                                  "for “Product photos” on Amazon S3")
     screenshot(page, "author-editor-no-rule")
     _section(page, "Tasks").screenshot(path=str(SCREENSHOTS / "author-editor-tasks.png"))
     check.screenshot(path=str(SCREENSHOTS / "author-editor-check.png"))

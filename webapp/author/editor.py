@@ -1,9 +1,13 @@
 """The editor form: rows of components, variants and tasks <-> a scenario document.
 
 Field names are indexed (``tasks-3-text``) so the page works as one plain HTML form and
-JavaScript only adds and removes rows. Values that cannot be stored (an unknown service, a
-text too long, a malformed number) are errors next to their field and nothing is saved;
-missing pieces are kept in the draft and reported by the check as blocking publication.
+JavaScript only adds, removes and reorders rows. The index only ties a row's fields
+together: rows are stored in the order the form sends them, which is the page's order.
+Values that cannot be stored (an unknown service, a text too long, a malformed number) are
+errors next to their field and nothing is saved; missing pieces are kept in the draft and
+reported by the check as blocking publication. A form whose rows cannot be told apart (two
+rows under one index, a field name that is not the editor's) is refused as a whole rather
+than losing a row; the page shows again every row that was sent, each under its own index.
 """
 
 from __future__ import annotations
@@ -14,13 +18,24 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..domain import RuleSet
+from ..domain import PARTY_NAMES, RuleSet
 from ..domain.scenario import FEEDBACK, ID_PATTERN, MODES
 from ..domain.text import text_problem
 from ..services.authoring import slugify
+from ..services.scenario_check import CheckProblem, Derived
 
 LIMITS = {"title": 200, "summary": 500, "description": 20000, "name": 200, "text": 300}
-_ROW = re.compile(r"^(components|variants|tasks)-(\d{1,4})-")
+KINDS = ("components", "variants", "tasks")
+KINDS_PREFIXES = tuple(f"{kind}-" for kind in KINDS)
+_ROW = re.compile(r"^(components|variants|tasks)-(\d{1,4})-(.+)$")
+ROW_FIELDS = {"components": {"id", "name", "service", "remove"},
+              "variants": {"id", "title", "remove"},
+              "tasks": {"id", "text", "component", "area", "misconception", "remove"}}
+_VARIANT_SERVICE = re.compile(r"^service-[a-z0-9][a-z0-9-]{0,79}$")
+SAME_INDEX = ("Two {kind} were sent under the same number, so nothing was saved. Both are "
+              "shown below; check them and save again.")
+UNREADABLE = ("Part of the form could not be read, so nothing was saved. What could be read "
+              "is shown below; check it and save again.")
 
 
 @dataclass
@@ -44,10 +59,40 @@ class EditorState:
     tasks: list[Row]
     settings: dict[str, Any]
     errors: dict[str, str] = field(default_factory=dict)
+    form_errors: list[str] = field(default_factory=list)  # about the form, not one field
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.errors or self.form_errors)
+
+    def errors_in(self, prefix: str) -> list[str]:
+        """Names of the fields with an error in one row (``tasks-3-``)."""
+        return [name for name in self.errors if name.startswith(prefix)]
 
     def next_index(self, kind: str) -> int:
         rows = getattr(self, kind)
         return max((r.index for r in rows), default=-1) + 1
+
+    def field_for(self, problem: CheckProblem) -> str | None:
+        """The id of the form field a check problem is about (to link to), if any."""
+        if problem.task_id:
+            row = _find(self.tasks, problem.task_id)
+            name = problem.field if problem.field in ROW_FIELDS["tasks"] else "text"
+            return f"tasks-{row.index}-{name}" if row else None
+        if problem.variant_id:
+            row = _find(self.variants, problem.variant_id)
+            if row and problem.field == "services" and self.components:
+                return f"variants-{row.index}-service-{self.components[0]['id']}"
+            return f"variants-{row.index}-title" if row else None
+        if problem.component_id:
+            row = _find(self.components, problem.component_id)
+            name = "service" if problem.field == "service" else "name"
+            return f"components-{row.index}-{name}" if row else None
+        return problem.field if problem.field in ("title", "summary", "description") else None
+
+
+def _find(rows: list[Row], row_id: str) -> Row | None:
+    return next((r for r in rows if r["id"] == row_id), None)
 
 
 def state_from_document(doc: dict[str, Any]) -> EditorState:
@@ -68,9 +113,52 @@ def state_from_document(doc: dict[str, Any]) -> EditorState:
     )
 
 
-def _indices(form: MultiDict, kind: str) -> list[int]:
-    found = {int(m.group(2)) for key in form for m in [_ROW.match(key)] if m and m.group(1) == kind}
-    return sorted(found)
+def _known_field(kind: str, name: str) -> bool:
+    return name in ROW_FIELDS[kind] or (kind == "variants"
+                                        and bool(_VARIANT_SERVICE.match(name)))
+
+
+def _split_rows(form: MultiDict) -> tuple[MultiDict, dict[str, list[int]], list[str]]:
+    """The form with each row under an index of its own, the rows' order, and form errors.
+
+    Rows come in the order their first field was sent. When a field comes more than once
+    under one index, its n-th value belongs to the n-th row there; every row after the first
+    gets a fresh index, the collision is reported, and the page shows all of them.
+    """
+    flat: MultiDict = MultiDict()
+    order: dict[str, list[int]] = {kind: [] for kind in KINDS}
+    rows: dict[tuple[str, int], list[dict[str, str]]] = {}
+    problems: list[str] = []
+    for key, value in form.items(multi=True):
+        if not key.startswith(KINDS_PREFIXES):
+            flat.add(key, value)
+            continue
+        m = _ROW.match(key)
+        if not m or not _known_field(m.group(1), m.group(3)):
+            if UNREADABLE not in problems:
+                problems.append(UNREADABLE)
+            continue
+        kind, index, name = m.group(1), int(m.group(2)), m.group(3)
+        copies = rows.setdefault((kind, index), [])
+        target = next((c for c in copies if name not in c), None)  # n-th value, n-th row
+        if target is None:
+            target = {}
+            copies.append(target)
+        target[name] = value
+    taken = {kind: {i for k, i in rows if k == kind} for kind in KINDS}
+    for (kind, index), copies in rows.items():
+        for n, values in enumerate(copies):
+            if n:
+                index = max(taken[kind]) + 1
+                taken[kind].add(index)
+                message = SAME_INDEX.format(kind=kind)
+                if message not in problems:
+                    problems.append(message)
+            order[kind].append(index)
+            for name, value in values.items():
+                flat.add(f"{kind}-{index}-{name}", value)
+    return flat, order, problems
+
 
 
 def _unique(base: str, taken: set[str], fallback: str) -> str:
@@ -123,6 +211,7 @@ class _Reader:
 
 def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState, dict[str, Any]]:
     """Parse the editor form: the state to show again, and the document to store."""
+    form, order, form_errors = _split_rows(form)
     r = _Reader(form, rules)
     fields = {"id": slug, "title": r.text("title", "title"),
               "summary": r.text("summary", "summary"),
@@ -131,7 +220,7 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
 
     components: list[Row] = []
     taken: set[str] = set()
-    for i in _indices(form, "components"):
+    for i in order["components"]:
         p = f"components-{i}-"
         values = {"id": r.ident(p + "id"), "name": r.text(p + "name", "name"),
                   "service": r.choice(p + "service", rules.services,
@@ -147,7 +236,7 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
 
     variants: list[Row] = []
     vtaken: set[str] = set()
-    for i in _indices(form, "variants"):
+    for i in order["variants"]:
         p = f"variants-{i}-"
         values = {"id": r.ident(p + "id"), "title": r.text(p + "title", "title"), "services": {}}
         for cid in component_ids:
@@ -162,7 +251,7 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
 
     tasks: list[Row] = []
     ttaken: set[str] = set()
-    for i in _indices(form, "tasks"):
+    for i in order["tasks"]:
         p = f"tasks-{i}-"
         values = {"id": r.ident(p + "id"), "text": r.text(p + "text", "text"),
                   "component": r.choice(p + "component", component_ids,
@@ -171,7 +260,7 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
                   "misconception": r.number(
                       p + "misconception", 1, 999,
                       "Give a whole number from 1 to 999, or leave it empty.")}
-        if form.get(p + "remove") or not (values["id"] or values["text"]):
+        if form.get(p + "remove") or not any(values.values()):
             continue
         if values["id"] in ttaken:
             r.errors[p + "id"] = "Two tasks have the same id."
@@ -187,11 +276,15 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
         "pass_score": r.number("pass_score", 0, 100, "Give a percentage from 0 to 100."),
     }
     state = EditorState(fields, components, variants, tasks,
-                        {**settings, "max_attempts": settings["max_attempts"] or "",
-                         "pass_score": 80 if settings["pass_score"] is None
-                         else settings["pass_score"]},
-                        r.errors)
+                        {**settings, "max_attempts": _shown(form, "max_attempts", ""),
+                         "pass_score": _shown(form, "pass_score", 80)},
+                        r.errors, form_errors)
     return state, _document(fields, components, variants, tasks, settings)
+
+
+def _shown(form: MultiDict, name: str, default: Any) -> Any:
+    """A setting as the page shows it again: what was typed, or the default when empty."""
+    return (form.get(name) or "").strip() or default
 
 
 def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
@@ -216,3 +309,16 @@ def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
     if out != {"mode": "practice"}:
         doc["settings"] = out
     return doc
+
+
+def owner_summary(derived: list[Derived]) -> str:
+    """Who owns a task, in a few words for its collapsed row (every variant at once)."""
+    if not derived:
+        return "Owner not decided yet"
+    if any(d.party is None for d in derived):
+        return "⚠ No rule decides it"
+    names = [PARTY_NAMES.get(d.party or "", d.party or "") for d in derived]
+    if len(set(names)) == 1:
+        return names[0]
+    return " · ".join(f"{d.variant_title or d.variant}: {name}"
+                      for d, name in zip(derived, names, strict=True))

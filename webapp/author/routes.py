@@ -11,11 +11,12 @@ from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..services import authoring
 from ..services.content import content
-from ..services.scenario_check import check_document, problems_by_task
+from ..services.scenario_check import check_document
 from . import bp
 from .access import Target, load
-from .editor import EditorState, read_editor, state_from_document
+from .editor import EditorState, owner_summary, read_editor, state_from_document
 from .forms import DuplicateForm, EditorForm, ImportForm, NewScenarioForm
+from .misconceptions import misconception_choices
 
 
 def _choices():
@@ -25,7 +26,8 @@ def _choices():
               for model, name in rules.models.items()]
     return {"service_groups": [(n, ss) for n, ss in groups if ss],
             "services": rules.services,
-            "areas": sorted(rules.areas.values(), key=lambda a: a.name.lower())}
+            "areas": sorted(rules.areas.values(), key=lambda a: a.name.lower()),
+            "misconception_choices": misconception_choices, "owner_summary": owner_summary}
 
 
 def _render_editor(target: Target, state: EditorState, status: int = 200):
@@ -36,7 +38,7 @@ def _render_editor(target: Target, state: EditorState, status: int = 200):
     version = authoring.current_version(record) if record else None
     return render_template(
         "author/edit.html", target=target, state=state, report=report,
-        task_problems=problems_by_task(report), form=EditorForm(), version=version,
+        form=EditorForm(), version=version,
         unpublished=bool(record) and authoring.has_unpublished_changes(record),
         readonly=target.builtin, **_choices()), status
 
@@ -109,7 +111,7 @@ def save(slug: str):
         abort(400, "The form expired. Reload the page; your last saved version is kept.")
     rules = content().rules
     state, doc = read_editor(request.form, rules, slug)
-    if state.errors:
+    if state.invalid:
         target.document = doc
         flash("Nothing was saved: fix the fields marked below.", "error")
         return _render_editor(target, state, 400)
@@ -140,10 +142,13 @@ def check(slug: str):
     state, doc = read_editor(request.form, content().rules, slug)
     report = check_document(doc, content().rules, slug)
     body = report.as_dict()
-    for row, task in zip(state.tasks, body["tasks"], strict=True):
+    body["problems"] = [p.as_dict() | {"target": state.field_for(p)} for p in report.problems]
+    for row, task, derived in zip(state.tasks, body["tasks"], report.tasks, strict=True):
         task["index"] = row.index
-        task["problems"] = problems_by_task(report).get(row["id"], [])
+        task["owner"] = owner_summary(derived)
+        task["problems"] = [p.as_dict() for p in report.for_task(row["id"])]
     body["errors"] = state.errors
+    body["form_errors"] = state.form_errors
     body["components"] = [{"index": r.index, "id": r["id"], "name": r["name"]}
                           for r in state.components]
     return jsonify(body)

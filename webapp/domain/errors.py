@@ -7,11 +7,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a file or an input, located where possible."""
+    """One thing wrong with a file or an input, located where possible.
+
+    Besides the readable message, a problem can say what it is (``code``, e.g. ``no-rule``)
+    and what it is about (a task, component or variant id, the ``field`` within it, the
+    variant it arises under), so callers such as the editor never parse the wording.
+    """
 
     message: str
     file: str | None = None
     line: int | None = None
+    code: str | None = None
+    task_id: str | None = None
+    component_id: str | None = None
+    variant_id: str | None = None
+    field: str | None = None
 
     def __str__(self) -> str:
         if self.file and self.line:

@@ -157,51 +157,61 @@ class _Checker:
         self.filename = filename
         self.problems: list[Problem] = []
 
-    def add(self, message: str, where: Any = None, key: str | None = None) -> None:
+    def add(self, message: str, where: Any = None, key: str | None = None, *, code: str,
+            **about: str | None) -> None:
+        """Record a problem: its wording, where it is, what it is (code) and about what.
+
+        ``about`` names the task_id, component_id or variant_id it concerns; the field
+        defaults to the key the problem is located at.
+        """
         line = where if isinstance(where, int) else line_of(where, key)
-        self.problems.append(Problem(message, self.filename, line))
+        about = {k: v or None for k, v in about.items()}
+        about.setdefault("field", key)
+        self.problems.append(Problem(message, self.filename, line, code=code, **about))
 
     def text(self, doc: Any, key: str, label: str, required: bool = True,
-             max_len: int | None = None) -> str:
+             max_len: int | None = None, **about: str | None) -> str:
         value = doc.get(key) if isinstance(doc, dict) else None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.add(f"{label}: missing {quote(key)}", doc, key)
+                self.add(f"{label}: missing {quote(key)}", doc, key, code="missing", **about)
             return ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.add(f"{label}: {quote(key)} must be text", doc, key)
+            self.add(f"{label}: {quote(key)} must be text", doc, key, code="not-text", **about)
             return ""
         value = str(value).strip()
         if max_len and len(value) > max_len:
-            self.add(f"{label}: {quote(key)} is longer than {max_len} characters", doc, key)
+            self.add(f"{label}: {quote(key)} is longer than {max_len} characters", doc, key,
+                     code="too-long", **about)
         return value
 
-    def ident(self, doc: Any, key: str, label: str) -> str:
-        value = self.text(doc, key, label)
+    def ident(self, doc: Any, key: str, label: str, **about: str | None) -> str:
+        value = self.text(doc, key, label, **about)
         if value and not ID_PATTERN.match(value):
             self.add(f"{label}: {quote(key)} must be lowercase letters, digits and hyphens "
-                     f"(got {quote(value)})", doc, key)
+                     f"(got {quote(value)})", doc, key, code="bad-id", **about)
         return value
 
     def unknown_keys(self, doc: dict, allowed: set[str], label: str) -> None:
         for key in sorted(set(doc) - allowed):
-            self.add(f"{label}: unknown field {quote(key)}", doc, key)
+            self.add(f"{label}: unknown field {quote(key)}", doc, key, code="unknown-field")
 
     def mapping_list(self, doc: dict, key: str, label: str, required: bool) -> list[dict]:
         value = doc.get(key)
         if value is None:
             if required:
-                self.add(f"{label}: missing {quote(key)}", doc, key)
+                self.add(f"{label}: missing {quote(key)}", doc, key, code="missing")
             return []
         if not isinstance(value, list):
-            self.add(f"{label}: {quote(key)} must be a list", doc, key)
+            self.add(f"{label}: {quote(key)} must be a list", doc, key, code="not-list")
             return []
         items = []
         for item in value:
             if isinstance(item, dict):
                 items.append(item)
             else:
-                self.add(f"{label}: every entry of {quote(key)} must be a mapping", value)
+                self.add(f"{label}: every entry of {quote(key)} must be a mapping", value,
+                         code="not-mapping", field=key)
         return items
 
 
@@ -215,7 +225,7 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     """
     c = _Checker(filename)
     if not isinstance(doc, dict):
-        c.add("a scenario must be a YAML mapping", 1)
+        c.add("a scenario must be a YAML mapping", 1, code="not-mapping")
         raise ScenarioError(c.problems)
     c.unknown_keys(doc, SCENARIO_KEYS, "scenario")
     sid = c.ident(doc, "id", "scenario")
@@ -227,18 +237,21 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     parties: list[str] = []
     raw_parties = doc.get("parties")
     if not isinstance(raw_parties, list) or not raw_parties:
-        c.add(f"{label}: 'parties' must list the zones, e.g. [aws, customer]", doc, "parties")
+        c.add(f"{label}: 'parties' must list the zones, e.g. [aws, customer]", doc, "parties",
+              code="bad-parties")
     else:
         for p in raw_parties:
             if p not in PARTIES:
                 c.add(f"{label}: unknown party {quote(p)} (use {', '.join(PARTIES)})", doc,
-                      "parties")
+                      "parties", code="bad-parties")
             elif p in parties:
-                c.add(f"{label}: party {quote(p)} is listed twice", doc, "parties")
+                c.add(f"{label}: party {quote(p)} is listed twice", doc, "parties",
+                      code="bad-parties")
             else:
                 parties.append(p)
         if not {"aws", "customer"} <= set(parties):
-            c.add(f"{label}: 'parties' must include aws and customer", doc, "parties")
+            c.add(f"{label}: 'parties' must include aws and customer", doc, "parties",
+                  code="bad-parties")
     parties = [p for p in PARTIES if p in parties]  # canonical order
 
     components: list[Component] = []
@@ -247,16 +260,19 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         c.unknown_keys(item, COMPONENT_KEYS, f"{label}, component")
         cid = c.ident(item, "id", f"{label}, component")
         clabel = f"component {quote(cid)}"
-        name = c.text(item, "name", clabel, max_len=200)
-        service = c.text(item, "service", clabel)
+        name = c.text(item, "name", clabel, max_len=200, component_id=cid)
+        service = c.text(item, "service", clabel, component_id=cid)
         if cid in component_ids:
-            c.add(f"duplicate component id {quote(cid)}", item, "id")
+            c.add(f"duplicate component id {quote(cid)}", item, "id", code="duplicate-id",
+                  component_id=cid)
         if service and service not in rules.services:
-            c.add(f"{clabel}: unknown service {quote(service)}", item, "service")
+            c.add(f"{clabel}: unknown service {quote(service)}", item, "service",
+                  code="unknown-service", component_id=cid)
         component_ids.add(cid)
         components.append(Component(cid, name, service))
     if not components and "components" in doc:
-        c.add(f"{label}: a scenario needs at least one component", doc, "components")
+        c.add(f"{label}: a scenario needs at least one component", doc, "components",
+              code="missing")
 
     variants: list[Variant] = []
     variant_ids: set[str] = set()
@@ -264,34 +280,38 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         c.unknown_keys(item, VARIANT_KEYS, f"{label}, variant")
         vid = c.ident(item, "id", f"{label}, variant")
         vlabel = f"variant {quote(vid)}"
-        vtitle = c.text(item, "title", vlabel, max_len=200)
+        vtitle = c.text(item, "title", vlabel, max_len=200, variant_id=vid)
         if vid in variant_ids:
-            c.add(f"duplicate variant id {quote(vid)}", item, "id")
+            c.add(f"duplicate variant id {quote(vid)}", item, "id", code="duplicate-id",
+                  variant_id=vid)
         variant_ids.add(vid)
         swaps = item.get("services")
         pairs: list[tuple[str, str]] = []
         if not isinstance(swaps, dict) or not swaps:
-            c.add(f"{vlabel}: 'services' must map component ids to services", item, "services")
+            c.add(f"{vlabel}: 'services' must map component ids to services", item, "services",
+                  code="missing", variant_id=vid)
         else:
             for comp, svc in swaps.items():
                 where = swaps.line_of(comp) if isinstance(swaps, Located) else item
                 if comp not in component_ids:
-                    c.add(f"{vlabel}: unknown component {quote(comp)}", where)
+                    c.add(f"{vlabel}: unknown component {quote(comp)}", where,
+                          code="unknown-component", variant_id=vid, field="services")
                 if svc not in rules.services:
-                    c.add(f"{vlabel}: unknown service {quote(svc)}", where)
+                    c.add(f"{vlabel}: unknown service {quote(svc)}", where, code="unknown-service",
+                          variant_id=vid, component_id=str(comp), field="services")
                 pairs.append((str(comp), str(svc)))
         variants.append(Variant(vid, vtitle, tuple(pairs)))
     if len(variants) == 1:
         c.add(f"{label}: one variant is no choice; give two or more, or none",
-              doc, "variants")
+              doc, "variants", code="one-variant", variant_id=variants[0].id)
 
     tasks: list[Task] = []
     task_ids: set[str] = set()
     raw_tasks = c.mapping_list(doc, "tasks", label, required=True)
     if not raw_tasks and "tasks" in doc:
-        c.add(f"{label}: a scenario needs at least one task", doc, "tasks")
+        c.add(f"{label}: a scenario needs at least one task", doc, "tasks", code="missing")
     if len(raw_tasks) > 100:
-        c.add(f"{label}: at most 100 tasks", doc, "tasks")
+        c.add(f"{label}: at most 100 tasks", doc, "tasks", code="too-many")
     service_maps = [(None, {x.id: x.service for x in components})] if not variants else [
         (v.id, {**{x.id: x.service for x in components}, **dict(v.services)}) for v in variants
     ]
@@ -299,21 +319,24 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         c.unknown_keys(item, TASK_KEYS, f"{label}, task")
         tid = c.ident(item, "id", f"{label}, task")
         tlabel = f"task {quote(tid)}"
-        text = c.text(item, "text", tlabel, max_len=300)
-        component = c.text(item, "component", tlabel)
-        area = c.text(item, "area", tlabel)
+        text = c.text(item, "text", tlabel, max_len=300, task_id=tid)
+        component = c.text(item, "component", tlabel, task_id=tid)
+        area = c.text(item, "area", tlabel, task_id=tid)
         misconception = item.get("misconception")
         if misconception is not None and (not isinstance(misconception, int)
                                           or isinstance(misconception, bool)):
-            c.add(f"{tlabel}: 'misconception' must be a number", item, "misconception")
+            c.add(f"{tlabel}: 'misconception' must be a number", item, "misconception",
+                  code="not-number", task_id=tid)
             misconception = None
         if tid in task_ids:
-            c.add(f"duplicate task id {quote(tid)}", item, "id")
+            c.add(f"duplicate task id {quote(tid)}", item, "id", code="duplicate-id", task_id=tid)
         task_ids.add(tid)
         if component and component not in component_ids:
-            c.add(f"{tlabel}: unknown component {quote(component)}", item, "component")
+            c.add(f"{tlabel}: unknown component {quote(component)}", item, "component",
+                  code="unknown-component", task_id=tid)
         if area and area not in rules.areas:
-            c.add(f"{tlabel}: unknown area {quote(area)}", item, "area")
+            c.add(f"{tlabel}: unknown area {quote(area)}", item, "area", code="unknown-area",
+                  task_id=tid)
         if component in component_ids and area in rules.areas:
             for vid, services in service_maps:
                 service = services.get(component)
@@ -323,10 +346,12 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
                 rule = rules.lookup(area, service)
                 if rule is None:
                     c.add(f"{tlabel}: no rule decides area {quote(area)} on service "
-                          f"{quote(service)}{under}", item, "area")
+                          f"{quote(service)}{under}", item, "area", code="no-rule", task_id=tid,
+                          variant_id=vid)
                 elif parties and rule.party not in parties:
                     c.add(f"{tlabel}: the rule set gives '{rule.party}'{under}, which is not "
-                          f"one of this scenario's parties ({', '.join(parties)})", item, "area")
+                          f"one of this scenario's parties ({', '.join(parties)})", item, "area",
+                          code="party-not-offered", task_id=tid, variant_id=vid)
         tasks.append(Task(tid, text, component, area, misconception))
 
     settings = _settings(doc.get("settings"), c, label, doc)
@@ -341,28 +366,31 @@ def _settings(raw: Any, c: _Checker, label: str, doc: Any) -> Settings:
     if raw is None:
         return Settings()
     if not isinstance(raw, dict):
-        c.add(f"{label}: 'settings' must be a mapping", doc, "settings")
+        c.add(f"{label}: 'settings' must be a mapping", doc, "settings", code="not-mapping")
         return Settings()
     c.unknown_keys(raw, SETTINGS_KEYS, f"{label}, settings")
     mode = raw.get("mode", "practice")
     if mode not in MODES:
-        c.add(f"{label}: settings.mode must be one of {', '.join(MODES)}", raw, "mode")
+        c.add(f"{label}: settings.mode must be one of {', '.join(MODES)}", raw, "mode",
+              code="bad-setting")
         mode = "practice"
     feedback = raw.get("feedback", "always")
     if feedback not in FEEDBACK:
-        c.add(f"{label}: settings.feedback must be one of {', '.join(FEEDBACK)}", raw, "feedback")
+        c.add(f"{label}: settings.feedback must be one of {', '.join(FEEDBACK)}", raw,
+              "feedback", code="bad-setting")
         feedback = "always"
     max_attempts = raw.get("max_attempts")
     if max_attempts is not None and (not isinstance(max_attempts, int)
                                      or isinstance(max_attempts, bool)
                                      or not 1 <= max_attempts <= 100):
         c.add(f"{label}: settings.max_attempts must be a whole number from 1 to 100",
-              raw, "max_attempts")
+              raw, "max_attempts", code="bad-setting")
         max_attempts = None
     pass_score = raw.get("pass_score", 0.8)
     if not isinstance(pass_score, int | float) or isinstance(pass_score, bool) \
             or not 0 <= pass_score <= 1:
-        c.add(f"{label}: settings.pass_score must be a number from 0 to 1", raw, "pass_score")
+        c.add(f"{label}: settings.pass_score must be a number from 0 to 1", raw, "pass_score",
+              code="bad-setting")
         pass_score = 0.8
     return Settings(mode, max_attempts, feedback, float(pass_score))
 

@@ -7,11 +7,10 @@ and build_scenario use. Authors see the answers here; learners never do before g
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain import RuleSet, ScenarioError, build_scenario
+from ..domain import Problem, RuleSet, ScenarioError, build_scenario
 from ..domain.rules import PARTY_NAMES
 
 
@@ -37,11 +36,36 @@ class Derived:
                 "outside_parties": self.outside_parties}
 
 
+@dataclass(frozen=True)
+class CheckProblem:
+    """One problem that blocks publishing, in the words the editor's lists show.
+
+    The ids say which row it belongs to (task, component or variant) and ``field`` which of
+    its fields; ``code`` says what kind of problem it is. Readers use these, not the message.
+    """
+
+    code: str
+    message: str
+    task_id: str | None = None
+    component_id: str | None = None
+    variant_id: str | None = None
+    field: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "task_id": self.task_id,
+                "component_id": self.component_id, "variant_id": self.variant_id,
+                "field": self.field}
+
+
+# problems the task's own "who owns it" list already shows beside the task
+SHOWN_WITH_DERIVED = frozenset({"no-rule", "party-not-offered"})
+
+
 @dataclass
 class CheckReport:
     """Problems that block publishing, and per-task derived answers (in task order)."""
 
-    problems: list[str] = field(default_factory=list)
+    problems: list[CheckProblem] = field(default_factory=list)
     tasks: list[list[Derived]] = field(default_factory=list)
 
     @property
@@ -52,8 +76,13 @@ class CheckReport:
         """Whether some variant leaves this task without a usable rule."""
         return any(d.party is None or d.outside_parties for d in self.tasks[index])
 
+    def for_task(self, task_id: str) -> list[CheckProblem]:
+        """The problems about one task that its row shows itself (not the derived ones)."""
+        return [p for p in self.problems
+                if p.task_id == task_id and p.code not in SHOWN_WITH_DERIVED]
+
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "problems": self.problems,
+        return {"ok": self.ok, "problems": [p.as_dict() for p in self.problems],
                 "tasks": [{"flagged": self.flagged(i), "derived": [d.as_dict() for d in ds]}
                           for i, ds in enumerate(self.tasks)]}
 
@@ -91,22 +120,134 @@ def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
 
 def check_document(doc: dict[str, Any], rules: RuleSet, filename: str = "editor") -> CheckReport:
     """Validate with build_scenario (as lint does) and derive every task's answer."""
-    problems: list[str] = []
+    problems: list[CheckProblem] = []
     try:
         build_scenario(doc, rules, filename)
     except ScenarioError as exc:
-        problems = [p.message for p in exc.problems]
+        words = _Words(doc, rules)
+        problems = [CheckProblem(p.code or "other", words.describe(p, under), p.task_id,
+                                 p.component_id, under[0] if len(under) == 1 else None, p.field)
+                    for p, under in words.merged(exc.problems)]
     return CheckReport(problems, derive(doc, rules))
 
 
-_QUOTED = re.compile(r"task '([^']+)'")
+def _quoted(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[:limit - 1].rstrip() + '…'}”"
 
 
-def problems_by_task(report: CheckReport) -> dict[str, list[str]]:
-    """Problems that name a task, keyed by the task id (to show beside the task)."""
-    found: dict[str, list[str]] = {}
-    for message in report.problems:
-        match = _QUOTED.search(message)
-        if match:
-            found.setdefault(match.group(1), []).append(message)
+class _Words:
+    """Says a domain problem with the names the editor shows (component, area, service)."""
+
+    def __init__(self, doc: dict[str, Any], rules: RuleSet):
+        self.rules = rules
+        self.tasks = _by_id(doc.get("tasks"))
+        self.components = _by_id(doc.get("components"))
+        self.variants = _by_id(doc.get("variants"))
+        self.services = {vid: services for vid, _, services in _service_maps(doc)}
+
+    def task(self, task_id: str) -> str:
+        number, task = self.tasks.get(task_id, (0, {}))
+        text = str(task.get("text") or "").strip()
+        return f"Task {number}" + (f", {_quoted(text)}" if text else "")
+
+    def component(self, component_id: str) -> str:
+        number, component = self.components.get(component_id, (0, {}))
+        name = str(component.get("name") or "").strip()
+        return _quoted(name) if name else f"Component {number}"
+
+    def variant(self, variant_id: str | None) -> str:
+        number, variant = self.variants.get(variant_id or "", (0, {}))
+        title = str(variant.get("title") or "").strip()
+        return _quoted(title) if title else f"Variant {number}"
+
+    def _area(self, area_id: str) -> str:
+        area = self.rules.areas.get(area_id)
+        return _quoted(area.name) if area else _quoted(area_id)
+
+    def _service(self, service_id: str) -> str:
+        service = self.rules.services.get(service_id)
+        return service.name if service else service_id
+
+    def _service_of(self, p: Problem) -> str:
+        task = self.tasks.get(p.task_id or "", (0, {}))[1]
+        return self.services.get(p.variant_id, {}).get(task.get("component"), "")
+
+    def merged(self, problems: list[Problem]) -> list[tuple[Problem, list[str | None]]]:
+        """Problems with the variants they arise under: a task's rule problem on the same
+        service in several variants is said once."""
+        out: list[tuple[Problem, list[str | None]]] = []
+        seen: dict[tuple, list[str | None]] = {}
+        for p in problems:
+            if p.code not in SHOWN_WITH_DERIVED:
+                out.append((p, [p.variant_id]))
+                continue
+            key = (p.code, p.task_id, self._service_of(p))
+            if key in seen:
+                seen[key].append(p.variant_id)
+            else:
+                seen[key] = [p.variant_id]
+                out.append((p, seen[key]))
+        return out
+
+    def describe(self, p: Problem, under: list[str | None] | None = None) -> str:
+        """The problem's message for the editor; the domain's wording when none fits."""
+        if p.task_id:
+            return f"{self.task(p.task_id)}: {self._about_task(p, under or [p.variant_id])}"
+        if p.component_id and p.code == "missing":
+            what = "give it a name" if p.field == "name" else "choose the service it runs on"
+            return f"{self.component(p.component_id)}: {what}."
+        if p.variant_id and p.code == "missing":
+            if p.field == "title":
+                return f"{self.variant(p.variant_id)}: give it a title."
+            return (f"{self.variant(p.variant_id)}: choose another service for at least one "
+                    "component.")
+        if p.code == "one-variant":
+            return "One variant is no choice: add a second one, or remove this one."
+        if p.code == "missing" and p.field in _MISSING:
+            return _MISSING[p.field]
+        if p.code == "too-many":
+            return "A scenario can have at most 100 tasks."
+        return p.message[:1].upper() + p.message[1:]
+
+    def _under(self, variant_ids: list[str | None]) -> str:
+        named = [self.variant(v) for v in variant_ids if v]
+        if not named or len(named) == len(self.variants) > 1:
+            return ""  # no variants, or every one of them
+        if len(named) == 1:
+            return f" in the variant {named[0]}"
+        return f" in the variants {', '.join(named[:-1])} and {named[-1]}"
+
+    def _about_task(self, p: Problem, variant_ids: list[str | None]) -> str:
+        task = self.tasks.get(p.task_id or "", (0, {}))[1]
+        under = self._under(variant_ids)
+        if p.code in SHOWN_WITH_DERIVED:
+            service = self._service_of(p)
+            area = self._area(str(task.get("area") or ""))
+            where = f"{self.component(str(task.get('component')))} on {self._service(service)}"
+            if p.code == "no-rule":
+                return (f"the rule set does not decide {area} for {where}{under}. "
+                        "Pick another area or component.")
+            rule = self.rules.lookup(str(task.get("area") or ""), service)
+            party = PARTY_NAMES.get(rule.party, rule.party) if rule else "?"
+            return (f"the rule set gives {party} for {area} on {where}{under}, and this "
+                    "scenario has no such zone. Tick “Offer a Shared zone” or change the task.")
+        if p.code == "missing":
+            return _TASK_MISSING.get(p.field or "", f"fill in its {p.field}.")
+        return p.message.split(": ", 1)[-1]
+
+
+_MISSING = {"title": "Give the scenario a title.",
+            "summary": "Write the one-sentence summary for the catalogue.",
+            "components": "Add at least one component.",
+            "tasks": "Add at least one task."}
+_TASK_MISSING = {"text": "write the text of the card.", "component": "choose a component.",
+                 "area": "choose a responsibility area."}
+
+
+def _by_id(items: Any) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Rows by id with their position from 1, as the editor numbers them."""
+    found: dict[str, tuple[int, dict[str, Any]]] = {}
+    for n, item in enumerate([i for i in items or [] if isinstance(i, dict)], start=1):
+        found.setdefault(str(item.get("id")), (n, item))
     return found
