@@ -30,6 +30,7 @@ class Defaults:
     SEND_FILE_MAX_AGE_DEFAULT = 0  # versioned static URLs set their own long lifetime
     SRM_STATIC_MAX_AGE = 365 * 24 * 3600
     SRM_LOG_LEVEL = "INFO"
+    SRM_HSTS_MAX_AGE = 365 * 24 * 3600  # Strict-Transport-Security on HTTPS requests; 0: none
 
 
 def database_url(app: Flask) -> str:
