@@ -17,8 +17,11 @@ from webapp.headers import CSP, policy, relax_csp
 
 SIGNED_IN = ("instructor", "admin")
 DIRECTIVES = {
-    "default-src": "'self'", "object-src": "'none'", "base-uri": "'self'",
-    "form-action": "'self'", "frame-ancestors": "'none'",
+    "default-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
 }
 
 
@@ -37,7 +40,12 @@ def _get_cases():
 
 @pytest.mark.parametrize(("endpoint", "rule", "role"), list(_get_cases()))
 def test_every_page_has_the_policy_and_signed_in_answers_are_not_stored(
-        app, world, endpoint, rule, role):  # noqa: F811 - world is the matrix's fixture
+    app,
+    world,  # noqa: F811 - the authorization matrix's fixture
+    endpoint,
+    rule,
+    role,
+):
     client = _client(app, world, role)
     slug = "mine" if endpoint.startswith("author.") else "s3-vpc-ec2-oracle"
     response = client.get(_url(endpoint, rule, world, slug))
@@ -100,10 +108,11 @@ def test_templates_hold_no_inline_styles_handlers_or_scripts():
     problems = []
     for path in sorted((ROOT / "templates").rglob("*.html")):
         text = path.read_text()
-        for pattern, what in ((r"\sstyle=", "style attribute"),
-                              (r"<[a-z][^>]*\son[a-z]+=", "event handler"),
-                              (r"<script\b(?![^>]*\bsrc=)(?![^>]*\bnonce=)[^>]*>",
-                               "inline script without the nonce")):
+        for pattern, what in (
+            (r"\sstyle=", "style attribute"),
+            (r"<[a-z][^>]*\son[a-z]+=", "event handler"),
+            (r"<script\b(?![^>]*\bsrc=)(?![^>]*\bnonce=)[^>]*>", "inline script without the nonce"),
+        ):
             for match in re.finditer(pattern, text, re.I):
                 line = text.count("\n", 0, match.start()) + 1
                 problems.append(f"{path.relative_to(ROOT)}:{line}: {what}")
@@ -122,7 +131,8 @@ def test_one_view_can_relax_its_policy(_migrated, tmp_path):
         framed = client.get("/embedded")
         other = client.get("/")
     assert parse_csp(framed.headers["Content-Security-Policy"])["frame-ancestors"] == (
-        "https://lms.example.org")
+        "https://lms.example.org"
+    )
     assert "X-Frame-Options" not in framed.headers
     assert parse_csp(framed.headers["Content-Security-Policy"])["object-src"] == "'none'"
     assert parse_csp(other.headers["Content-Security-Policy"])["frame-ancestors"] == "'none'"
@@ -143,9 +153,12 @@ def test_policy_is_built_from_one_table():
 
 # --- Cache-Control on learners' private answers ------------------------------------------
 
+
 def test_a_learner_with_a_cookie_gets_uncached_pages(app, client):
-    graded = client.post("/api/v1/scenarios/s3-vpc-ec2-oracle/grade",
-                         json={"answers": {}, "variant": "oracle-on-ec2"})
+    graded = client.post(
+        "/api/v1/scenarios/s3-vpc-ec2-oracle/grade",
+        json={"answers": {}, "variant": "oracle-on-ec2"},
+    )
     assert "srm_learner" in graded.headers.get("Set-Cookie", "")
     assert "no-store" in graded.headers["Cache-Control"]
     result = client.get(f"/attempts/{graded.get_json()['attempt_id']}")
@@ -184,6 +197,7 @@ def test_the_state_poll_keeps_its_revalidation_for_learners(app, world):  # noqa
 
 
 # --- Strict-Transport-Security -----------------------------------------------------------
+
 
 def test_hsts_only_over_https(client):
     assert "Strict-Transport-Security" not in client.get("/").headers
