@@ -92,12 +92,13 @@ def start_nginx(listen_port: int, upstream_ports: list[int], folder: Path) -> su
     conf = folder / "nginx.conf"
     conf.write_text(nginx_config(NGINX_CONF.read_text(), listen_port, upstream_ports, folder))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    proc = subprocess.Popen(
-        [nginx, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=(folder / "stderr.log").open("wb"),
-        start_new_session=True,
-    )
+    with (folder / "stderr.log").open("wb") as stderr:
+        proc = subprocess.Popen(
+            [nginx, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:
