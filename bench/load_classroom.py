@@ -138,20 +138,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_postgres() -> str:
+def fresh_postgres(name: str = PG_BENCH_DB) -> str:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    return f"postgresql://postgres@127.0.0.1/{PG_BENCH_DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql://postgres@127.0.0.1/{name}"
 
 
-def drop_postgres() -> None:
+def drop_postgres(name: str = PG_BENCH_DB) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def prepare(url: str, instance: Path, secret: str) -> tuple[str, dict[str, str], int]:

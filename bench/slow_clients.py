@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -33,16 +32,14 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_classroom import free_port  # noqa: E402
+from load_classroom import stop_server as stop
+
 MAX_CONNECTIONS = 1000
 MAX_SECONDS = 30.0
 TARGET = 1.0  # seconds: a normal request must be answered within this
 KINDS = ("header drip", "body drip", "idle")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(
@@ -93,16 +90,6 @@ def start(
             time.sleep(0.2)
     stop(proc)
     raise RuntimeError("the server did not answer within 30 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 async def slow_client(kind: str, port: int, until: float) -> None:

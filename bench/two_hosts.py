@@ -42,7 +42,6 @@ import load_classroom as lc  # noqa: E402 - the class simulation this script reu
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1/postgres"
 PG_DB = "srm_two_hosts"
 REDIS_URI = "redis://127.0.0.1:6379/4"
 RESEND_STATUSES = {502, 503, 504}
@@ -112,14 +111,7 @@ def start_nginx(listen_port: int, upstream_ports: list[int], folder: Path) -> su
     raise RuntimeError("nginx did not start")
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+stop = lc.stop_server
 
 
 # --- the class, with play.js's resend -----------------------------------------------------
@@ -184,6 +176,7 @@ async def kill_when_half_answered(n: int, victim: subprocess.Popen, log: list[st
         await asyncio.sleep(0.02)
     os.killpg(victim.pid, signal.SIGKILL)
     log.append(f"app server 1 killed with SIGKILL after {ResendingRun.current.answered} answers")
+    print(log[-1], flush=True)
 
 
 async def the_class(n, port, code, key, opener, csrf, victim, log):
@@ -213,26 +206,10 @@ def stored_per_learner(url: str, code: str) -> dict[int, int]:
     return {int(nick.split()[-1]): count for nick, count in rows}
 
 
-def fresh_database() -> str:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    return f"postgresql://postgres@127.0.0.1/{PG_DB}"
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-
-
 def run(n: int, workers: int) -> bool:
     tmp = Path(tempfile.mkdtemp(prefix="srm-two-hosts-"))
     secret = secrets.token_hex(32)
-    url = fresh_database()
+    url = lc.fresh_postgres(PG_DB)
     lc.Run = ResendingRun  # run_class builds the class from this name
     servers: list[subprocess.Popen] = []
     nginx = None
@@ -260,7 +237,7 @@ def run(n: int, workers: int) -> bool:
             stop(nginx)
         for proc in servers:
             stop(proc)
-        drop_database()
+        lc.drop_postgres(PG_DB)
     lost = sorted(i for i in result.acknowledged if stored.get(i, 0) == 0)
     duplicated = sum(max(0, c - 1) for c in stored.values())
     unacknowledged = sum(1 for i, c in stored.items() if c and i not in result.acknowledged)
