@@ -77,8 +77,10 @@ def front(_migrated, tmp_path):
         return inner(environ, start_response)
 
     app.wsgi_app = recording
-    trainer = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=trainer.serve_forever, daemon=True).start()
+    # one request at a time: shutting down waits for the last one, connections and all
+    trainer = make_server("127.0.0.1", 0, app)
+    serving = threading.Thread(target=trainer.serve_forever, daemon=True)
+    serving.start()
     dying = DyingServer()
     started = []
 
@@ -93,6 +95,8 @@ def front(_migrated, tmp_path):
         stop(proc)
     dying.close()
     trainer.shutdown()
+    serving.join(timeout=10)
+    trainer.server_close()
     empty_tables(app)
 
 
