@@ -138,20 +138,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_postgres() -> str:
+def fresh_postgres(name: str = PG_BENCH_DB) -> str:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    return f"postgresql://postgres@127.0.0.1/{PG_BENCH_DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql://postgres@127.0.0.1/{name}"
 
 
-def drop_postgres() -> None:
+def drop_postgres(name: str = PG_BENCH_DB) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def prepare(url: str, instance: Path, secret: str) -> tuple[str, dict[str, str], int]:
@@ -177,12 +177,12 @@ def prepare(url: str, instance: Path, secret: str) -> tuple[str, dict[str, str],
 
 
 def start_server(url: str, instance: Path, secret: str, port: int, workers: int,
-                 threads: int, log: Path) -> subprocess.Popen:
+                 threads: int, log: Path, worker_class: str = "gevent") -> subprocess.Popen:
     env = {**os.environ, "SRM_SQLALCHEMY_DATABASE_URI": url, "SRM_SECRET_KEY": secret,
            "SRM_INSTANCE_PATH": str(instance), "SRM_LOG_LEVEL": "WARNING"}
     cmd = [str(Path(sys.executable).with_name("srm-trainer")), "serve", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--threads", str(threads),
-           "--no-migrate"]
+           "--worker-class", worker_class, "--no-migrate"]
     out = log.open("wb")
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -426,7 +426,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def bench(kind: str, n: int, workers: int, threads: int) -> bool:
+def bench(kind: str, n: int, workers: int, threads: int, worker_class: str) -> bool:
     tmp = Path(tempfile.mkdtemp(prefix=f"srm-bench-{kind}-"))
     secret = secrets.token_hex(32)
     url = fresh_postgres() if kind == "postgres" else f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -434,7 +434,8 @@ def bench(kind: str, n: int, workers: int, threads: int) -> bool:
     try:
         code, key, tasks = prepare(url, tmp, secret)
         port = free_port()
-        proc = start_server(url, tmp, secret, port, workers, threads, tmp / "server.log")
+        proc = start_server(url, tmp, secret, port, workers, threads, tmp / "server.log",
+                            worker_class)
         opener, csrf = host_login(port)
         master = gunicorn_master(proc.pid)
         cpu0, wall0, srv0 = time.process_time(), time.monotonic(), server_cpu(master)
@@ -452,8 +453,8 @@ def bench(kind: str, n: int, workers: int, threads: int) -> bool:
           and counts["distinct (participant, scenario)"] == n
           and counts["task verdicts"] == n * tasks and five == 0 and not run.errors
           and len(run.submit_ms) == n)
-    print(f"\n== {kind}: {n} learners, srm-trainer serve --workers {workers} --threads {threads}"
-          f" (gthread) ==")
+    shape = f"--threads {threads}" if worker_class == "gthread" else "(gevent)"
+    print(f"\n== {kind}: {n} learners, srm-trainer serve --workers {workers} {shape} ==")
     print("responses: " + ", ".join(f"{ep} {st}: {v}" for (ep, st), v in
                                     sorted(run.statuses.items())))
     print(f"in the database: {counts} (expected {n} / {n} / {n} / {n * tasks})")
@@ -493,11 +494,13 @@ def main() -> int:
     parser.add_argument("-n", "--learners", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", choices=("gevent", "gthread"), default="gevent")
     args = parser.parse_args()
     if not 1 <= args.learners <= MAX_LEARNERS:
         parser.error(f"--learners must be between 1 and {MAX_LEARNERS}")
     kinds = ("postgres", "sqlite") if args.db == "both" else (args.db,)
-    results = [bench(kind, args.learners, args.workers, args.threads) for kind in kinds]
+    results = [bench(kind, args.learners, args.workers, args.threads, args.worker_class)
+               for kind in kinds]
     return 0 if all(results) else 1
 
 

@@ -62,7 +62,7 @@ def test_distribution_bars(app):
     text = text_of(html)
     assert "20–29 % 3" in text
     assert "90–100 % 1" in text
-    assert 'class="bar" style="--w: 100.0%"' in html  # the tallest bar is full width
+    assert 'class="bar pct-100"' in html  # the tallest bar is full width
 
 
 def test_version_filter(app):

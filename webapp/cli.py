@@ -60,10 +60,18 @@ def _mention_earlier_folders(app) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (about one per CPU core).")
+@click.option("--worker-class", default="gevent", show_default=True,
+              type=click.Choice(["gevent", "gthread"]),
+              help="gevent: one greenlet per connection, slow clients hold no thread; "
+                   "gthread: a thread pool per worker, for use behind a buffering proxy.")
+@click.option("--connections", default=1000, show_default=True,
+              type=click.IntRange(10, 10000),
+              help="Open connections per gevent worker.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker (they overlap database waits).")
+              help="Threads per gthread worker (they overlap database waits).")
 @click.option("--no-migrate", is_flag=True, help="Do not apply database migrations first.")
-def serve(host: str, port: int, workers: int, threads: int, no_migrate: bool) -> None:
+def serve(host: str, port: int, workers: int, worker_class: str, connections: int,
+          threads: int, no_migrate: bool) -> None:
     """Run the trainer with gunicorn (migrates the database first)."""
     from . import database
 
@@ -77,8 +85,9 @@ def serve(host: str, port: int, workers: int, threads: int, no_migrate: bool) ->
         hook(app, host, port)
     from .server import run_gunicorn
 
-    click.echo(f"Shared Responsibility Trainer on http://{host}:{port}/ ({workers} workers)")
-    run_gunicorn(host, port, workers, threads)
+    click.echo(f"Shared Responsibility Trainer on http://{host}:{port}/ "
+               f"({workers} {worker_class} workers)")
+    run_gunicorn(host, port, workers, threads, worker_class, connections)
 
 
 def _shared_rate_limits(app, workers: int) -> None:

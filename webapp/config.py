@@ -41,6 +41,7 @@ class Defaults:
     SEND_FILE_MAX_AGE_DEFAULT = 0  # versioned static URLs set their own long lifetime
     SRM_STATIC_MAX_AGE = 365 * 24 * 3600
     SRM_LOG_LEVEL = "INFO"
+    SRM_HSTS_MAX_AGE = 365 * 24 * 3600  # Strict-Transport-Security on HTTPS requests; 0: none
 
 
 APP_NAME = "srm-trainer"
@@ -110,6 +111,14 @@ def secret_key(app: Flask) -> str:
     return key
 
 
+def _green() -> bool:
+    """Whether gevent has patched this process (the worker of `srm-trainer serve`)."""
+    import sys
+
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("threading"))
+
+
 def load_config(app: Flask, overrides: dict | None) -> None:
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -127,6 +136,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("connect_args", {"timeout": 30})
+        if _green():
+            # SQLite waits for a lock inside C, which blocks every greenlet of the worker:
+            # one connection per worker makes its requests take turns at the pool instead
+            options.setdefault("pool_size", 1)
+            options.setdefault("max_overflow", 0)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config.setdefault("SRM_RULES_FILE", None)
     if not app.config.get("SRM_RULES_FILE"):

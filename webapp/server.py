@@ -1,4 +1,11 @@
-"""gunicorn, run from srm-trainer serve: a production server, not Flask's development one."""
+"""gunicorn, run from srm-trainer serve: a production server, not Flask's development one.
+
+Workers are gevent's by default: every connection is a greenlet, so a client that sends its
+request a byte at a time, or opens a connection and says nothing, costs a little memory, not
+one of a few threads. gunicorn reads each request's headers within `keepalive` seconds
+(gevent worker's timeout) and closes the connection otherwise. "gthread" (a pool of threads
+per worker, the earlier arrangement) stays available; it needs a buffering proxy in front.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from gunicorn.glogging import Logger
 from .edge import CLOSE_CONNECTION
 
 _handling = threading.local()  # the gunicorn request this worker thread is answering
+WORKER_CLASSES = ("gevent", "gthread")
 
 
 class QuietPollLogger(Logger):
@@ -60,16 +68,29 @@ def _with_connection_close(app):
     return wsgi
 
 
-def run_gunicorn(host: str, port: int, workers: int, threads: int = 4) -> None:
-    _Server({
+def gunicorn_options(host: str, port: int, workers: int, threads: int = 4,
+                     worker_class: str = "gevent", connections: int = 1000) -> dict:
+    """The settings `srm-trainer serve` gives gunicorn."""
+    if worker_class not in WORKER_CLASSES:
+        raise ValueError(f"worker class must be one of {', '.join(WORKER_CLASSES)}")
+    options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
+        "worker_class": worker_class,
         "accesslog": "-",
         "logger_class": QuietPollLogger,
         "errorlog": "-",
         "timeout": 60,
         "graceful_timeout": 10,
         "pre_request": _remember_request,
-    }).run()
+    }
+    if worker_class == "gevent":
+        options["worker_connections"] = connections
+    else:
+        options["threads"] = threads
+    return options
+
+
+def run_gunicorn(host: str, port: int, workers: int, threads: int = 4,
+                 worker_class: str = "gevent", connections: int = 1000) -> None:
+    _Server(gunicorn_options(host, port, workers, threads, worker_class, connections)).run()

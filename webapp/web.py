@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from . import headers
 from .domain import PARTY_NAMES
 from .markdown import render_markdown
 from .services import learners
@@ -20,10 +21,17 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def whole_percent(value: float) -> int:
+    """A share in percent, rounded and kept within 0-100 (the pct-N classes of widths.css)."""
+    return max(0, min(100, round(float(value))))
+
+
 def init_app(app: Flask) -> None:
     _static_versions(app)
+    headers.init_app(app)  # first, so it runs after the other hooks and sees their cookies
     learners.init_app(app)
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["pct"] = whole_percent
     app.jinja_env.globals["party_name"] = lambda p: PARTY_NAMES.get(p, p or "Unanswered")
 
     @app.errorhandler(HTTPException)
@@ -45,10 +53,7 @@ def init_app(app: Flask) -> None:
         return "500 Internal Server Error", 500
 
     @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+    def _static_caching(response):
         if request.endpoint == "static" and request.args.get("v"):
             response.cache_control.public = True
             response.cache_control.max_age = app.config["SRM_STATIC_MAX_AGE"]

@@ -119,9 +119,12 @@ function start(root) {
         // the set's number makes a resent request find its set stored, not store a copy
         result = await postJson(root.dataset.answersUrl, { scenario_id: form.dataset.scenario,
           answer_set: Number(form.dataset.answerSet || 1), answers });
+        // the proxy in front lost the app server (502-504): another one may take it
+        if (result.status >= 502 && result.status <= 504) result = null;
       } catch {
-        await new Promise((done) => setTimeout(done, 500 * 2 ** attempt));
+        result = null;
       }
+      if (!result) await new Promise((done) => setTimeout(done, 500 * 2 ** attempt));
     }
     // a retry after a lost reply finds the answers already stored: that is a success
     const oneSet = Number(root.dataset.answerSets || 1) === 1;

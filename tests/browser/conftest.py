@@ -107,9 +107,14 @@ def context(browser):
 
 @pytest.fixture
 def page(context):
+    """A desktop page; a Content-Security-Policy violation it reports fails the test."""
     page = context.new_page()
     page.set_default_timeout(10_000)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text)
+            if "Content Security Policy" in m.text else None)
     yield page
+    assert violations == [], f"the page broke its Content-Security-Policy: {violations}"
 
 
 def screenshot(page, name: str) -> Path:
