@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from flask import Flask, current_app
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage, storage_from_string
-from sqlalchemy import case, delete, select
+from sqlalchemy import Engine, case, create_engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -84,7 +84,7 @@ class DatabaseStorage(Storage):
         if self._engine is None:
             app = self._app or current_app._get_current_object()
             with app.app_context():
-                self._engine = db.engine
+                self._engine = _counter_engine(db.engine)
         with self._engine.connect() as conn:
             conn.execution_options(srm_rate_limits=True)
             with conn.begin():
@@ -143,6 +143,17 @@ class DatabaseStorage(Storage):
     def clear(self, key: str) -> None:
         with self._connect() as conn:
             conn.execute(delete(_COUNTERS).where(_COUNTERS.c.key == key))
+
+
+def _counter_engine(engine: Engine) -> Engine:
+    """The engine counters use: the app's own, except on SQLite, where a second engine on the
+    same file keeps its own connection. A request holds its connection while a counter is
+    hit, and under gevent `serve` gives each worker one SQLite connection (config.py): a
+    counter waiting for that one would wait for ever."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return create_engine(engine.url, connect_args={"timeout": 30}, pool_size=1,
+                         max_overflow=0, pool_timeout=30)
 
 
 def storage_uri(app: Flask) -> str:
