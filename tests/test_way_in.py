@@ -101,10 +101,12 @@ def test_run_in_class_pre_selects_the_scenario_and_its_variant(app):
 
 def test_run_in_class_with_an_unknown_scenario_just_shows_the_form(app):
     client, _ = signed_in(app)
-    response = client.get("/host/?scenario=no-such&scenario=%00&variant-no-such=x")
+    response = client.get("/host/?scenario=no-such&scenario=Ghost&variant-no-such=x")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert _checked(html) == set() and "Chosen:" not in html
+    # a NUL cannot be stored: refused at the edge, like any other address holding one
+    assert client.get("/host/?scenario=%00").status_code == 400
 
 
 def _links_of(html: str, title: str) -> dict[str, str]:
