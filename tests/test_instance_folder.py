@@ -122,7 +122,6 @@ def test_db_upgrade_says_created_then_up_to_date(tmp_path, monkeypatch):
 
 def test_db_upgrade_from_an_older_schema_names_both_revisions(tmp_path):
     from webapp import create_app, database
-
     from webapp.extensions import db
 
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
