@@ -15,6 +15,7 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from .. import signals
 from ..domain import GradeReport, GradingError, RuleSet, grade
 from ..domain.grader import CORRECT
 from ..domain.text import quote
@@ -235,6 +236,7 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
     except IntegrityError:
         raise _stored_concurrently(checked.class_try) from None
     session.execute(insert(AttemptAnswer.__table__), rows)
+    _announce(session, checked, attempt["id"])
     return attempt["id"]
 
 
@@ -259,7 +261,15 @@ def store_answers(session: Session, checked: CheckedAnswers) -> Attempt:
     if phase != "open" or index != checked.position:
         raise SessionError(409, "answering is closed for this scenario",
                            ["the host closed answering as you sent"])
+    _announce(session, checked, attempt.id)
     return attempt
+
+
+def _announce(session: Session, checked: CheckedAnswers, attempt_id: str) -> None:
+    """Tell the features that follow learning (signals.answers_graded) of a stored set."""
+    signals.answers_graded.send(None, session=session, report=checked.report,
+                                attempt_id=attempt_id, learner_id=None, user_id=None,
+                                participant_id=checked.participant_id, settings=None)
 
 
 def own_attempts(session: Session, participant: Participant) -> dict[int, Attempt]:

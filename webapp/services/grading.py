@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from .. import signals
 from ..domain import GradeReport, grade
 from ..models import Attempt
 from . import content
@@ -56,5 +57,8 @@ def grade_and_record(session: Session, playable: content.Playable, variant: str 
     version = content.snapshot_version(session, playable)
     attempt = record_attempt(session, version, report, viewer.learner_id,
                              task_order=task_order, user_id=user_id)
+    signals.answers_graded.send(None, session=session, report=report, attempt_id=attempt.id,
+                                learner_id=viewer.learner_id, user_id=user_id,
+                                participant_id=None, settings=scenario.settings)
     return GradedAttempt(attempt, report,
                          for_attempt(session, viewer, attempt, version.document))
