@@ -117,7 +117,8 @@ def test_live_check_endpoint_uses_the_lint_checks(app):
         "variant": "db-on-rds", "variant_title": "Database on RDS", "service": "rds",
         "service_name": "Amazon RDS",
         "party": "aws", "party_name": "AWS", "explanation": "",
-        "source": body["tasks"][1]["derived"][1]["source"], "outside_parties": False}
+        "source": body["tasks"][1]["derived"][1]["source"], "outside_parties": False,
+        "control": "shared", "control_name": "Shared control", "task_explanation": None}
     # the problem `srm-trainer lint` reports for this pair, as data: what, which task and
     # field, the form field to go to, and a message in the names the editor shows
     no_rule = [p for p in body["problems"] if p["code"] == "no-rule"]

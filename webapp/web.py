@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import headers
 from .domain import PARTY_NAMES
+from .domain.rules import CONTROL_NAMES
 from .markdown import render_markdown
 from .services import learners
 
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["pct"] = whole_percent
     app.jinja_env.globals["party_name"] = lambda p: PARTY_NAMES.get(p, p or "Unanswered")
+    app.jinja_env.globals["control_name"] = lambda c: CONTROL_NAMES.get(c or "", "")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

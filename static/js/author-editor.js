@@ -256,12 +256,16 @@ function start(form) {
       }
       if (d.party) {
         item.append(el("strong", { class: "derived__party" }, d.party_name), " ");
+        if (d.control_name) {
+          item.append(el("span", { class: "derived__control" }, `(${d.control_name})`), " ");
+        }
         if (d.outside_parties) {
           item.classList.add("derived__item--outside");
           item.append(el("span", { class: "derived__flag" },
             "⚠ not a zone of this scenario: tick “Offer a Shared zone” or change the task"), " ");
         }
-        item.append(el("span", { class: "derived__why" }, d.explanation));
+        const why = d.task_explanation ? `${d.task_explanation} ${d.explanation}` : d.explanation;
+        item.append(el("span", { class: "derived__why" }, why));
       } else {
         item.append(el("strong", { class: "derived__flag" }, "⚠ No rule"), " ",
           el("span", { class: "derived__why" }, "The rule set does not decide this area"

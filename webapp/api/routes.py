@@ -164,6 +164,7 @@ def responsibility():
                             f"{quote(service)}",
                        [{"area": area, "service": service}])
     return jsonify({"area": area, "service": service, "party": rule.party,
+                    "control": rule.control, "since": rule.since,
                     "explanation": rule.explanation, "source": rule.source})
 
 

@@ -32,12 +32,19 @@ class TaskResult:
     given: str | None
     expected: str
     verdict: str
-    explanation: str
+    explanation: str  # the rule's explanation
     source: str
+    control: str | None = None  # the rule's control type, where the SRM decides it
+    task_explanation: str = ""  # the card's own sentence, shown with the rule's
 
     @property
     def correct(self) -> bool:
         return self.verdict == CORRECT
+
+    @property
+    def why(self) -> str:
+        """The card's sentence followed by the rule's explanation."""
+        return " ".join(p for p in (self.task_explanation, self.explanation) if p)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +58,8 @@ class TaskResult:
             "correct": self.verdict == CORRECT,
             "verdict": self.verdict,
             "explanation": self.explanation,
+            "task_explanation": self.task_explanation or None,
+            "control": self.control,
             "source": self.source,
         }
 
@@ -127,7 +136,8 @@ def _key(scenario: Scenario, variant: str | None, rules: RuleSet) -> _Key:
                 CORRECT if given == rule.party else INCORRECT)
             by_given[given] = TaskResult(task.id, task.text, names[task.component], service,
                                          task.area, given, rule.party, verdict,
-                                         rule.explanation, rule.source)
+                                         rule.explanation, rule.source, rule.control,
+                                         task.explain or "")
         outcomes.append((task.id, by_given))
     key = _Key(frozenset(t.id for t in scenario.tasks), tuple(outcomes))
     scenario._cache[cache_key] = key

@@ -7,6 +7,8 @@ A pair that none of these covers raises NoRuleError: the rule set never guesses.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,17 @@ from .yamlfile import Located, YamlProblem, line_of, load_yaml
 
 PARTIES: tuple[str, ...] = ("aws", "customer", "shared")
 PARTY_NAMES: dict[str, str] = {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
+
+# AWS's three control types. A rule names one where the SRM decides it; an inherited
+# control is AWS's alone and a customer-specific one the customer's alone.
+CONTROLS: tuple[str, ...] = ("inherited", "shared", "customer-specific")
+CONTROL_NAMES: dict[str, str] = {"inherited": "Inherited control", "shared": "Shared control",
+                                 "customer-specific": "Customer-specific control"}
+_CONTROL_PARTY: dict[str, str] = {"inherited": "aws", "customer-specific": "customer"}
+# since: a whole date (2023-01-05) or a month (2026-04)
+_SINCE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?$")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,17 @@ class Rule:
     source: str
     service: str | None = None
     model: str | None = None
+    control: str | None = None  # one of CONTROLS, where the SRM decides it
+    since: str | None = None  # "2023-01-05" or "2026-04": the fact holds from then on
+
+    @property
+    def control_name(self) -> str | None:
+        return CONTROL_NAMES.get(self.control or "")
+
+    @property
+    def since_text(self) -> str | None:
+        """The since date in words ("5 January 2023", "April 2026"), or None."""
+        return since_words(self.since) if self.since else None
 
     @property
     def scope(self) -> str:
@@ -114,6 +138,25 @@ class RuleSet:
 
     def rules_for_area(self, area: str) -> list[Rule]:
         return [r for r in self.rules if r.area == area]
+
+
+def since_words(since: str) -> str:
+    """A since value in the words explanations use: "5 January 2023" or "April 2026"."""
+    m = _SINCE.match(since)
+    if not m:
+        return since
+    year, month, day = m.groups()
+    words = f"{_MONTHS[int(month) - 1]} {year}"
+    return f"{int(day)} {words}" if day else words
+
+
+def _since(value: Any) -> str | None:
+    """A since value as text; YAML reads 2023-01-05 as a date."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip() or None
 
 
 def _text(entry: Located, key: str) -> str | None:
@@ -188,8 +231,10 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         party = _text(entry, "party")
         explanation = _text(entry, "explanation")
         source = _text(entry, "source")
+        control = _text(entry, "control")
+        since = _since(entry.get("since"))
         unknown_keys = set(entry) - {"area", "service", "model", "party", "explanation",
-                                     "source"}
+                                     "source", "control", "since"}
         for key in sorted(unknown_keys):
             problems.append(Problem(f"{label}: unknown field '{key}'", filename,
                                     entry.line_of(key)))
@@ -206,6 +251,25 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
             problems.append(Problem(
                 f"{label}: unknown party '{party}' (use {', '.join(PARTIES)})", filename,
                 entry.line_of("party")))
+        if control is not None and control not in CONTROLS:
+            problems.append(Problem(
+                f"{label}: unknown control '{control}' (use {', '.join(CONTROLS)})", filename,
+                entry.line_of("control")))
+        elif control in _CONTROL_PARTY and party in PARTIES and party != _CONTROL_PARTY[control]:
+            problems.append(Problem(
+                f"{label}: {'an' if control[0] in 'aeiou' else 'a'} {control} control belongs "
+                f"to '{_CONTROL_PARTY[control]}', "
+                f"not '{party}'", filename, entry.line_of("control")))
+        if since is not None:
+            match = _SINCE.match(since)
+            if not match:
+                problems.append(Problem(
+                    f"{label}: since must be a date like 2023-01-05 or a month like 2026-04, "
+                    f"not '{since}'", filename, entry.line_of("since")))
+            elif explanation and since_words(since) not in " ".join(explanation.split()):
+                problems.append(Problem(
+                    f"{label}: the explanation must say since when the fact holds "
+                    f"('{since_words(since)}')", filename, entry.line_of("since")))
         if not explanation:
             problems.append(Problem(f"{label}: missing explanation", filename, where))
         if not source:
@@ -222,7 +286,7 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         else:
             seen[key] = where
         rules.append(Rule(area or "", party or "", explanation or "", source or "",
-                          service, model))
+                          service, model, control, since))
 
     if problems:
         raise RuleSetError(problems)

@@ -27,7 +27,7 @@ SCENARIO_KEYS = {"id", "title", "summary", "description", "parties", "components
                  "tasks", "settings"}
 COMPONENT_KEYS = {"id", "name", "service"}
 VARIANT_KEYS = {"id", "title", "services"}
-TASK_KEYS = {"id", "text", "component", "area", "misconception"}
+TASK_KEYS = {"id", "text", "component", "area", "misconception", "explain"}
 SETTINGS_KEYS = {"mode", "max_attempts", "feedback", "pass_score"}
 
 
@@ -52,6 +52,7 @@ class Task:
     component: str
     area: str
     misconception: int | None = None
+    explain: str | None = None  # the card's own sentence, added to the rule's explanation
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,8 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
                                 "area": t.area}
         if t.misconception is not None:
             item["misconception"] = t.misconception
+        if t.explain:
+            item["explain"] = t.explain
         tasks.append(item)
     doc["tasks"] = tasks
     s = scenario.settings
@@ -322,6 +325,7 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         text = c.text(item, "text", tlabel, max_len=300, task_id=tid)
         component = c.text(item, "component", tlabel, task_id=tid)
         area = c.text(item, "area", tlabel, task_id=tid)
+        explain = c.text(item, "explain", tlabel, required=False, max_len=400, task_id=tid)
         misconception = item.get("misconception")
         if misconception is not None and (not isinstance(misconception, int)
                                           or isinstance(misconception, bool)):
@@ -352,7 +356,7 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
                     c.add(f"{tlabel}: the rule set gives '{rule.party}'{under}, which is not "
                           f"one of this scenario's parties ({', '.join(parties)})", item, "area",
                           code="party-not-offered", task_id=tid, variant_id=vid)
-        tasks.append(Task(tid, text, component, area, misconception))
+        tasks.append(Task(tid, text, component, area, misconception, explain or None))
 
     settings = _settings(doc.get("settings"), c, label, doc)
 

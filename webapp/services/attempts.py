@@ -103,7 +103,8 @@ def stored_result(session: Session, attempt: Attempt, rules: RuleSet,
             verdict.task_id, task.get("text", verdict.task_id),
             names.get(task.get("component"), ""), service, task.get("area", ""),
             verdict.given, verdict.expected, status,
-            rule.explanation if rule else "", rule.source if rule else ""))
+            rule.explanation if rule else "", rule.source if rule else "",
+            rule.control if rule else None, str(task.get("explain") or "")))
     return StoredResult(attempt, doc, tuple(results))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain import Problem, RuleSet, ScenarioError, build_scenario
-from ..domain.rules import PARTY_NAMES
+from ..domain.rules import CONTROL_NAMES, PARTY_NAMES
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class Derived:
     explanation: str = ""
     source: str = ""
     outside_parties: bool = False  # the rule's party is not one of the scenario's zones
+    control: str | None = None  # the rule's control type, where the SRM decides it
+    task_explanation: str = ""  # the card's own sentence, shown before the rule's
 
     def as_dict(self) -> dict[str, Any]:
         return {"variant": self.variant, "variant_title": self.variant_title,
@@ -33,7 +35,9 @@ class Derived:
                 "party": self.party,
                 "party_name": PARTY_NAMES.get(self.party or "", "No rule"),
                 "explanation": self.explanation, "source": self.source,
-                "outside_parties": self.outside_parties}
+                "outside_parties": self.outside_parties, "control": self.control,
+                "control_name": CONTROL_NAMES.get(self.control or ""),
+                "task_explanation": self.task_explanation or None}
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,10 @@ def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
             if rule is None:
                 row.append(Derived(vid, vtitle, service, name, None))
             else:
+                own = task.get("explain")
                 row.append(Derived(vid, vtitle, service, name, rule.party, rule.explanation,
-                                   rule.source, bool(parties) and rule.party not in parties))
+                                   rule.source, bool(parties) and rule.party not in parties,
+                                   rule.control, own.strip() if isinstance(own, str) else ""))
         out.append(row)
     return out
 
