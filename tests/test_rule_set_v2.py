@@ -3,10 +3,13 @@ the corrected explanations, and checks over every shipped card."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import RULES, SCENARIOS
-from webapp.domain import RuleSetError, grade, load_library, load_rules, parse_rules
+from webapp.author.misconceptions import MISCONCEPTIONS
+from webapp.domain import RuleSetError, grade, lint, load_library, load_rules, parse_rules
 from webapp.domain.rules import CONTROLS
 
 AURG = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
@@ -125,3 +128,149 @@ def test_api_responsibility_and_grade_show_the_control(client):
     assert results["zones"]["control"] == "customer-specific"
     assert results["zones"]["expected"] == "customer"
     assert results["patch-programme"]["control"] == "shared"
+
+
+# --- every card of every scenario and variant -------------------------------------------
+
+ENGINES = (
+    "Oracle",
+    "PostgreSQL",
+    "MySQL",
+    "MariaDB",
+    "SQL Server",
+    "Db2",
+    "MongoDB",
+    "Redis",
+    "Cassandra",
+)
+
+
+def every_card(library, rules):
+    """(scenario, variant, task, result) for every card under every variant."""
+    for scenario in library.scenarios.values():
+        for variant in scenario.variant_ids or (None,):
+            services = scenario.services_for(variant)
+            for task, result in zip(
+                scenario.tasks, grade(scenario, variant, rules, {}).results, strict=True
+            ):
+                yield scenario, variant, task, services[task.component], result
+
+
+def engines_in(text: str) -> set[str]:
+    return {e for e in ENGINES if re.search(rf"\b{re.escape(e)}\b", text)}
+
+
+def test_no_explanation_names_an_engine_its_card_is_not_about(rules, library):
+    wrong = []
+    for scenario, variant, task, service, result in every_card(library, rules):
+        about = " ".join(
+            [task.text, scenario.component(task.component).name, rules.services[service].name]
+        )
+        named = engines_in(result.why) - engines_in(about)
+        if named:
+            wrong.append((scenario.id, variant, task.id, sorted(named)))
+    assert wrong == []
+
+
+def test_the_engine_check_can_fail(rules, library):
+    """The PostgreSQL card of the first edition was explained with Oracle: caught."""
+    assert engines_in("When Oracle runs on an EC2 instance, it is software") == {"Oracle"}
+    assert engines_in("Apply the latest PostgreSQL minor release") == {"PostgreSQL"}
+
+
+def test_cards_that_share_a_rule_are_explained_in_their_own_terms(rules, library):
+    same = []
+    for scenario in library.scenarios.values():
+        for variant in scenario.variant_ids or (None,):
+            seen: dict[str, str] = {}
+            for r in grade(scenario, variant, rules, {}).results:
+                if r.why in seen:
+                    same.append((scenario.id, variant, seen[r.why], r.task_id))
+                seen.setdefault(r.why, r.task_id)
+    assert same == []
+
+
+def test_every_shipped_scenario_lints_clean(rules):
+    scenarios, problems = lint([SCENARIOS], rules)
+    assert problems == []
+    assert {
+        "logging-and-keys",
+        "ebs-vs-s3-encryption",
+        "ecs-fargate-maintenance",
+        "rds-upgrades-multi-az",
+    } <= {s.id for s in scenarios}
+
+
+def test_every_misconception_is_exercised_by_a_card(library):
+    used = {t.misconception for s in library.scenarios.values() for t in s.tasks}
+    assert set(MISCONCEPTIONS) - used == set()
+
+
+# --- a card's own sentence ---------------------------------------------------------------
+
+
+def test_a_card_adds_its_own_sentence_to_the_rule_explanation(rules, library):
+    scenario = library.get("rds-managed-database")
+    for variant in scenario.variant_ids:
+        result = {r.task_id: r for r in grade(scenario, variant, rules, {}).results}
+        card = result["patch-engine"]
+        rule = rules.resolve("db-engine-patching", scenario.services_for(variant)["db"])
+        assert "auto minor version upgrade" in card.task_explanation
+        assert card.explanation == rule.explanation
+        assert card.why == f"{card.task_explanation} {rule.explanation}"
+        assert card.as_dict()["task_explanation"] == card.task_explanation
+    bare = grade(library.get("ec2-web-server"), None, rules, {}).results[0]
+    assert bare.task_explanation == "" and bare.why == bare.explanation
+    assert bare.as_dict()["task_explanation"] is None
+
+
+def test_a_too_long_card_sentence_is_a_lint_problem(rules):
+    from webapp.domain import ScenarioError, build_scenario
+
+    doc = {
+        "id": "x",
+        "title": "X",
+        "summary": "X",
+        "parties": ["aws", "customer"],
+        "components": [{"id": "c", "name": "C", "service": "ec2"}],
+        "tasks": [
+            {"id": "t", "text": "T", "component": "c", "area": "hardware", "explain": "y" * 401}
+        ],
+    }
+    with pytest.raises(ScenarioError) as exc:
+        build_scenario(doc, rules)
+    assert any(p.code == "too-long" and p.field == "explain" for p in exc.value.problems)
+
+
+def test_result_page_shows_card_sentence_rule_explanation_and_control(client, app):
+    from tests.learn_helpers import filled_form
+
+    response = client.post(
+        "/scenarios/s3-vpc-ec2-oracle", data=filled_form(client, app, variant="oracle-on-rds")
+    )
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Oracle is the engine here" in html
+    assert "Moving to a new major version is different" in html  # the rule's own text
+    assert "Control type</dt><dd>Inherited control" in html
+    assert "Control type</dt><dd>Shared control" in html
+
+
+def test_editor_keeps_the_card_sentence_and_the_live_check_shows_it(app):
+    from tests.author_helpers import THREE_PART, create_scenario, editor_data, signed_in
+
+    client, auth = signed_in(app)
+    slug = create_scenario(client, auth)
+    data = editor_data(THREE_PART, auth.csrf(f"/author/scenarios/{slug}"))
+    data["tasks-1-explain"] = "On RDS the engine is part of the service."
+    check = client.post(
+        f"/author/scenarios/{slug}/check", data=data, headers={"X-CSRFToken": data["csrf_token"]}
+    ).get_json()
+    derived = check["tasks"][1]["derived"]
+    assert {d["task_explanation"] for d in derived} == {"On RDS the engine is part of the service."}
+    assert all(d["control"] == "shared" for d in derived)
+    saved = client.post(f"/author/scenarios/{slug}", data=data)
+    assert saved.status_code in (200, 302, 303)
+    page = client.get(f"/author/scenarios/{slug}").get_data(as_text=True)
+    assert "On RDS the engine is part of the service.</textarea>" in page
+    assert "Shared control" in page

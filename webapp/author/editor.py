@@ -24,13 +24,15 @@ from ..domain.text import text_problem
 from ..services.authoring import slugify
 from ..services.scenario_check import CheckProblem, Derived
 
-LIMITS = {"title": 200, "summary": 500, "description": 20000, "name": 200, "text": 300}
+LIMITS = {"title": 200, "summary": 500, "description": 20000, "name": 200, "text": 300,
+          "explain": 400}
 KINDS = ("components", "variants", "tasks")
 KINDS_PREFIXES = tuple(f"{kind}-" for kind in KINDS)
 _ROW = re.compile(r"^(components|variants|tasks)-(\d{1,4})-(.+)$")
 ROW_FIELDS = {"components": {"id", "name", "service", "remove"},
               "variants": {"id", "title", "remove"},
-              "tasks": {"id", "text", "component", "area", "misconception", "remove"}}
+              "tasks": {"id", "text", "component", "area", "misconception", "explain",
+                        "remove"}}
 _VARIANT_SERVICE = re.compile(r"^service-[a-z0-9][a-z0-9-]{0,79}$")
 SAME_INDEX = ("Two {kind} were sent under the same number, so nothing was saved. Both are "
               "shown below; check them and save again.")
@@ -259,7 +261,8 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
                   "area": r.choice(p + "area", rules.areas, "Choose an area from the list."),
                   "misconception": r.number(
                       p + "misconception", 1, 999,
-                      "Give a whole number from 1 to 999, or leave it empty.")}
+                      "Give a whole number from 1 to 999, or leave it empty."),
+                  "explain": r.text(p + "explain", "explain")}
         if form.get(p + "remove") or not any(values.values()):
             continue
         if values["id"] in ttaken:
@@ -297,8 +300,8 @@ def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
     if variants:
         doc["variants"] = [{"id": v["id"], "title": v["title"], "services": v["services"]}
                            for v in variants]
-    doc["tasks"] = [{k: t[k] for k in ("id", "text", "component", "area", "misconception")
-                     if t[k] not in (None, "")} for t in tasks]
+    doc["tasks"] = [{k: t[k] for k in ("id", "text", "component", "area", "misconception",
+                                       "explain") if t[k] not in (None, "")} for t in tasks]
     out: dict[str, Any] = {"mode": settings["mode"]}
     if settings["max_attempts"] is not None:
         out["max_attempts"] = settings["max_attempts"]

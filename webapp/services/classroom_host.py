@@ -105,6 +105,6 @@ def host_dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[s
         scenario = svc.scenario_of(session, item, rules)
         why = {r.task_id: r for r in grade(scenario, item.variant, rules, {}).results}
         for row in body["tasks"]:
-            row["explanation"] = why[row["task_id"]].explanation
+            row["explanation"] = why[row["task_id"]].why
             row["source"] = why[row["task_id"]].source
     return body
