@@ -274,3 +274,59 @@ def test_editor_keeps_the_card_sentence_and_the_live_check_shows_it(app):
     page = client.get(f"/author/scenarios/{slug}").get_data(as_text=True)
     assert "On RDS the engine is part of the service.</textarea>" in page
     assert "Shared control" in page
+
+
+# --- dated facts -------------------------------------------------------------------------
+
+
+def test_dated_facts_say_since_when_they_hold(rules):
+    s3_default = rules.resolve("default-encryption-at-rest", "s3")
+    assert s3_default.since == "2023-01-05" and s3_default.since_text == "5 January 2023"
+    assert "5 January 2023" in s3_default.explanation
+    sse_c = rules.resolve("encryption-key-management", "s3")
+    assert sse_c.since == "2026-04" and "April 2026" in sse_c.explanation
+    assert "SSE-C" in sse_c.explanation
+    assert sse_c.source.endswith("/ServerSideEncryptionCustomerKeys.html")
+    for rule in rules.rules:
+        if rule.since:
+            assert rule.since_text in " ".join(rule.explanation.split()), rule
+
+
+@pytest.mark.parametrize(
+    "since, message",
+    [
+        ("2023-13-01", "since must be a date like 2023-01-05"),
+        ("'last year'", "since must be a date like 2023-01-05"),
+        ("2023-01-05", "the explanation must say since when the fact holds ('5 January 2023')"),
+    ],
+)
+def test_a_bad_or_unexplained_since_is_rejected(since, message):
+    with pytest.raises(RuleSetError) as exc:
+        parse_rules(one_rule(since=since), "r.yaml")
+    assert any(message in d for d in exc.value.details), exc.value.details
+
+
+def test_a_since_the_explanation_states_loads(rules):
+    loaded = parse_rules(one_rule(since="2026-04", explanation="True since April 2026."))
+    assert loaded.rules[0].since == "2026-04"
+
+
+def test_api_says_since_when(client):
+    body = client.get("/api/v1/responsibility?area=default-encryption-at-rest&service=s3")
+    assert body.get_json()["since"] == "2023-01-05"
+    body = client.get("/api/v1/responsibility?area=default-encryption-at-rest&service=ec2")
+    assert body.get_json()["since"] is None and body.get_json()["party"] == "customer"
+
+
+def test_an_impossible_date_in_a_file_is_text_not_a_crash(rules):
+    from webapp.domain import ScenarioError, parse_scenario
+
+    text = (
+        "id: dated\ntitle: 2023-13-01\nsummary: 2023-01-05\nparties: [aws, customer]\n"
+        "components: [{id: c, name: C, service: ec2}]\n"
+        "tasks: [{id: t, text: T, component: c, area: hardware}]\n"
+    )
+    scenario = parse_scenario(text, rules)
+    assert scenario.title == "2023-13-01" and scenario.summary == "2023-01-05"
+    with pytest.raises(ScenarioError):
+        parse_scenario(text.replace("area: hardware", "area: 2023-13-01"), rules)
