@@ -330,3 +330,202 @@ def test_an_impossible_date_in_a_file_is_text_not_a_crash(rules):
     assert scenario.title == "2023-13-01" and scenario.summary == "2023-01-05"
     with pytest.raises(ScenarioError):
         parse_scenario(text.replace("area: hardware", "area: 2023-13-01"), rules)
+
+
+# --- the second edition's facts ---------------------------------------------------------
+
+NEW_SERVICES = ["kms", "lambda-manual-runtime", "eks-fargate", "eks-auto-mode"]
+NEW_AREAS = [
+    "audit-logging",
+    "kms-hsm-fleet",
+    "kms-key-lifecycle",
+    "public-access-settings",
+    "network-acls",
+    "flow-logs",
+    "runtime-patch-deployment",
+    "runtime-patch-publishing",
+    "task-retirement-window",
+    "db-major-upgrade",
+    "multi-az-choice",
+    "platform-branch-migration",
+    "service-communications-protection",
+]
+
+
+def test_new_ids_exist_and_every_new_area_is_used_by_a_card(rules, library):
+    assert set(NEW_SERVICES) <= set(rules.services)
+    assert set(NEW_AREAS) <= set(rules.areas)
+    areas = {t.area for s in library.scenarios.values() for t in s.tasks}
+    assert set(NEW_AREAS) - areas == set()
+    services = {c.service for s in library.scenarios.values() for c in s.components}
+    services |= {
+        svc for s in library.scenarios.values() for v in s.variants for _, svc in v.services
+    }
+    assert set(NEW_SERVICES) - services == set()
+
+
+@pytest.mark.parametrize(
+    "area, service, party",
+    [
+        ("audit-logging", "ec2", "customer"),
+        ("audit-logging", "kms", "customer"),
+        ("kms-hsm-fleet", "kms", "aws"),
+        ("kms-key-lifecycle", "kms", "customer"),
+        ("public-access-settings", "s3", "customer"),
+        ("network-acls", "vpc", "customer"),
+        ("network-acls", "rds", "customer"),
+        ("network-acls", "ecs-fargate", "customer"),
+        ("flow-logs", "vpc", "customer"),
+        ("runtime-patch-deployment", "lambda", "aws"),
+        ("runtime-patch-deployment", "lambda-manual-runtime", "customer"),
+        ("runtime-patch-deployment", "lambda-container", "customer"),
+        ("runtime-patch-publishing", "lambda", "aws"),
+        ("runtime-patch-publishing", "lambda-container", "aws"),
+        ("runtime-patch-publishing", "lambda-manual-runtime", "aws"),
+        ("runtime-patching", "lambda-manual-runtime", "customer"),
+        ("task-retirement-window", "ecs-fargate", "customer"),
+        ("db-major-upgrade", "rds", "customer"),
+        ("db-major-upgrade", "aurora", "customer"),
+        ("multi-az-choice", "rds", "customer"),
+        ("multi-az-choice", "aurora", "customer"),
+        ("platform-branch-migration", "elastic-beanstalk", "customer"),
+        ("service-communications-protection", "lambda", "customer"),
+        ("default-encryption-at-rest", "ec2", "customer"),
+        ("default-encryption-at-rest", "s3", "aws"),
+        ("network-configuration", "lambda", "customer"),
+        ("security-groups", "lambda", "customer"),
+        ("guest-os-patching", "eks-fargate", "aws"),
+        ("guest-os-patching", "eks-auto-mode", "aws"),
+        ("container-host-patching", "eks-fargate", "aws"),
+        ("container-host-patching", "eks-auto-mode", "aws"),
+        ("container-images", "eks-fargate", "customer"),
+        ("container-images", "eks-auto-mode", "customer"),
+        ("application-software", "eks-fargate", "customer"),
+        ("application-software", "eks-auto-mode", "customer"),
+    ],
+)
+def test_second_edition_owners(rules, area, service, party):
+    assert rules.who(area, service) == party
+
+
+@pytest.mark.parametrize(
+    "area, service",
+    [
+        ("kms-hsm-fleet", "ec2"),
+        ("task-retirement-window", "ecs-ec2"),
+        ("db-major-upgrade", "dynamodb"),
+        ("platform-branch-migration", "lambda"),
+        ("flow-logs", "s3"),
+    ],
+)
+def test_new_areas_are_not_guessed_for_other_services(rules, area, service):
+    assert rules.lookup(area, service) is None
+
+
+# --- the fifteen corrected explanations -------------------------------------------------
+
+
+def words(rules, area, service):
+    return " ".join(rules.resolve(area, service).explanation.split())
+
+
+def test_backup_policy_no_longer_says_backups_can_be_switched_off(rules):
+    general = rules.resolve("backup-policy", "rds")
+    assert "switched on" not in general.explanation
+    assert (
+        general.source
+        == "https://docs.aws.amazon.com/whitepapers/latest/aws-security-best-practices/"
+    )
+    aurora = rules.resolve("backup-policy", "aurora")
+    assert "cannot switch them off" in words(rules, "backup-policy", "aurora")
+    assert aurora.source.endswith("/AuroraUserGuide/Aurora.Managing.Backups.html")
+    assert "cannot switch those automated backups off" in words(rules, "db-backups", "aurora")
+
+
+def test_aurora_rules_cite_the_aurora_guide(rules):
+    aurora = [rules.resolve(r.area, "aurora") for r in rules.rules if r.service == "aurora"]
+    assert len(aurora) >= 12
+    for rule in aurora:
+        assert "/AmazonRDS/latest/UserGuide/" not in rule.source, rule
+    for area in [
+        "guest-os-selection",
+        "guest-os-patching",
+        "db-software-install",
+        "db-high-availability",
+        "security-groups",
+    ]:
+        assert rules.resolve(area, "aurora").source.startswith(AURG), area
+
+
+def test_rds_engine_patching_separates_minor_patches_from_major_upgrades(rules):
+    text = words(rules, "db-engine-patching", "rds")
+    assert "auto minor version upgrade" in text and "major version" in text
+    assert "Oracle" not in text
+    assert rules.resolve("db-engine-patching", "rds").source.endswith(
+        "/USER_UpgradeDBInstance.Upgrading.html"
+    )
+    assert "Oracle" not in words(rules, "db-engine-patching", "ec2")
+
+
+def test_fargate_os_choice_mentions_the_os_family_in_the_task_definition(rules):
+    text = words(rules, "guest-os-selection", "ecs-fargate")
+    assert "task definition" in text and "Linux or Windows" in text
+    assert rules.who("guest-os-selection", "ecs-fargate") == "aws"
+
+
+def test_elastic_beanstalk_explanations_match_managed_updates(rules, library):
+    choose = next(t for t in library.get("elastic-beanstalk-app").tasks if t.id == "choose-os")
+    assert "image" in choose.text and "image" in words(
+        rules, "guest-os-selection", "elastic-beanstalk"
+    )
+    for area in ("guest-os-patching", "runtime-patching"):
+        rule = rules.resolve(area, "elastic-beanstalk")
+        assert rule.source.endswith("/environment-platform-update-managed.html")
+        assert "branch" in rule.explanation
+    assert "your side of the shared responsibility model" in words(
+        rules, "guest-os-patching", "elastic-beanstalk"
+    )
+
+
+def test_shield_explanations_do_not_overclaim(rules):
+    standard = words(rules, "ddos-network-layer", "shield-standard")
+    assert "without you doing anything" not in standard and "attack surface" in standard
+    advanced = words(rules, "ddos-protection-setup", "shield-advanced")
+    assert "automatic application-layer mitigation" in advanced
+    assert "you choose" in advanced
+
+
+def test_bare_metal_is_not_denied(rules):
+    for area in ("hardware", "host-os-virtualization"):
+        text = words(rules, area, "ec2")
+        assert "bare-metal" in text and "only ever see virtual" not in text
+
+
+def test_dynamodb_tuning_cites_the_dynamodb_best_practices(rules):
+    assert rules.resolve("query-tuning", "dynamodb").source == (
+        "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/best-practices.html"
+    )
+
+
+def test_the_lambda_container_runtime_patch_card_is_the_customers_step(rules, library):
+    scenario = library.get("lambda-serverless-api")
+    keys = {
+        v: {r.task_id: r.expected for r in grade(scenario, v, rules, {}).results}
+        for v in scenario.variant_ids
+    }
+    assert keys["container-image"]["runtime-patch"] == "customer"
+    assert keys["manual-runtime"]["runtime-patch"] == "customer"
+    assert keys["zip-package"]["runtime-patch"] == "aws"
+    assert {k["publish-runtime"] for k in keys.values()} == {"aws"}
+
+
+def test_the_rds_minor_release_card_says_auto_minor_upgrade_is_on(library):
+    scenario = library.get("rds-managed-database")
+    assert "auto minor version upgrade turned on" in " ".join(scenario.description.split())
+
+
+def test_chime_is_shown_as_past_its_end_of_support(rules, library):
+    scenario = library.get("saas-shield-trusted-advisor-chime")
+    assert "20 February 2026" in scenario.description
+    assert "end of support" in scenario.component("meetings").name
+    assert "end of support" in rules.services["chime"].name
