@@ -9,7 +9,16 @@ from pathlib import Path
 
 import click
 
-from .domain import DomainError, GradingError, RuleSetError, grade, lint, load_rules
+from .domain import (
+    DEFAULT_PROVIDER,
+    DomainError,
+    GradingError,
+    RuleSetError,
+    UnknownProviderError,
+    grade,
+    lint,
+    load_rules,
+)
 from .resources import resource_dir
 
 
@@ -181,9 +190,15 @@ def grade_command(scenario_id: str, answers_file: str, variant: str | None,
 @main.command("who")
 @click.argument("area")
 @click.argument("service")
-def who_command(area: str, service: str) -> None:
+@click.option("--provider", default=DEFAULT_PROVIDER, show_default=True,
+              help="Whose rule set answers (see the providers in scenarios/rules/).")
+def who_command(area: str, service: str, provider: str) -> None:
     """Who owns AREA on SERVICE, why, and the source."""
-    rules = load_rules_or_exit()
+    try:
+        rules = load_rules_or_exit().for_provider(provider)
+    except UnknownProviderError as exc:
+        click.echo(f"error: {exc.summary()}", err=True)
+        sys.exit(1)
     problems = rules.unknown_ids(area, service)
     if problems:
         for p in problems:
@@ -194,6 +209,8 @@ def who_command(area: str, service: str) -> None:
         click.echo(f"error: no rule decides who owns '{area}' on '{service}'", err=True)
         sys.exit(1)
     click.echo(rule.party)
+    if rule.control:
+        click.echo(f"control: {rule.control}")
     click.echo(rule.explanation)
     click.echo(f"source: {rule.source}")
 
