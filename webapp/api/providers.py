@@ -19,14 +19,16 @@ def provider_rules(value: str | None = None) -> RuleSet:
     try:
         return content.rules().for_provider(provider or DEFAULT_PROVIDER)
     except UnknownProviderError as exc:
-        raise ApiError(400, f"unknown provider {quote(provider)}",
-                       [f"use one of {', '.join(exc.known)}"]) from None
+        raise ApiError(
+            400, f"unknown provider {quote(provider)}", [f"use one of {', '.join(exc.known)}"]
+        ) from None
 
 
 def provider_summary(rules: RuleSet) -> dict[str, Any]:
     """A provider as scripts and pages see it: its id, title, parties and service models."""
     return {
         "id": rules.provider,
+        "name": rules.name,
         "title": rules.title,
         "default": rules.provider == DEFAULT_PROVIDER,
         "parties": [{"id": pid, "label": label} for pid, label in rules.parties.items()],
@@ -37,5 +39,4 @@ def provider_summary(rules: RuleSet) -> dict[str, Any]:
 @bp.get("/providers")
 def list_providers():
     """Every provider with a rule set: id, title, parties with their labels, models."""
-    return jsonify({"providers": [provider_summary(r)
-                                  for r in content.rules().providers.values()]})
+    return jsonify({"providers": [provider_summary(r) for r in content.rules().providers.values()]})

@@ -85,6 +85,7 @@ class RuleSet:
     models: dict[str, str]
     rules: tuple[Rule, ...]
     source_file: str = ""
+    name: str = "AWS"  # the provider's short name: "On AWS", "On Microsoft Azure"
     parties: dict[str, str] = field(default_factory=lambda: {
         "aws": "AWS", "customer": "Customer", "shared": "Shared"})
     _index: dict[tuple[str, str, str | None], Rule] = field(
@@ -285,6 +286,7 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         models=models,
         rules=tuple(rules),
         source_file=filename,
+        name=str(doc.get("name") or doc.get("provider") or "AWS"),
         parties=parties,
     )
 
