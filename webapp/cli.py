@@ -19,6 +19,7 @@ from .domain import (
     lint,
     load_rules,
 )
+from .domain.comparison import load_comparisons
 from .resources import resource_dir
 
 
@@ -132,14 +133,21 @@ def lint_command(paths: tuple[str, ...]) -> None:
     rules = load_rules_or_exit()
     targets = list(paths) or [str(resource_dir("scenarios"))]
     scenarios, problems = lint(targets, rules)
+    compared = 0
+    for folder in (Path(t) / "comparisons" for t in targets):
+        if folder.is_dir():  # a scenario folder's provider comparisons are checked with it
+            found, more = load_comparisons(folder, rules)
+            compared += len(found)
+            problems.extend(more)
     for problem in problems:
         click.echo(str(problem))
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(targets)} path(s)", err=True)
         sys.exit(1)
     tasks = sum(len(s.tasks) for s in scenarios)
-    click.echo(f"ok: {len(scenarios)} scenario(s), {tasks} task(s), every task graded by a rule",
-               err=True)
+    also = f", {compared} comparison(s)" if compared else ""
+    click.echo(f"ok: {len(scenarios)} scenario(s), {tasks} task(s){also}, every task graded "
+               "by a rule", err=True)
 
 
 @main.command("grade")
