@@ -38,6 +38,9 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("api.show_attempt", "GET"): (200, 200, 200, 200, 200),
     ("api.responsibility", "GET"): (200, 200, 200, 200, 200),
     ("api.rule_catalogue", "GET"): (200, 200, 200, 200, 200),
+    ("api.list_providers", "GET"): (200, 200, 200, 200, 200),
+    ("learn.comparison_index", "GET"): (200, 200, 200, 200, 200),
+    ("learn.comparison", "GET"): (200, 200, 200, 200, 200),
     # sign-in pages: signed-in users are sent on from the login page
     ("auth.login", "GET"): (200, 200, 302, 302, 302),
     ("auth.login", "POST"): (401, 401, 302, 302, 302),
@@ -235,7 +238,7 @@ def _url(endpoint: str, rule: str, world: dict, slug: str) -> str:
         "scenario_id": "s3-vpc-ec2-oracle", "attempt_id": world["attempt"],
         "variant": "oracle-on-rds", "slug": slug, "token": "not-a-live-token",
         "filename": "css/app.css", "code": world["code"], "action": "open",
-        "participant_id": str(world["participant"]),
+        "participant_id": str(world["participant"]), "comparison_id": "aws-azure-web-app",
         "user_id": str(world["pending"] if endpoint == "admin.new_link" else world["other"]),
     }
     url = rule

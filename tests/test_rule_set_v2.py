@@ -90,7 +90,7 @@ def test_control_types_agree_with_the_party(rules):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"control": "joint"}, "unknown control 'joint'"),
+        ({"control": "joint"}, "unknown control type 'joint'"),
         ({"control": "customer-specific"}, "a customer-specific control belongs to 'customer'"),
         ({"party": "customer", "control": "inherited"}, "an inherited control belongs to 'aws'"),
     ],
@@ -150,10 +150,11 @@ def every_card(library, rules):
     for scenario in library.scenarios.values():
         for variant in scenario.variant_ids or (None,):
             services = scenario.services_for(variant)
+            own = rules.for_provider(scenario.provider)
             for task, result in zip(
-                scenario.tasks, grade(scenario, variant, rules, {}).results, strict=True
+                scenario.tasks, grade(scenario, variant, own, {}).results, strict=True
             ):
-                yield scenario, variant, task, services[task.component], result
+                yield scenario, variant, task, services[task.component], own, result
 
 
 def engines_in(text: str) -> set[str]:
@@ -162,9 +163,9 @@ def engines_in(text: str) -> set[str]:
 
 def test_no_explanation_names_an_engine_its_card_is_not_about(rules, library):
     wrong = []
-    for scenario, variant, task, service, result in every_card(library, rules):
+    for scenario, variant, task, service, own, result in every_card(library, rules):
         about = " ".join(
-            [task.text, scenario.component(task.component).name, rules.services[service].name]
+            [task.text, scenario.component(task.component).name, own.services[service].name]
         )
         named = engines_in(result.why) - engines_in(about)
         if named:
@@ -183,7 +184,8 @@ def test_cards_that_share_a_rule_are_explained_in_their_own_terms(rules, library
     for scenario in library.scenarios.values():
         for variant in scenario.variant_ids or (None,):
             seen: dict[str, str] = {}
-            for r in grade(scenario, variant, rules, {}).results:
+            own = rules.for_provider(scenario.provider)
+            for r in grade(scenario, variant, own, {}).results:
                 if r.why in seen:
                     same.append((scenario.id, variant, seen[r.why], r.task_id))
                 seen.setdefault(r.why, r.task_id)

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import click
 
-from .domain import DomainError, GradingError, RuleSetError, grade, lint, load_rules
+from .domain import (
+    DEFAULT_PROVIDER,
+    DomainError,
+    GradingError,
+    RuleSetError,
+    UnknownProviderError,
+    grade,
+    lint,
+    load_rules,
+)
+from .domain.comparison import load_comparisons
 from .resources import resource_dir
 
 
@@ -123,14 +133,21 @@ def lint_command(paths: tuple[str, ...]) -> None:
     rules = load_rules_or_exit()
     targets = list(paths) or [str(resource_dir("scenarios"))]
     scenarios, problems = lint(targets, rules)
+    compared = 0
+    for folder in (Path(t) / "comparisons" for t in targets):
+        if folder.is_dir():  # a scenario folder's provider comparisons are checked with it
+            found, more = load_comparisons(folder, rules)
+            compared += len(found)
+            problems.extend(more)
     for problem in problems:
         click.echo(str(problem))
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(targets)} path(s)", err=True)
         sys.exit(1)
     tasks = sum(len(s.tasks) for s in scenarios)
-    click.echo(f"ok: {len(scenarios)} scenario(s), {tasks} task(s), every task graded by a rule",
-               err=True)
+    also = f", {compared} comparison(s)" if compared else ""
+    click.echo(f"ok: {len(scenarios)} scenario(s), {tasks} task(s){also}, every task graded "
+               "by a rule", err=True)
 
 
 @main.command("grade")
@@ -181,9 +198,15 @@ def grade_command(scenario_id: str, answers_file: str, variant: str | None,
 @main.command("who")
 @click.argument("area")
 @click.argument("service")
-def who_command(area: str, service: str) -> None:
+@click.option("--provider", default=DEFAULT_PROVIDER, show_default=True,
+              help="Whose rule set answers (see the providers in scenarios/rules/).")
+def who_command(area: str, service: str, provider: str) -> None:
     """Who owns AREA on SERVICE, why, and the source."""
-    rules = load_rules_or_exit()
+    try:
+        rules = load_rules_or_exit().for_provider(provider)
+    except UnknownProviderError as exc:
+        click.echo(f"error: {exc.summary()}", err=True)
+        sys.exit(1)
     problems = rules.unknown_ids(area, service)
     if problems:
         for p in problems:
@@ -194,6 +217,8 @@ def who_command(area: str, service: str) -> None:
         click.echo(f"error: no rule decides who owns '{area}' on '{service}'", err=True)
         sys.exit(1)
     click.echo(rule.party)
+    if rule.control:
+        click.echo(f"control: {rule.control}")
     click.echo(rule.explanation)
     click.echo(f"source: {rule.source}")
 

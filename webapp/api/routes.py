@@ -17,6 +17,7 @@ from ..services.learners import current_learner_id, current_viewer
 from ..services.visibility import for_attempt
 from . import bp
 from .errors import ApiError, json_body
+from .providers import provider_rules
 
 
 def scenario_summary(scenario: Scenario) -> dict[str, Any]:
@@ -25,6 +26,7 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
         "id": scenario.id,
         "title": scenario.title,
         "summary": scenario.summary,
+        "provider": scenario.provider,
         "parties": list(scenario.parties),
         "variants": [{"id": v.id, "title": v.title} for v in scenario.variants],
         "task_count": len(scenario.tasks),
@@ -35,7 +37,7 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
 def learner_view(scenario: Scenario, variant: str | None) -> dict[str, Any]:
     """The scenario as a learner sees it before grading: no party, rule or explanation."""
     services = scenario.services_for(variant)
-    rules = content.rules()
+    rules = content.rules().for_provider(scenario.provider)
     return {
         **scenario_summary(scenario),
         "description": scenario.description,
@@ -154,7 +156,7 @@ def responsibility():
     """Who owns an area on a service, why, and the source."""
     area = request.args.get("area", "")
     service = request.args.get("service", "")
-    rules = content.rules()
+    rules = provider_rules()
     problems = rules.unknown_ids(area, service)
     if problems:
         raise ApiError(400, "unknown area or service", problems)
@@ -163,16 +165,19 @@ def responsibility():
         raise ApiError(404, f"no rule decides who owns area {quote(area)} on service "
                             f"{quote(service)}",
                        [{"area": area, "service": service}])
-    return jsonify({"area": area, "service": service, "party": rule.party,
+    return jsonify({"provider": rules.provider, "area": area, "service": service,
+                    "party": rule.party, "party_label": rules.parties.get(rule.party, rule.party),
                     "control": rule.control, "since": rule.since,
-                    "explanation": rule.explanation, "source": rule.source})
+                    "explanation": rule.explanation,
+                    "source": rule.source})
 
 
 @bp.get("/rules")
 def rule_catalogue():
-    """The ids of areas, services and models (for editors and scripts)."""
-    rules = content.rules()
+    """The ids of areas, services and models of a provider (for editors and scripts)."""
+    rules = provider_rules()
     return jsonify({
+        "provider": rules.provider,
         "areas": [{"id": a.id, "name": a.name, "description": a.description}
                   for a in rules.areas.values()],
         "services": [{"id": s.id, "name": s.name, "model": s.model}

@@ -68,5 +68,14 @@ class NoRuleError(DomainError):
         super().__init__(f"no rule decides who owns area '{area}' on service '{service}'")
 
 
+class UnknownProviderError(DomainError):
+    """No rule set speaks for this provider. Never guessed."""
+
+    def __init__(self, provider: str, known: list[str]):
+        self.provider = provider
+        self.known = known
+        super().__init__(f"unknown provider '{provider}' (use {', '.join(known)})")
+
+
 class GradingError(DomainError):
     """The answers cannot be graded: unknown tasks, parties or variant."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import GradingError, Problem
+from .errors import GradingError, Problem, UnknownProviderError
 from .rules import PARTIES, RuleSet
 from .scenario import Scenario
 from .text import quote
@@ -120,6 +120,10 @@ def check_variant(scenario: Scenario, variant: str | None) -> str | None:
 
 
 def _key(scenario: Scenario, variant: str | None, rules: RuleSet) -> _Key:
+    try:
+        rules = rules.for_provider(scenario.provider)  # the scenario's provider decides
+    except UnknownProviderError as exc:
+        raise GradingError(exc.problems) from None
     cache_key = ("key", variant, id(rules))
     key = scenario._cache.get(cache_key)
     if key is not None:

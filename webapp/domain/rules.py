@@ -3,6 +3,11 @@
 A rule names an area and, optionally, a service or a service model. Resolution takes the
 service-specific rule first, then the rule for the service's model, then the area's default.
 A pair that none of these covers raises NoRuleError: the rule set never guesses.
+
+Each provider (AWS, Microsoft Azure, ...) has a rule set of its own, in its own file, with its
+own parties, models, services and areas. Loading one rule-set file also loads the other
+providers' files beside it, so any rule set hands out its siblings by provider id
+(``for_provider``); a scenario is validated and graded against its provider's rule set.
 """
 
 from __future__ import annotations
@@ -10,22 +15,38 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .errors import NoRuleError, Problem, RuleSetError
+from .errors import NoRuleError, Problem, RuleSetError, UnknownProviderError
 from .text import quote
 from .yamlfile import Located, YamlProblem, line_of, load_yaml
 
-PARTIES: tuple[str, ...] = ("aws", "customer", "shared")
-PARTY_NAMES: dict[str, str] = {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
+
+class Party(StrEnum):
+    """Who carries out a task: a cloud provider, the customer, or both in their own layers."""
+
+    AWS = "aws"
+    MICROSOFT = "microsoft"
+    CUSTOMER = "customer"
+    SHARED = "shared"
+
+
+PARTIES: tuple[str, ...] = tuple(p.value for p in Party)
+PARTY_NAMES: dict[str, str] = {"aws": "AWS", "microsoft": "Microsoft", "customer": "Customer",
+                               "shared": "Shared"}
+PROVIDER_PARTIES: frozenset[str] = frozenset({Party.AWS, Party.MICROSOFT})
+DEFAULT_PROVIDER = "aws"
 
 # AWS's three control types. A rule names one where the SRM decides it; an inherited
 # control is AWS's alone and a customer-specific one the customer's alone.
 CONTROLS: tuple[str, ...] = ("inherited", "shared", "customer-specific")
 CONTROL_NAMES: dict[str, str] = {"inherited": "Inherited control", "shared": "Shared control",
                                  "customer-specific": "Customer-specific control"}
-_CONTROL_PARTY: dict[str, str] = {"inherited": "aws", "customer-specific": "customer"}
+# an inherited control is the provider's alone (aws, microsoft), a customer-specific one
+# the customer's
+_CUSTOMER_CONTROL = "customer-specific"
 # since: a whole date (2023-01-05) or a month (2026-04)
 _SINCE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?$")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -88,9 +109,14 @@ class RuleSet:
     models: dict[str, str]
     rules: tuple[Rule, ...]
     source_file: str = ""
+    name: str = "AWS"  # the provider's short name: "On AWS", "On Microsoft Azure"
+    parties: dict[str, str] = field(default_factory=lambda: {
+        "aws": "AWS", "customer": "Customer", "shared": "Shared"})
     _index: dict[tuple[str, str, str | None], Rule] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # every provider's rule set loaded together with this one, this one included
+    _providers: dict[str, RuleSet] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for rule in self.rules:
@@ -100,6 +126,26 @@ class RuleSet:
                 self._index[(rule.area, "model", rule.model)] = rule
             else:
                 self._index[(rule.area, "default", None)] = rule
+
+    @property
+    def provider_party(self) -> str:
+        """The provider's own party id (aws, microsoft)."""
+        return next((p for p in self.parties if p in PROVIDER_PARTIES), DEFAULT_PROVIDER)
+
+    @property
+    def providers(self) -> dict[str, RuleSet]:
+        """Provider id -> rule set, for every provider loaded with this one (default first)."""
+        return dict(self._providers) or {self.provider: self}
+
+    def for_provider(self, provider: str | None) -> RuleSet:
+        """The rule set of a provider (None: the default, AWS); raises UnknownProviderError."""
+        provider = provider or DEFAULT_PROVIDER
+        if provider == self.provider:
+            return self
+        other = self._providers.get(provider)
+        if other is None:
+            raise UnknownProviderError(provider, list(self.providers))
+        return other
 
     def lookup(self, area: str, service: str) -> Rule | None:
         """The rule deciding (area, service), or None when no rule does."""
@@ -186,6 +232,7 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
     if not isinstance(doc, dict):
         raise RuleSetError([Problem("the rule set must be a YAML mapping", filename)])
     problems: list[Problem] = []
+    parties = _parties(doc, filename, problems)
 
     models: dict[str, str] = {}
     for model_id, value in _catalogue(doc, "models", filename, problems).items():
@@ -212,6 +259,8 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
             continue
         areas[aid] = Area(aid, str(value["name"]), str(value.get("description") or ""))
 
+    provider_party = next((p for p in parties if p in PROVIDER_PARTIES), Party.AWS.value)
+    owner_of_control = {"inherited": provider_party, _CUSTOMER_CONTROL: "customer"}
     rules: list[Rule] = []
     seen: dict[tuple[str, str | None, str | None], int | None] = {}
     entries = doc.get("rules")
@@ -247,18 +296,19 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
             problems.append(Problem(f"{label}: unknown service '{service}'", filename, where))
         if model and model not in models:
             problems.append(Problem(f"{label}: unknown model '{model}'", filename, where))
-        if party not in PARTIES:
+        if party not in parties:
             problems.append(Problem(
-                f"{label}: unknown party '{party}' (use {', '.join(PARTIES)})", filename,
+                f"{label}: unknown party '{party}' (use {', '.join(parties)})", filename,
                 entry.line_of("party")))
         if control is not None and control not in CONTROLS:
             problems.append(Problem(
-                f"{label}: unknown control '{control}' (use {', '.join(CONTROLS)})", filename,
+                f"{label}: unknown control type '{control}' (use {', '.join(CONTROLS)})", filename,
                 entry.line_of("control")))
-        elif control in _CONTROL_PARTY and party in PARTIES and party != _CONTROL_PARTY[control]:
+        elif control in owner_of_control and party in parties \
+                and party != owner_of_control[control]:
             problems.append(Problem(
                 f"{label}: {'an' if control[0] in 'aeiou' else 'a'} {control} control belongs "
-                f"to '{_CONTROL_PARTY[control]}', "
+                f"to '{owner_of_control[control]}', "
                 f"not '{party}'", filename, entry.line_of("control")))
         if since is not None:
             match = _SINCE.match(since)
@@ -298,14 +348,86 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         models=models,
         rules=tuple(rules),
         source_file=filename,
+        name=str(doc.get("name") or doc.get("provider") or "AWS"),
+        parties=parties,
     )
 
 
-def load_rules(path: str | Path) -> RuleSet:
-    """Read and validate a rule-set file."""
-    path = Path(path)
+def _parties(doc: Located, filename: str, problems: list[Problem]) -> dict[str, str]:
+    """The rule set's parties, id -> label: the provider's own, customer and shared.
+
+    Without a 'parties' block a rule set speaks of AWS, the customer and both.
+    """
+    raw = doc.get("parties")
+    if raw is None:
+        return {"aws": PARTY_NAMES["aws"], "customer": "Customer", "shared": "Shared"}
+    where = line_of(doc, "parties")
+    if not isinstance(raw, dict) or not raw:
+        problems.append(Problem("'parties' must map party ids to their names", filename, where))
+        return {}
+    parties: dict[str, str] = {}
+    for pid, value in raw.items():
+        name = value.get("name") if isinstance(value, dict) else value
+        if pid not in PARTIES:
+            problems.append(Problem(f"unknown party '{pid}' (use {', '.join(PARTIES)})",
+                                    filename, line_of(raw, pid)))
+            continue
+        parties[str(pid)] = str(name or PARTY_NAMES[pid])
+    own = [p for p in parties if p in PROVIDER_PARTIES]
+    if len(own) != 1 or Party.CUSTOMER not in parties:
+        problems.append(Problem("'parties' must name one provider party (aws or microsoft) "
+                                "and customer", filename, where))
+    return parties
+
+
+def _read_rules(path: Path) -> RuleSet:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleSetError([Problem(f"cannot read rule set: {exc.strerror}", str(path))]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise RuleSetError([Problem(f"cannot read rule set: {reason}", str(path))]) from None
     return parse_rules(text, str(path))
+
+
+def link_providers(default: RuleSet, others: list[RuleSet]) -> RuleSet:
+    """Make the rule sets know each other by provider id; the default one comes first.
+
+    Raises RuleSetError when two files speak for the same provider.
+    """
+    book: dict[str, RuleSet] = {default.provider: default}
+    problems: list[Problem] = []
+    for other in others:
+        first = book.get(other.provider)
+        if first is not None:
+            problems.append(Problem(f"a second rule set for provider '{other.provider}' "
+                                    f"(first in {first.source_file})", other.source_file, 1))
+            continue
+        book[other.provider] = other
+    if problems:
+        raise RuleSetError(problems)
+    for rules in book.values():
+        rules._providers.clear()
+        rules._providers.update(book)
+    return default
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Read and validate a rule-set file, and the other providers' rule sets beside it.
+
+    Every other *.yaml file in the same folder is a rule set too (one per provider, e.g.
+    rules/aws.yaml and rules/azure.yaml); all are validated, and the one named is returned,
+    knowing the others (see RuleSet.for_provider).
+    """
+    path = Path(path)
+    default = _read_rules(path)
+    siblings = sorted(p for p in path.parent.glob("*.yaml") if p.name != path.name)
+    problems: list[Problem] = []
+    others: list[RuleSet] = []
+    for sibling in siblings:
+        try:
+            others.append(_read_rules(sibling))
+        except RuleSetError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise RuleSetError(problems)
+    return link_providers(default, others)

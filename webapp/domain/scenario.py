@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, ScenarioError
-from .rules import PARTIES, RuleSet
+from .errors import Problem, ScenarioError, UnknownProviderError
+from .rules import DEFAULT_PROVIDER, PARTIES, RuleSet
 from .text import quote
 from .yamlfile import Located, YamlProblem, line_of, load_yaml
 
@@ -24,7 +24,7 @@ MODES = ("practice", "assessment")
 FEEDBACK = ("always", "after-last", "after-pass")
 
 SCENARIO_KEYS = {"id", "title", "summary", "description", "parties", "components", "variants",
-                 "tasks", "settings"}
+                 "tasks", "settings", "provider"}
 COMPONENT_KEYS = {"id", "name", "service"}
 VARIANT_KEYS = {"id", "title", "services"}
 TASK_KEYS = {"id", "text", "component", "area", "misconception", "explain"}
@@ -76,6 +76,7 @@ class Scenario:
     variants: tuple[Variant, ...]
     tasks: tuple[Task, ...]
     settings: Settings = Settings()
+    provider: str = DEFAULT_PROVIDER  # whose rule set decides the tasks
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     # --- look-ups ---------------------------------------------------------------------
@@ -123,6 +124,10 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
         "title": scenario.title,
         "summary": scenario.summary,
         "description": scenario.description,
+    }
+    if scenario.provider != DEFAULT_PROVIDER:  # AWS scenarios keep their content hash
+        doc["provider"] = scenario.provider
+    doc |= {
         "parties": list(scenario.parties),
         "components": [{"id": c.id, "name": c.name, "service": c.service}
                        for c in scenario.components],
@@ -236,24 +241,31 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     title = c.text(doc, "title", label, max_len=200)
     summary = c.text(doc, "summary", label, max_len=500)
     description = c.text(doc, "description", label, required=False, max_len=20000)
+    provider = c.ident(doc, "provider", label, required=False) or DEFAULT_PROVIDER
+    try:
+        rules = rules.for_provider(provider)
+    except UnknownProviderError as exc:
+        c.add(f"{label}: {exc.summary()}", doc, "provider", code="unknown-provider")
+        raise ScenarioError(c.problems) from None
+    own = rules.provider_party
 
     parties: list[str] = []
     raw_parties = doc.get("parties")
     if not isinstance(raw_parties, list) or not raw_parties:
-        c.add(f"{label}: 'parties' must list the zones, e.g. [aws, customer]", doc, "parties",
-              code="bad-parties")
+        c.add(f"{label}: 'parties' must list the zones, e.g. [{own}, customer]", doc,
+              "parties", code="bad-parties")
     else:
         for p in raw_parties:
-            if p not in PARTIES:
-                c.add(f"{label}: unknown party {quote(p)} (use {', '.join(PARTIES)})", doc,
-                      "parties", code="bad-parties")
+            if p not in rules.parties:
+                c.add(f"{label}: unknown party {quote(p)} (use {', '.join(rules.parties)})",
+                      doc, "parties", code="bad-parties")
             elif p in parties:
                 c.add(f"{label}: party {quote(p)} is listed twice", doc, "parties",
                       code="bad-parties")
             else:
                 parties.append(p)
-        if not {"aws", "customer"} <= set(parties):
-            c.add(f"{label}: 'parties' must include aws and customer", doc, "parties",
+        if not {own, "customer"} <= set(parties):
+            c.add(f"{label}: 'parties' must include {own} and customer", doc, "parties",
                   code="bad-parties")
     parties = [p for p in PARTIES if p in parties]  # canonical order
 
@@ -269,8 +281,8 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
             c.add(f"duplicate component id {quote(cid)}", item, "id", code="duplicate-id",
                   component_id=cid)
         if service and service not in rules.services:
-            c.add(f"{clabel}: unknown service {quote(service)}", item, "service",
-                  code="unknown-service", component_id=cid)
+            c.add(f"{clabel}: unknown service {quote(service)}{_elsewhere(rules, service)}",
+                  item, "service", code="unknown-service", component_id=cid)
         component_ids.add(cid)
         components.append(Component(cid, name, service))
     if not components and "components" in doc:
@@ -300,7 +312,8 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
                     c.add(f"{vlabel}: unknown component {quote(comp)}", where,
                           code="unknown-component", variant_id=vid, field="services")
                 if svc not in rules.services:
-                    c.add(f"{vlabel}: unknown service {quote(svc)}", where, code="unknown-service",
+                    c.add(f"{vlabel}: unknown service {quote(svc)}{_elsewhere(rules, svc)}",
+                          where, code="unknown-service",
                           variant_id=vid, component_id=str(comp), field="services")
                 pairs.append((str(comp), str(svc)))
         variants.append(Variant(vid, vtitle, tuple(pairs)))
@@ -339,8 +352,8 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
             c.add(f"{tlabel}: unknown component {quote(component)}", item, "component",
                   code="unknown-component", task_id=tid)
         if area and area not in rules.areas:
-            c.add(f"{tlabel}: unknown area {quote(area)}", item, "area", code="unknown-area",
-                  task_id=tid)
+            c.add(f"{tlabel}: unknown area {quote(area)}{_elsewhere(rules, area, 'areas')}",
+                  item, "area", code="unknown-area", task_id=tid)
         if component in component_ids and area in rules.areas:
             for vid, services in service_maps:
                 service = services.get(component)
@@ -363,7 +376,16 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     if c.problems:
         raise ScenarioError(c.problems)
     return Scenario(sid, title, summary, description, tuple(parties), tuple(components),
-                    tuple(variants), tuple(tasks), settings)
+                    tuple(variants), tuple(tasks), settings, provider)
+
+
+def _elsewhere(rules: RuleSet, ident: Any, kind: str = "services") -> str:
+    """' (an aws service, not azure)' when another provider's rule set knows the id."""
+    for other in rules.providers.values():
+        if other is not rules and ident in getattr(other, kind):
+            return (f" (a {other.provider} {kind[:-1]}; this scenario's provider is "
+                    f"{rules.provider})")
+    return ""
 
 
 def _settings(raw: Any, c: _Checker, label: str, doc: Any) -> Settings:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..domain import PARTY_NAMES, RuleSet, Scenario, TaskResult
 from ..domain.grader import CORRECT, INCORRECT
 
-DISPLAY_ORDER = ("aws", "shared", "customer")  # Shared sits between the two owners
+DISPLAY_ORDER = ("aws", "microsoft", "shared", "customer")  # Shared sits between the owners
 _shuffler = random.SystemRandom()
 
 
@@ -43,6 +43,7 @@ def models_of(scenario: Scenario, rules: RuleSet) -> tuple[str, ...]:
     services = set(scenario.services_for(None).values())
     for variant in scenario.variants:
         services.update(scenario.services_for(variant.id).values())
+    rules = rules.providers.get(scenario.provider, rules)
     ids = {rules.services[s].model for s in services if s in rules.services}
     return tuple(rules.models.get(m, m) for m in rules.models if m in ids)
 
@@ -57,6 +58,7 @@ def components(scenario: Scenario, variant: str | None, rules: RuleSet) -> list[
     """The architecture under a variant: each component, its service and service model."""
     services = scenario.services_for(variant)
     varying = {comp for v in scenario.variants for comp, _ in v.services}
+    rules = rules.providers.get(scenario.provider, rules)
     views = []
     for c in scenario.components:
         service = rules.services.get(services[c.id])

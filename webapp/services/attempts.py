@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..domain import GradeReport, RuleSet
+from ..domain import DEFAULT_PROVIDER, GradeReport, RuleSet
 from ..domain.grader import CORRECT, INCORRECT, UNANSWERED, TaskResult
 from ..models import Attempt, AttemptAnswer, ScenarioVersion
 
@@ -92,6 +92,7 @@ def stored_result(session: Session, attempt: Attempt, rules: RuleSet,
         if v.get("id") == attempt.variant:
             services.update(v.get("services") or {})
     tasks = {t["id"]: t for t in doc.get("tasks", [])}
+    rules = rules.providers.get(str(doc.get("provider") or DEFAULT_PROVIDER), rules)
     results = []
     for verdict in attempt.verdicts:
         task = tasks.get(verdict.task_id, {})

@@ -191,3 +191,34 @@ def _class_attempt(session: Session, viewer: Viewer, attempt: Attempt) -> Feedba
         )
     ).scalar_one()
     return for_class(session, cs, item, sent or 0)
+
+
+# --- provider comparisons -----------------------------------------------------------------
+
+HELD_FOR_COMPARISON = (
+    "Owners are not shown here: a task of this comparison is also a card of an assessment "
+    "that holds its feedback back."
+)
+
+
+def _card_text(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def for_comparison(comparison: Any, scenarios: list[Any]) -> Feedback:
+    """May anyone read a comparison's owners, reasons and sources?
+
+    A comparison teaches the rule sets, which are public (like /api/v1/responsibility), so
+    its owners are shown to everyone, unless one of its tasks is worded like a card of a
+    scenario that holds its feedback back: then the comparison would hand over that card's
+    answer, and it shows the tasks only.
+    """
+    held = {
+        _card_text(task.text)
+        for scenario in scenarios
+        if scenario.settings.mode == "assessment" and scenario.settings.feedback != "always"
+        for task in scenario.tasks
+    }
+    if any(_card_text(task.text) in held for task in comparison.tasks):
+        return Feedback(False, True, HELD_FOR_COMPARISON)
+    return SHOWN
