@@ -160,7 +160,7 @@ def prepare(url: str, instance: Path, secret: str) -> tuple[str, dict[str, str],
     from webapp.domain import answer_key
     from webapp.extensions import db
     from webapp.services import accounts, content
-    from webapp.services import classroom as svc
+    from webapp.services.classroom import sessions as svc
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
                       "INSTANCE_PATH": str(instance), "SRM_LOG_LEVEL": "WARNING"})

@@ -11,8 +11,8 @@ from tests.conftest import AuthActions, count_rows, make_user
 from webapp.domain import answer_key
 from webapp.extensions import db as _db
 from webapp.models import Attempt, AttemptAnswer, ClassSession, Participant
-from webapp.services import classroom as svc
 from webapp.services import content
+from webapp.services.classroom import sessions as svc
 
 COURSE = "s3-vpc-ec2-oracle"
 SECOND = "ec2-web-server"
@@ -416,7 +416,7 @@ def test_concurrent_retries_store_one_answer_set(app, host):
 
 
 def test_an_answer_racing_close_is_refused_and_not_kept(app, host):
-    from webapp.services.classroom_answers import check_answers, store_answers
+    from webapp.services.classroom.answers import check_answers, store_answers
 
     code = host.create()
     learner, token = join(app, code, "Ada")
@@ -526,7 +526,7 @@ def test_report_as_csv(app, host):
 
 
 def test_csv_cells_cannot_start_a_formula():
-    from webapp.services.classroom_report import _cell
+    from webapp.services.classroom.report import _cell
 
     assert _cell("=HYPERLINK()") == "'=HYPERLINK()"
     assert _cell("-1") == "'-1" and _cell("Ada") == "Ada"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_classroom_api import API, Host, join
-from webapp.services.classroom_poll import poller
+from webapp.classroom.poll import poller
 
 HEADERS_COMPARED = ("ETag", "Cache-Control", "Content-Type", "X-Content-Type-Options",
                     "Referrer-Policy", "X-Frame-Options", "Set-Cookie")

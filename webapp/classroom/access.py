@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 from ..api.errors import ApiError
 from ..extensions import csrf, db
 from ..models import ClassSession
-from ..services import classroom as svc
+from ..services.classroom import sessions as svc
 
 COOKIE_PREFIX = "srm_class_"
 COOKIE_MAX_AGE = 12 * 3600

@@ -14,17 +14,17 @@ from flask_login import current_user
 from ..api.errors import ApiError, json_body
 from ..domain.text import quote
 from ..extensions import db, limiter
-from ..services import classroom as svc
-from ..services import classroom_pacing as pacing
-from ..services import classroom_report as reports
-from ..services.classroom_answers import check_submission, lock_target, own_attempts, store_checked
-from ..services.classroom_host import host_dashboard
-from ..services.classroom_poll import etag_of, install, poller
-from ..services.classroom_state import result_body, state_body, state_head, withheld_body
+from ..services.classroom import pacing
+from ..services.classroom import report as reports
+from ..services.classroom import sessions as svc
+from ..services.classroom.answers import check_submission, lock_target, own_attempts, store_checked
+from ..services.classroom.host import host_dashboard
+from ..services.classroom.state import result_body, state_body, state_head, withheld_body
 from ..services.content import rules
 from ..services.visibility import for_class
 from . import api_bp
 from .access import api_call, api_host, cookie_token, set_participant_cookie
+from .poll import etag_of, install, poller
 
 HOST_ACTIONS = "open,close,reveal,next,end"
 
@@ -169,7 +169,7 @@ def join(code: str):
 def state(code: str):
     """What learners' screens show now. ETag = state version; If-None-Match gives 304.
 
-    Most polls never get here: webapp.services.classroom_poll answers unchanged and
+    Most polls never get here: webapp.classroom.poll answers unchanged and
     already-built states in front of Flask. This view answers the rest and builds the body
     that the fast path then serves for the same version.
     """

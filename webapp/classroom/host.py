@@ -11,10 +11,10 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
-from ..services import classroom as svc
-from ..services import classroom_pacing as pacing
-from ..services import classroom_report as reports
-from ..services.classroom_host import host_dashboard
+from ..services.classroom import pacing
+from ..services.classroom import report as reports
+from ..services.classroom import sessions as svc
+from ..services.classroom.host import host_dashboard
 from ..services.content import published, rules
 from . import bp
 from .access import hosted_session, instructor_page

@@ -22,15 +22,15 @@ from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..learn.forms import answer_field
 from ..learn.pages import components, verdict_label, zones
-from ..services import classroom as svc
-from ..services import classroom_pacing as pacing
-from ..services import classroom_report as reports
-from ..services.classroom_answers import (
+from ..services.classroom import pacing
+from ..services.classroom import report as reports
+from ..services.classroom import sessions as svc
+from ..services.classroom.answers import (
     check_answers,
     own_attempts,
     store_answers,
 )
-from ..services.classroom_state import result_body, screen_key, variant_title
+from ..services.classroom.state import result_body, screen_key, variant_title
 from ..services.content import rules
 from ..services.visibility import for_class
 from . import bp

@@ -15,11 +15,11 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from .. import signals
-from ..domain import GradeReport, GradingError, RuleSet, grade
-from ..domain.grader import CORRECT
-from ..domain.text import quote
-from ..models import (
+from ... import signals
+from ...domain import GradeReport, GradingError, RuleSet, grade
+from ...domain.grader import CORRECT
+from ...domain.text import quote
+from ...models import (
     Attempt,
     AttemptAnswer,
     ClassSession,
@@ -27,9 +27,9 @@ from ..models import (
     Participant,
     ScenarioVersion,
 )
-from .attempts import record_attempt
-from .classroom import SessionError, latest_by_code, token_hash_of
-from .classroom_content import scenario_for_version
+from ..attempts import record_attempt
+from .content import scenario_for_version
+from .sessions import SessionError, latest_by_code, token_hash_of
 
 ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers", "answer_set"}
 

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..domain import RuleSet
-from ..models import Attempt, ClassSession, ClassSessionScenario, Participant
-from .attempts import stored_result
-from .classroom import SessionError, normalise_code
-from .classroom_content import document_of_version, scenario_for_version
-from .visibility import Feedback
+from ...domain import RuleSet
+from ...models import Attempt, ClassSession, ClassSessionScenario, Participant
+from ..attempts import stored_result
+from ..visibility import Feedback
+from .content import document_of_version, scenario_for_version
+from .sessions import SessionError, normalise_code
 
 
 @lru_cache(maxsize=1)

@@ -20,13 +20,13 @@ from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain import GradingError, RuleSet, Scenario
-from ..domain.grader import check_variant
-from ..domain.text import quote
-from ..models import ClassSession, ClassSessionScenario, Participant, User
-from ..models.base import utcnow
-from . import content
-from .classroom_content import scenario_for_version
+from ...domain import GradingError, RuleSet, Scenario
+from ...domain.grader import check_variant
+from ...domain.text import quote
+from ...models import ClassSession, ClassSessionScenario, Participant, User
+from ...models.base import utcnow
+from .. import content
+from .content import scenario_for_version
 
 # no 0/O, 1/I/L: a code read off a projector is typed right the first time
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -333,7 +333,7 @@ def act(session: Session, cs: ClassSession, action: str,
 def may_reopen(session: Session, cs: ClassSession) -> bool:
     """Answering may open for the current scenario: always from the lobby; after "close"
     only while nobody in the room has seen its key (a learner who has would tell the room)."""
-    from .visibility import key_seen  # visibility asks this module who hosts a session
+    from ..visibility import key_seen  # visibility asks this module who hosts a session
 
     item = current_scenario(cs)
     return cs.phase != "closed" or item is None or not key_seen(session, cs, item)

@@ -20,11 +20,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain import GradingError, RuleSet, grade
-from ..models import ClassDraft, ClassSession, ClassSessionScenario, Participant
-from ..models.base import utcnow
-from . import classroom as svc
-from .classroom_answers import CheckedAnswers, _tries_sent, store_checked
+from ...domain import GradingError, RuleSet, grade
+from ...models import ClassDraft, ClassSession, ClassSessionScenario, Participant
+from ...models.base import utcnow
+from . import sessions as svc
+from .answers import CheckedAnswers, _tries_sent, store_checked
 
 log = logging.getLogger(__name__)
 

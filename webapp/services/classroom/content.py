@@ -15,8 +15,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from ..domain import RuleSet, Scenario, build_scenario
-from ..models import ScenarioVersion
+from ...domain import RuleSet, Scenario, build_scenario
+from ...models import ScenarioVersion
 
 _LOCK = threading.Lock()
 _MAX = 256

@@ -32,8 +32,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.http import parse_etags
 
 from ..models import ClassSession
-from .classroom import normalise_code
-from .classroom_pacing import due
+from ..services.classroom.pacing import due
+from ..services.classroom.sessions import normalise_code
 
 log = logging.getLogger(__name__)
 
