@@ -416,22 +416,22 @@ def test_concurrent_retries_store_one_answer_set(app, host):
 
 
 def test_an_answer_racing_close_is_refused_and_not_kept(app, host):
-    from webapp.services.classroom.answers import check_answers, store_answers
+    from webapp.api.errors import class_error_status
+    from webapp.services.classroom.answers import AnswerSet, check_answer_set, store_checked
+    from webapp.services.classroom.errors import ClassError
 
     code = host.create()
     learner, token = join(app, code, "Ada")
     host.act(code, "open")
     with app.test_request_context(method="POST"):
-        cs = svc.find_session(_db.session, code)
-        participant = svc.participant_for(_db.session, cs, token)
-        checked = check_answers(_db.session, cs, participant,
-                                {"scenario_id": COURSE, "answers": {}}, content.rules())
+        sent = AnswerSet(code, token, {"scenario_id": COURSE, "answers": {}})
+        _, checked = check_answer_set(_db.session, sent, content.rules())
         _db.session.rollback()
         host.act(code, "close")  # lands in another worker between the check and the write
-        with pytest.raises(svc.SessionError) as caught:
-            store_answers(_db.session, checked)
+        with pytest.raises(ClassError) as caught:
+            store_checked(_db.session, checked)
         _db.session.rollback()
-    assert caught.value.status == 409 and "closed" in caught.value.message
+    assert class_error_status(caught.value) == 409 and "closed" in caught.value.message
     assert stored(app)[0] == 0
 
 

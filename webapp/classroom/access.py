@@ -47,10 +47,7 @@ def instructor_page(view):
 
 def hosted_session(code: str) -> ClassSession:
     """The session for a host page: 404 unknown, 403 if the user is not its host or an admin."""
-    try:
-        cs = svc.find_session(db.session, code)
-    except svc.SessionError as exc:
-        abort(exc.status, exc.message)
+    cs = svc.find_session(db.session, code)
     if not svc.may_host(current_user, cs):
         abort(403, "only the host of this session can see it")
     return cs
@@ -64,19 +61,10 @@ def api_host(code: str | None = None, *, check_csrf: bool = True) -> ClassSessio
         csrf.protect()
     if code is None:
         return None
-    cs = api_call(svc.find_session, db.session, code)
+    cs = svc.find_session(db.session, code)
     if not svc.may_host(current_user, cs):
         raise ApiError(403, "only the host of this session can do this")
     return cs
-
-
-def api_call(func, *args, **kwargs):
-    """Run a service call; a SessionError becomes a JSON error and nothing is stored."""
-    try:
-        return func(*args, **kwargs)
-    except svc.SessionError as exc:
-        db.session.rollback()
-        raise ApiError(exc.status, exc.message, exc.details) from None
 
 
 def cookie_name(code: str) -> str:

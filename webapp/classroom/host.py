@@ -14,6 +14,7 @@ from ..extensions import db
 from ..services.classroom import pacing
 from ..services.classroom import report as reports
 from ..services.classroom import sessions as svc
+from ..services.classroom.errors import ClassError
 from ..services.classroom.host import host_dashboard
 from ..services.content import published, rules
 from . import bp
@@ -40,7 +41,7 @@ def host_index():
                  for sid in chosen]
         try:
             picks = svc.parse_picks(db.session, items)
-        except svc.SessionError as exc:
+        except ClassError as exc:
             scenario_error = "; ".join([exc.message, *map(str, exc.details)])
         else:
             cs = svc.create_session(db.session, current_user, picks,
@@ -142,7 +143,7 @@ def _run(cs, func, *args, success: str | None = None, **kwargs):
         return _back(cs)
     try:
         func(db.session, cs, *args, **kwargs)
-    except svc.SessionError as exc:
+    except ClassError as exc:
         db.session.rollback()
         flash(exc.message[:1].upper() + exc.message[1:] + ".", "error")
         return _back(cs)
@@ -163,7 +164,7 @@ def host_action(code: str, action: str):
                                    "expect_position": _int(form.get("expect_position"))})
         countdown = pacing.check_countdown(_int(form.get("countdown")) or None
                                            if action == "open" else None)
-    except svc.SessionError as exc:
+    except ClassError as exc:
         flash(exc.message[:1].upper() + exc.message[1:] + ".", "error")
         return _back(cs)
     return _run(cs, pacing.pace, action, rules(), expect=expect, countdown=countdown)

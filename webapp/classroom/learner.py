@@ -7,7 +7,6 @@ from collections import OrderedDict
 
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -25,11 +24,8 @@ from ..learn.pages import components, verdict_label, zones
 from ..services.classroom import pacing
 from ..services.classroom import report as reports
 from ..services.classroom import sessions as svc
-from ..services.classroom.answers import (
-    check_answers,
-    own_attempts,
-    store_answers,
-)
+from ..services.classroom.answers import AnswerSet, own_attempts, submit_answers
+from ..services.classroom.errors import ClassError, Ended, Forbidden
 from ..services.classroom.state import result_body, screen_key, variant_title
 from ..services.content import rules
 from ..services.visibility import for_class
@@ -41,7 +37,7 @@ from .forms import ActionForm, JoinForm
 def _participant_or_none(cs):
     try:
         return svc.participant_for(db.session, cs, cookie_token(cs.code))
-    except svc.SessionError:
+    except ClassError:
         return None
 
 
@@ -56,21 +52,21 @@ def join():
             cs = svc.live_session(db.session, form.code.data)
             if _participant_or_none(cs) is not None:
                 return redirect(url_for("classroom.play", code=cs.code))
-        except svc.SessionError:
+        except ClassError:
             pass
     if form.validate_on_submit():
         try:
             cs = svc.live_session(db.session, form.code.data)
-        except svc.SessionError as exc:
+        except ClassError as exc:
             form.code.errors.append(_sentence(exc.message))
         else:
             if _participant_or_none(cs) is not None:
                 return redirect(url_for("classroom.play", code=cs.code))
             try:
                 _, token = svc.join(db.session, cs, form.nickname.data)
-            except svc.SessionError as exc:
+            except ClassError as exc:
                 db.session.rollback()
-                field = form.code if exc.status in (403, 410) else form.nickname
+                field = form.code if isinstance(exc, (Forbidden, Ended)) else form.nickname
                 field.errors.append(_sentence(exc.message))
             else:
                 db.session.commit()
@@ -204,11 +200,7 @@ def reveal_key(cs, item) -> list[dict]:
 def _session_and_participant(code: str):
     """The session (404 if none) and this browser's participant in it (None if none): one
     query, as 300 learners fetch their panels at once when the host reveals."""
-    try:
-        return svc.session_and_participant(db.session, code,
-                                           cookie_token(svc.normalise_code(code)))
-    except svc.SessionError as exc:
-        abort(exc.status, exc.message)
+    return svc.session_and_participant(db.session, code, cookie_token(svc.normalise_code(code)))
 
 
 @bp.get("/play/<code>")
@@ -251,10 +243,8 @@ def play_submit(code: str):
     if request.form.get("answer_set", "").isdigit():
         data["answer_set"] = int(request.form["answer_set"])
     try:
-        checked = check_answers(db.session, cs, participant, data, rules())
-        db.session.rollback()  # end the reading transaction: the write below is short
-        store_answers(db.session, checked)
-    except svc.SessionError as exc:
+        submit_answers(db.session, AnswerSet(cs.code, cookie_token(cs.code), data), rules())
+    except ClassError as exc:
         db.session.rollback()
         flash(_sentence(exc.message), "error")
     else:

@@ -27,6 +27,7 @@ from ...models import ClassSession, ClassSessionScenario, Participant, User
 from ...models.base import utcnow
 from .. import content
 from .content import scenario_for_version
+from .errors import ClassError, Conflict, Forbidden, Invalid, NotFound
 
 # no 0/O, 1/I/L: a code read off a projector is typed right the first time
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -46,16 +47,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "next": (("closed", "revealed"), "lobby"),
     "end": (LIVE_PHASES, "ended"),
 }
-
-
-class SessionError(Exception):
-    """A request the session cannot accept: an HTTP status, a message, details."""
-
-    def __init__(self, status: int, message: str, details: list[Any] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.details = details or []
 
 
 @dataclass(frozen=True)
@@ -88,26 +79,25 @@ def new_code(session: Session) -> str:
 
 def latest_by_code(session: Session, query: Select, code: Any) -> Row:
     """The row of a query over ClassSession for the newest session with this code;
-    SessionError 404 if there is none."""
+    NotFound if there is none."""
     code = normalise_code(code)
     row = session.execute(query.where(ClassSession.code == code)
                           .order_by(ClassSession.id.desc()).limit(1)).first() if code else None
     if row is None:
-        raise SessionError(404, "no class session has this code",
-                           ["check the code on the host's screen"])
+        raise ClassError.no_session()
     return row
 
 
 def find_session(session: Session, code: Any) -> ClassSession:
-    """The session with this code; SessionError 404 if there is none."""
+    """The session with this code; NotFound if there is none."""
     return latest_by_code(session, select(ClassSession), code)[0]
 
 
 def live_session(session: Session, code: Any) -> ClassSession:
-    """The session with this code if it has not ended (404 unknown, 410 ended)."""
+    """The session with this code if it has not ended (NotFound, or Ended)."""
     cs = find_session(session, code)
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     return cs
 
 
@@ -130,10 +120,10 @@ def sessions_for(session: Session, user: User) -> list[ClassSession]:
 def parse_picks(session: Session, items: Any) -> list[Pick]:
     """Scenario choices from a request: ids, or {"id", "variant"} objects."""
     if not isinstance(items, list) or not items:
-        raise SessionError(400, "choose at least one scenario",
+        raise Invalid("choose at least one scenario",
                            ["'scenarios' must be a non-empty list of scenario ids"])
     if len(items) > MAX_SCENARIOS:
-        raise SessionError(400, f"a session holds at most {MAX_SCENARIOS} scenarios")
+        raise Invalid(f"a session holds at most {MAX_SCENARIOS} scenarios")
     picks, problems, seen = [], [], set()
     for item in items:
         sid, variant = (item, None) if isinstance(item, str) else (
@@ -156,14 +146,14 @@ def parse_picks(session: Session, items: Any) -> list[Pick]:
             continue
         picks.append(Pick(playable, variant))
     if problems:
-        raise SessionError(400, "some scenarios cannot be used", problems)
+        raise Invalid("some scenarios cannot be used", problems)
     return picks
 
 
 def check_answer_sets(raw: Any) -> int:
-    """How many answer sets per scenario a host asked for; SessionError 400 if not 1-10."""
+    """How many answer sets per scenario a host asked for; Invalid if not 1-10."""
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ANSWER_SETS:
-        raise SessionError(400, "invalid session request",
+        raise Invalid("invalid session request",
                            [f"'answer_sets' must be a whole number from 1 to {MAX_ANSWER_SETS}"])
     return raw
 
@@ -192,17 +182,17 @@ def create_session(session: Session, host: User, picks: list[Pick],
 # --- learners -------------------------------------------------------------------------
 
 def check_nickname(raw: Any) -> tuple[str, str]:
-    """A nickname trimmed and checked, with its case-folded key; SessionError 400 otherwise."""
+    """A nickname trimmed and checked, with its case-folded key; Invalid otherwise."""
     if not isinstance(raw, str):
-        raise SessionError(400, "enter a nickname", ["'nickname' must be text"])
+        raise Invalid("enter a nickname", ["'nickname' must be text"])
     nickname = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not nickname:
-        raise SessionError(400, "enter a nickname")
+        raise Invalid("enter a nickname")
     if len(nickname) > NICKNAME_MAX:
-        raise SessionError(400, f"a nickname has at most {NICKNAME_MAX} characters",
+        raise Invalid(f"a nickname has at most {NICKNAME_MAX} characters",
                            [f"yours has {len(nickname)}"])
     if not _NICKNAME.fullmatch(nickname):
-        raise SessionError(400, "use letters, digits, spaces and . ' - _ only, "
+        raise Invalid("use letters, digits, spaces and . ' - _ only, "
                                 "starting with a letter or digit")
     return nickname, nickname.casefold()
 
@@ -230,8 +220,8 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
     if not bumped:
         session.refresh(cs)
         if cs.phase == "ended":
-            raise SessionError(410, "this class session has ended")
-        raise SessionError(403, "the host has locked this session: nobody new can join",
+            raise ClassError.ended()
+        raise Forbidden("the host has locked this session: nobody new can join",
                            ["ask the host to unlock joining"])
     token = secrets.token_urlsafe(32)
     participant = Participant(session_id=cs.id, nickname=nickname, nickname_key=key,
@@ -240,13 +230,13 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
     try:
         session.flush()
     except IntegrityError:
-        raise SessionError(409, f"the nickname {quote(nickname)} is taken in this session",
+        raise Conflict(f"the nickname {quote(nickname)} is taken in this session",
                            ["choose another nickname"]) from None
     return participant, token
 
 
 def participant_for(session: Session, cs: ClassSession, token: Any) -> Participant:
-    """The participant holding this token in this session; SessionError 403 otherwise."""
+    """The participant holding this token in this session; Forbidden otherwise."""
     participant, key = None, token_hash_of(token)
     if key is not None:
         participant = session.execute(
@@ -254,10 +244,9 @@ def participant_for(session: Session, cs: ClassSession, token: Any) -> Participa
                                       Participant.session_id == cs.id)
         ).scalar_one_or_none()
     if participant is None:
-        raise SessionError(403, "this participant token is not valid for this session",
-                           ["join the session again from the join page"])
+        raise ClassError.bad_token()
     if participant.removed:
-        raise SessionError(403, "the host removed you from this session")
+        raise ClassError.removed()
     return participant
 
 
@@ -283,17 +272,17 @@ def active_count(session: Session, cs: ClassSession) -> int:
 def act(session: Session, cs: ClassSession, action: str,
         expect: tuple[str, int] | None = None, closes_at: datetime | None = None
         ) -> ClassSession:
-    """Apply a pacing action (open, close, reveal, next, end); SessionError 409 if it can't.
+    """Apply a pacing action (open, close, reveal, next, end); Conflict if it can't.
 
     expect: the (phase, scenario position from 1) the host's screen showed when the button
     was pressed. A repeated click or a resent request finds the session moved on and is
-    refused (409 "moved-on") rather than taking the next step. closes_at: with "open", the
+    refused (Conflict "moved-on") rather than taking the next step. closes_at: with "open", the
     moment a countdown closes answering.
     """
     if action not in TRANSITIONS:
-        raise SessionError(404, f"no host action '{action}'")
+        raise NotFound(f"no host action '{action}'")
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     if expect is not None and expect != (cs.phase, cs.current_index + 1):
         raise moved_on(action, cs)
     sources, target = TRANSITIONS[action]
@@ -301,14 +290,14 @@ def act(session: Session, cs: ClassSession, action: str,
                               "closes_at": closes_at if action == "open" else None}
     if action == "next":
         if cs.current_index + 1 >= len(cs.scenarios):
-            raise SessionError(409, "this is the last scenario: end the session instead")
+            raise Conflict("this is the last scenario: end the session instead")
         values["current_index"] = cs.current_index + 1
     if action == "end":
         values["ended_at"] = utcnow()
     if cs.phase not in sources:
         raise _wrong_phase(action, cs.phase)
     if action == "open" and not may_reopen(session, cs):
-        raise SessionError(409, "cannot open answering again: learners have seen the answers "
+        raise Conflict("cannot open answering again: learners have seen the answers "
                                 "of this scenario",
                            ["reveal the answers to the room, or move to the next scenario"])
     index = cs.current_index
@@ -352,29 +341,29 @@ ACTION_VERBS = {"open": "open answering", "close": "close answering",
                 "end": "end the session"}
 
 
-def moved_on(action: str, cs: ClassSession) -> SessionError:
+def moved_on(action: str, cs: ClassSession) -> Conflict:
     """The 409 for a pacing request made for a moment that has passed (a double click)."""
-    return SessionError(409, f"nothing changed: the session had already moved on when you "
+    return Conflict(f"nothing changed: the session had already moved on when you "
                              f"asked to {ACTION_VERBS[action]} (it is {cs.phase}, scenario "
                              f"{cs.current_index + 1})", ["moved-on"])
 
 
 def check_expect(raw: Any) -> tuple[str, int] | None:
     """The (phase, position) a pacing request expects, from its "expect_phase" and
-    "expect_position" fields; None when neither is sent. SessionError 400 if malformed."""
+    "expect_position" fields; None when neither is sent. Invalid if malformed."""
     phase, position = raw.get("expect_phase"), raw.get("expect_position")
     if phase is None and position is None:
         return None
     if (phase not in LIVE_PHASES or isinstance(position, bool) or not isinstance(position, int)
             or not 1 <= position <= MAX_SCENARIOS):
-        raise SessionError(400, "invalid pacing request",
+        raise Invalid("invalid pacing request",
                            ["'expect_phase' must be a live phase and 'expect_position' the "
                             "scenario's number (from 1), both together"])
     return phase, position
 
 
-def _wrong_phase(action: str, phase: str) -> SessionError:
-    return SessionError(409, f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
+def _wrong_phase(action: str, phase: str) -> Conflict:
+    return Conflict(f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
                         [f"'{action}' works when the session is "
                          f"{' or '.join(TRANSITIONS[action][0])}"])
 
@@ -382,11 +371,11 @@ def _wrong_phase(action: str, phase: str) -> SessionError:
 def remove_participant(session: Session, cs: ClassSession, participant_id: Any) -> Participant:
     """Remove a participant: their token stops working and they leave counts and reports."""
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     participant = session.get(Participant, participant_id) if isinstance(
         participant_id, int) else None
     if participant is None or participant.session_id != cs.id:
-        raise SessionError(404, "no such participant in this session")
+        raise NotFound("no such participant in this session")
     if not participant.removed:
         participant.removed = True
         _bump(session, cs)
@@ -410,7 +399,7 @@ def set_show_live(session: Session, cs: ClassSession, show: bool) -> None:
 
 def _set_flag(session: Session, cs: ClassSession, **values: bool) -> None:
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     session.execute(update(ClassSession).where(ClassSession.id == cs.id)
                     .values(**values, state_version=ClassSession.state_version + 1)
                     .execution_options(synchronize_session=False))
