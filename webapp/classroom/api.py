@@ -30,7 +30,7 @@ from ..services.content import rules
 from ..services.visibility import for_class
 from . import api_bp
 from .access import api_host, cookie_token, set_participant_cookie
-from .poll import etag_of, install, poller
+from .poll import ROOM_COUNT, etag_of, install, poller
 
 HOST_ACTIONS = "open,close,reveal,next,end"
 
@@ -196,6 +196,8 @@ def state(code: str):
             fast.remember_body(head.id, data["code"], version, response.get_data())
     response.set_etag(etag_of(version))
     response.cache_control.no_cache = True
+    if head.phase == "lobby":  # joins do not bump the version: the count rides here
+        response.headers[ROOM_COUNT] = str(svc.active_count_of(db.session, head.id))
     return response
 
 

@@ -210,19 +210,17 @@ def token_hash_of(token: Any) -> str | None:
 def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Participant, str]:
     """Add a participant; returns it and its secret token (only the hash is stored)."""
     nickname, key = check_nickname(raw_nickname)
-    # the bump takes the session row first: a join cannot slip in after the session ends
-    bumped = session.execute(
-        update(ClassSession)
-        .where(ClassSession.id == cs.id, ClassSession.phase != "ended",
-               ClassSession.join_locked.is_(False))
-        .values(state_version=ClassSession.state_version + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    if not bumped:
-        session.refresh(cs)
-        if cs.phase == "ended":
-            raise ClassError.ended()
+    # the session row is share-locked first: a join cannot slip in after the session ends.
+    # Joining does not bump state_version: every learner's poll would then get a full body
+    # at every join; the lobby's room count travels in the polls' X-Room-Count instead.
+    phase, locked = session.execute(
+        select(ClassSession.phase, ClassSession.join_locked)
+        .where(ClassSession.id == cs.id).with_for_update(read=True)).one()
+    if phase == "ended":
+        raise ClassError.ended()
+    if locked:
         raise Forbidden("the host has locked this session: nobody new can join",
-                           ["ask the host to unlock joining"])
+                        ["ask the host to unlock joining"])
     token = secrets.token_urlsafe(32)
     participant = Participant(session_id=cs.id, nickname=nickname, nickname_key=key,
                               token_hash=hash_token(token), joined_at=utcnow())
@@ -262,9 +260,15 @@ def session_and_participant(session: Session, code: Any, token: Any
 
 def active_count(session: Session, cs: ClassSession) -> int:
     """Participants in the room (joined and not removed)."""
+    return active_count_of(session, cs.id)
+
+
+def active_count_of(session: Session, session_id: int) -> int:
+    """Participants in the room of the session with this id."""
     return session.execute(
         select(func.count()).select_from(Participant)
-        .where(Participant.session_id == cs.id, Participant.removed.is_(False))).scalar_one()
+        .where(Participant.session_id == session_id, Participant.removed.is_(False))
+    ).scalar_one()
 
 
 # --- host actions ---------------------------------------------------------------------
