@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import (
     Response,
     current_app,
@@ -17,6 +14,7 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..cache import BoundedCache
 from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..learn.forms import answer_field
@@ -156,7 +154,6 @@ def _rank_of(cs, participant) -> tuple[int, int] | None:
 
 _BOARD_CSRF = "\x00csrf\x00"
 _BOARD_CACHE_SIZE = 256
-_board_lock = threading.Lock()
 
 
 def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int = 1
@@ -168,23 +165,23 @@ def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int 
     learner's earlier answers (a later answer set, numbered so that a resent request is
     recognised) is theirs alone and is not kept.
     """
-    cache = current_app.extensions.setdefault("srm_class_boards", OrderedDict())
-    key = (cs.code, item.version_id, item.variant)
-    with _board_lock:
-        html = None if answers else cache.get(key)
-    if html is None:
-        html = render_template(
+
+    def render() -> str:
+        return render_template(
             "classroom/_play_board.html", cs=cs, item=item, scenario=scenario,
             variant=item.variant, tasks=scenario.tasks, zones=zones(scenario),
             components=components(scenario, item.variant, rules()),
             answer_field=answer_field, csrf_value=_BOARD_CSRF, answers=answers,
             answer_set=answer_set)
-        if answers:
-            return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
-        with _board_lock:
-            cache[key] = html
-            while len(cache) > _BOARD_CACHE_SIZE:
-                cache.popitem(last=False)
+
+    if answers:
+        html = render()
+    else:
+        cache = current_app.extensions.get("srm_class_boards")
+        if cache is None:
+            cache = current_app.extensions.setdefault(
+                "srm_class_boards", BoundedCache(_BOARD_CACHE_SIZE))
+        html = cache.get_or_build((cs.code, item.version_id, item.variant), render)
     return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
 
 
