@@ -7,44 +7,12 @@ import threading
 
 import pytest
 
-from tests.conftest import AuthActions, count_rows, make_user
-from webapp.domain import answer_key
+from tests.conftest import count_rows
+from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for, stored
 from webapp.extensions import db as _db
-from webapp.models import Attempt, AttemptAnswer, ClassSession, Participant
+from webapp.models import ClassSession, Participant
 from webapp.services import content
 from webapp.services.classroom import sessions as svc
-
-COURSE = "s3-vpc-ec2-oracle"
-SECOND = "ec2-web-server"
-API = "/api/v1/sessions"
-
-
-class Host:
-    """A signed-in instructor's test client with its CSRF header."""
-
-    def __init__(self, app, email: str, role: str = "instructor"):
-        make_user(app, email, role)
-        self.client = app.test_client()
-        self.auth = AuthActions(self.client)
-        response = self.auth.login(email)
-        assert response.status_code in (302, 303), response.status_code
-        self.headers = {"X-CSRFToken": self.auth.csrf("/host/")}
-
-    def post(self, url: str, body: dict | None = None, **kwargs):
-        return self.client.post(url, json=body if body is not None else {},
-                                headers=self.headers, **kwargs)
-
-    def create(self, scenarios=None, **extra) -> str:
-        response = self.post(API, {"scenarios": scenarios or [COURSE], **extra})
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()["code"]
-
-    def act(self, code: str, *actions: str):
-        response = None
-        for action in actions:
-            response = self.post(f"{API}/{code}/{action}")
-            assert response.status_code == 200, (action, response.get_json())
-        return response
 
 
 @pytest.fixture
@@ -55,30 +23,6 @@ def host(app):
 @pytest.fixture
 def other(app):
     return Host(app, "other@example.org")
-
-
-def join(app, code: str, nickname: str):
-    """A learner's client that joined; returns (client, token)."""
-    learner = app.test_client()
-    response = learner.post(f"{API}/{code}/join", json={"nickname": nickname})
-    assert response.status_code == 201, response.get_json()
-    return learner, response.get_json()["participant_token"]
-
-
-def key_for(app, scenario_id: str = COURSE, variant: str | None = "oracle-on-ec2"):
-    """The answer key, computed in the test process."""
-    with app.app_context():
-        return answer_key(content.content().library.get(scenario_id), variant, content.rules())
-
-
-def answer(learner, code, token, answers, scenario_id=COURSE, **extra):
-    body = {"participant_token": token, "scenario_id": scenario_id, "answers": answers, **extra}
-    return learner.post(f"{API}/{code}/answers", json=body)
-
-
-def stored(app) -> tuple[int, int, int]:
-    return (count_rows(app, Attempt), count_rows(app, AttemptAnswer),
-            count_rows(app, Participant))
 
 
 # --- creating ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import pytest
 from markupsafe import escape
 
 from tests.conftest import count_rows, csrf_token_from
-from tests.test_classroom_api import API, COURSE, SECOND, Host, join, key_for
+from tests.helpers.classroom import API, COURSE, SECOND, Host, join, key_for
+from tests.helpers.csrf import meta_csrf as csrf_of
 from webapp.domain import grade
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession, Participant
@@ -18,10 +19,6 @@ from webapp.services import content
 @pytest.fixture
 def host(app):
     return Host(app, "host@example.org")
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 # --- who may see what -------------------------------------------------------------------

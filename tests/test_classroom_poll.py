@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_classroom_api import API, Host, join
+from tests.helpers.classroom import API, Host, join
 from webapp.classroom.poll import poller
 
 HEADERS_COMPARED = ("ETag", "Cache-Control", "Content-Type", "X-Content-Type-Options",
