@@ -20,9 +20,8 @@ COOKIE_MAX_AGE = 12 * 3600
 
 def is_instructor() -> bool:
     """Signed in with an active instructor or admin account."""
-    return bool(current_user.is_authenticated
-                and getattr(current_user, "role", None) in ("instructor", "admin")
-                and getattr(current_user, "active", True))
+    return bool(current_user.is_authenticated and current_user.is_active
+                and (current_user.is_admin or current_user.role == "instructor"))
 
 
 def login_url() -> str:
@@ -34,7 +33,9 @@ def login_url() -> str:
 
 
 def instructor_page(view):
-    """Pages for instructors: anonymous visitors go to the login page, others get 403."""
+    """Pages for instructors, as webapp.auth.access.instructor_required: anonymous visitors
+    go to the login page (coming back here), other accounts get 403."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
@@ -42,6 +43,7 @@ def instructor_page(view):
         if not is_instructor():
             abort(403)
         return view(*args, **kwargs)
+
     return wrapper
 
 

@@ -32,7 +32,7 @@ from . import api_bp
 from .access import api_host, cookie_token, set_participant_cookie
 from .poll import ROOM_COUNT, etag_of, install, poller
 
-HOST_ACTIONS = "open,close,reveal,next,end"
+HOST_ACTIONS = ",".join(svc.HOST_ACTIONS)  # the route pattern, from the transition table
 
 # learners' state polls are answered in front of Flask when nothing changed
 api_bp.record_once(lambda setup: install(setup.app))

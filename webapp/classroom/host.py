@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import segno
@@ -21,9 +22,8 @@ from . import bp
 from .access import hosted_session, instructor_page
 from .forms import COUNTDOWN_CHOICES, ActionForm, NewSessionForm, scenario_order
 
+ACTION_PATTERN = ",".join(svc.HOST_ACTIONS)  # from the transition table
 COUNTDOWN_TEXT = re.compile(r'data-seconds-left="\d+"|<span class="js-left">[^<]*</span>')
-ACTION_LABELS = {"open": "Open answering", "close": "Close answering",
-                 "reveal": "Reveal answers", "next": "Next scenario", "end": "End session"}
 
 
 @bp.route("/host/", methods=["GET", "POST"])
@@ -62,10 +62,15 @@ ACTION_SLOTS = ("open", "close", "reveal", "next")
 
 def _panel_context(cs) -> dict:
     return {"cs": cs, "dash": host_dashboard(db.session, cs, rules()),
-            "form": ActionForm(), "labels": ACTION_LABELS,
+            "form": ActionForm(), "labels": svc.ACTION_LABELS,
             "actions": svc.host_actions(db.session, cs),
             "reopen_refused": cs.phase == "closed" and not svc.may_reopen(db.session, cs),
             "slots": ACTION_SLOTS, "countdowns": COUNTDOWN_CHOICES}
+
+
+def _pace_done() -> str:
+    """What host.js announces after each host action, from the transition table (JSON)."""
+    return json.dumps({action: t.done for action, t in svc.TRANSITIONS.items()})
 
 
 def _hosted_now(code: str):
@@ -90,7 +95,7 @@ def host_session(code: str):
     """The host's console: join code with QR, pacing buttons and the live dashboard."""
     cs = _hosted_now(code)
     return render_template("classroom/host_session.html", **_join_card(cs),
-                           **_panel_context(cs))
+                           **_panel_context(cs), pace_done=_pace_done())
 
 
 @bp.get("/host/<code>/present")
@@ -153,7 +158,7 @@ def _run(cs, func, *args, success: str | None = None, **kwargs):
     return _back(cs)
 
 
-@bp.post("/host/<code>/action/<any(open,close,reveal,next,end):action>")
+@bp.post(f"/host/<code>/action/<any({ACTION_PATTERN}):action>")
 @instructor_page
 def host_action(code: str, action: str):
     """A pacing button without JavaScript (host.js calls the JSON endpoint instead)."""

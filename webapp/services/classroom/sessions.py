@@ -14,7 +14,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ...domain import GradingError, RuleSet, Scenario
 from ...domain.grader import check_variant
+from ...domain.phases import LIVE_PHASES, Phase
 from ...domain.text import quote
 from ...models import ClassSession, ClassSessionScenario, Participant, User
 from ...models.base import utcnow
@@ -37,16 +38,36 @@ MAX_SCENARIOS = 20
 MAX_ANSWER_SETS = 10  # answer sets a learner may send per scenario, at most
 MAX_PARTICIPANTS_RANKED = 5000  # a learner's own place is looked up among this many
 _NICKNAME = re.compile(r"[^\W_][\w .'\-]*")
-LIVE_PHASES = ("lobby", "open", "closed", "revealed")
 
-# action -> (phases it may start from, phase it leads to)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "open": (("lobby", "closed"), "open"),
-    "close": (("open",), "closed"),
-    "reveal": (("open", "closed"), "revealed"),
-    "next": (("closed", "revealed"), "lobby"),
-    "end": (LIVE_PHASES, "ended"),
+
+class Transition(NamedTuple):
+    """A host action: the phases it may start from, the phase it leads to, and its words
+    (the verb in messages, the button's label, what is announced once it is done)."""
+
+    sources: tuple[Phase, ...]
+    target: Phase
+    verb: str
+    label: str
+    done: str
+
+
+# the one table of host actions: the routes, the buttons and host.js all derive from it
+TRANSITIONS: dict[str, Transition] = {
+    "open": Transition((Phase.LOBBY, Phase.CLOSED), Phase.OPEN, "open answering",
+                       "Open answering", "Answering is open."),
+    "close": Transition((Phase.OPEN,), Phase.CLOSED, "close answering", "Close answering",
+                        "Answering is closed."),
+    "reveal": Transition((Phase.OPEN, Phase.CLOSED), Phase.REVEALED, "reveal the answers",
+                         "Reveal answers", "Answers revealed."),
+    "next": Transition((Phase.CLOSED, Phase.REVEALED), Phase.LOBBY,
+                       "move to the next scenario", "Next scenario",
+                       "Moved to the next scenario."),
+    "end": Transition(LIVE_PHASES, Phase.ENDED, "end the session", "End session",
+                      "The session has ended."),
 }
+HOST_ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
+ACTION_VERBS = {action: t.verb for action, t in TRANSITIONS.items()}
+ACTION_LABELS = {action: t.label for action, t in TRANSITIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -103,14 +124,14 @@ def live_session(session: Session, code: Any) -> ClassSession:
 
 def may_host(user: Any, cs: ClassSession) -> bool:
     """The session's host, or an admin, may see and run it."""
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.id == cs.host_id or getattr(user, "role", None) == "admin")
+    return bool(user is not None and user.is_authenticated
+                and (user.id == cs.host_id or user.is_admin))
 
 
 def sessions_for(session: Session, user: User) -> list[ClassSession]:
     """The sessions a host sees on their list, newest first (an admin sees all)."""
     query = select(ClassSession).order_by(ClassSession.id.desc()).limit(200)
-    if user.role != "admin":
+    if not user.is_admin:
         query = query.where(ClassSession.host_id == user.id)
     return list(session.execute(query).scalars())
 
@@ -289,8 +310,9 @@ def act(session: Session, cs: ClassSession, action: str,
         raise ClassError.ended()
     if expect is not None and expect != (cs.phase, cs.current_index + 1):
         raise moved_on(action, cs)
-    sources, target = TRANSITIONS[action]
-    values: dict[str, Any] = {"phase": target, "state_version": ClassSession.state_version + 1,
+    sources, target = TRANSITIONS[action].sources, TRANSITIONS[action].target
+    values: dict[str, Any] = {"phase": target.value,
+                              "state_version": ClassSession.state_version + 1,
                               "closes_at": closes_at if action == "open" else None}
     if action == "next":
         if cs.current_index + 1 >= len(cs.scenarios):
@@ -334,15 +356,10 @@ def may_reopen(session: Session, cs: ClassSession) -> bool:
 
 def host_actions(session: Session, cs: ClassSession) -> list[str]:
     """The pacing actions the host may take now, in button order."""
-    return [a for a, (sources, _) in TRANSITIONS.items()
-            if cs.phase in sources
+    return [a for a, t in TRANSITIONS.items()
+            if cs.phase in t.sources
             and not (a == "next" and cs.current_index + 1 >= len(cs.scenarios))
             and not (a == "open" and not may_reopen(session, cs))]
-
-
-ACTION_VERBS = {"open": "open answering", "close": "close answering",
-                "reveal": "reveal the answers", "next": "move to the next scenario",
-                "end": "end the session"}
 
 
 def moved_on(action: str, cs: ClassSession) -> Conflict:
@@ -369,7 +386,7 @@ def check_expect(raw: Any) -> tuple[str, int] | None:
 def _wrong_phase(action: str, phase: str) -> Conflict:
     return Conflict(f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
                         [f"'{action}' works when the session is "
-                         f"{' or '.join(TRANSITIONS[action][0])}"])
+                         f"{' or '.join(TRANSITIONS[action].sources)}"])
 
 
 def remove_participant(session: Session, cs: ClassSession, participant_id: Any) -> Participant:
