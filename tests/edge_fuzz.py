@@ -157,7 +157,7 @@ class World:
     answers, a learner who joined it, an attempt, and an authored draft."""
 
     def __init__(self, app):
-        from tests.test_classroom_api import Host, join
+        from tests.helpers.classroom import Host, join
 
         self.app = app
         self.host = Host(app, "fuzz-host@example.org")

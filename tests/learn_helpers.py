@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from webapp.domain import answer_key
-from webapp.services import content
+from tests.helpers.keys import key_for
+
+__all__ = ["COURSE", "filled_form", "hidden_fields", "key_for"]
 
 COURSE = "s3-vpc-ec2-oracle"
 
@@ -20,13 +21,6 @@ def hidden_fields(html: str) -> dict[str, str]:
         if name:
             fields[name.group(1)] = unescape(value.group(1)) if value else ""
     return fields
-
-
-def key_for(app, scenario_id: str, variant: str | None) -> dict[str, str]:
-    """The answer key, computed in the test process (never sent to the browser)."""
-    with app.app_context():
-        scenario = content.content().library.get(scenario_id)
-        return answer_key(scenario, variant, content.rules())
 
 
 def filled_form(client, app, scenario_id: str = COURSE, variant: str | None = None,

@@ -7,18 +7,12 @@ import json
 import pytest
 
 from tests.conftest import count_rows
-from webapp.domain import answer_key
+from tests.helpers.keys import key_for
 from webapp.models import Attempt, AttemptAnswer, ScenarioRecord, ScenarioVersion
 from webapp.services.content import content
 
 ORACLE = "s3-vpc-ec2-oracle"
 GRADE = f"/api/v1/scenarios/{ORACLE}/grade"
-
-
-def key_for(app, scenario_id, variant):
-    with app.app_context():
-        c = content()
-        return answer_key(c.library.get(scenario_id), variant, c.rules)
 
 
 def nothing_stored(app) -> bool:

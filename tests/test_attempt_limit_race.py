@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.conftest import SCENARIOS, TEST_DATABASE_URL, count_rows
+from webapp.learn.identity import COOKIE
 from webapp.models import Attempt
 from webapp.services import grading
-from webapp.services.learners import COOKIE
 
 SLUG = "exam-two-tries"
 GRADE = f"/api/v1/scenarios/{SLUG}/grade"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.test_classroom_api import Host, answer, join, key_for
+from tests.helpers.classroom import Host, answer, join, key_for
 from tests.test_learn_modes import _scenario, attempt
 from webapp.extensions import db
 from webapp.models import Attempt

@@ -108,7 +108,7 @@ def test_other_instructors_cannot_see_analytics(app):
 
 def _class_answers(app, host, scenario: str, variant: str | None, answers: dict) -> None:
     """A class session of this host on a built-in: one learner sends one answer set."""
-    from tests.test_classroom_api import answer, join
+    from tests.helpers.classroom import answer, join
 
     code = host.create([{"id": scenario, "variant": variant} if variant else scenario])
     learner, token = join(app, code, "Kim")
@@ -117,7 +117,7 @@ def _class_answers(app, host, scenario: str, variant: str | None, answers: dict)
 
 
 def test_builtin_analytics_show_an_instructor_only_the_classes_they_hosted(app):
-    from tests.test_classroom_api import Host
+    from tests.helpers.classroom import Host
 
     grade(app.test_client(), "ec2-web-server", {})  # the catalogue: nobody's class
     mine, theirs = Host(app, "teacher@example.org"), Host(app, "other@example.org")
@@ -160,7 +160,7 @@ def test_analytics_per_variant(app):
 
 
 def test_builtin_analytics_per_variant_for_an_instructor(app):
-    from tests.test_classroom_api import Host, key_for
+    from tests.helpers.classroom import Host, key_for
 
     mine = Host(app, "teacher@example.org")
     slug = "s3-vpc-ec2-oracle"

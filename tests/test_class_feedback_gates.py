@@ -13,8 +13,8 @@ from html import unescape
 import pytest
 
 from tests.conftest import csrf_token_from
-from tests.test_classroom_answer_sets import _flip as flip
-from tests.test_classroom_api import API, COURSE, SECOND, Host, answer, join, key_for
+from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for
+from tests.helpers.keys import flip
 from webapp.domain import grade
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession

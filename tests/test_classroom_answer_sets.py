@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.conftest import count_rows
-from tests.test_classroom_api import (
+from tests.helpers.classroom import (
     API,
     COURSE,
     Host,
@@ -21,6 +21,7 @@ from tests.test_classroom_api import (
     send_at_once,
     stored,
 )
+from tests.helpers.keys import flip
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession
 
@@ -28,10 +29,6 @@ from webapp.models import Attempt, ClassSession
 @pytest.fixture
 def host(app):
     return Host(app, "host@example.org")
-
-
-def _flip(key: dict[str, str], task: str) -> dict[str, str]:
-    return {**key, task: "aws" if key[task] == "customer" else "customer"}
 
 
 @pytest.mark.parametrize("value", [0, 11, "2", 2.5, True, None])
@@ -60,7 +57,7 @@ def test_later_sets_are_stored_once_each_and_the_limit_holds(app, host):
     host.act(code, "open")
     key = key_for(app)
     first = next(iter(key))
-    for answers in (_flip(key, first), key, _flip(key, first)):
+    for answers in (flip(key, first), key, flip(key, first)):
         assert answer(learner, code, token, answers).status_code == 201
     mine = learner.get(f"{API}/{code}/me").get_json()
     assert mine["answer_sets_allowed"] == 3
@@ -83,10 +80,10 @@ def test_the_last_set_counts_on_the_dashboard_leaderboard_and_report(app, host):
     host.act(code, "open")
     key = key_for(app)
     first = next(iter(key))
-    right, wrong = key[first], _flip(key, first)[first]
+    right, wrong = key[first], flip(key, first)[first]
     assert answer(ada, code, ta, key).status_code == 201          # Ada: right, then wrong
-    assert answer(ada, code, ta, _flip(key, first)).status_code == 201
-    assert answer(bea, code, tb, _flip(key, first)).status_code == 201  # Bea: wrong, then right
+    assert answer(ada, code, ta, flip(key, first)).status_code == 201
+    assert answer(bea, code, tb, flip(key, first)).status_code == 201  # Bea: wrong, then right
     assert answer(bea, code, tb, key).status_code == 201
     host.act(code, "close")  # the room's placements show once answering is closed
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
@@ -135,7 +132,7 @@ def test_the_learner_page_offers_a_changed_set_holding_the_last_answers(app, hos
     assert "You can send up to 2 times" in page
     key = key_for(app)
     first = next(iter(key))
-    sent = _flip(key, first)
+    sent = flip(key, first)
     assert answer(learner, code, token, sent).status_code == 201
     page = learner.get(f"/play/{code}").get_data(as_text=True)
     assert "You can still change them once" in page and "js-again" in page

@@ -7,44 +7,12 @@ import threading
 
 import pytest
 
-from tests.conftest import AuthActions, count_rows, make_user
-from webapp.domain import answer_key
+from tests.conftest import count_rows
+from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for, stored
 from webapp.extensions import db as _db
-from webapp.models import Attempt, AttemptAnswer, ClassSession, Participant
-from webapp.services import classroom as svc
+from webapp.models import ClassSession, Participant
 from webapp.services import content
-
-COURSE = "s3-vpc-ec2-oracle"
-SECOND = "ec2-web-server"
-API = "/api/v1/sessions"
-
-
-class Host:
-    """A signed-in instructor's test client with its CSRF header."""
-
-    def __init__(self, app, email: str, role: str = "instructor"):
-        make_user(app, email, role)
-        self.client = app.test_client()
-        self.auth = AuthActions(self.client)
-        response = self.auth.login(email)
-        assert response.status_code in (302, 303), response.status_code
-        self.headers = {"X-CSRFToken": self.auth.csrf("/host/")}
-
-    def post(self, url: str, body: dict | None = None, **kwargs):
-        return self.client.post(url, json=body if body is not None else {},
-                                headers=self.headers, **kwargs)
-
-    def create(self, scenarios=None, **extra) -> str:
-        response = self.post(API, {"scenarios": scenarios or [COURSE], **extra})
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()["code"]
-
-    def act(self, code: str, *actions: str):
-        response = None
-        for action in actions:
-            response = self.post(f"{API}/{code}/{action}")
-            assert response.status_code == 200, (action, response.get_json())
-        return response
+from webapp.services.classroom import sessions as svc
 
 
 @pytest.fixture
@@ -55,30 +23,6 @@ def host(app):
 @pytest.fixture
 def other(app):
     return Host(app, "other@example.org")
-
-
-def join(app, code: str, nickname: str):
-    """A learner's client that joined; returns (client, token)."""
-    learner = app.test_client()
-    response = learner.post(f"{API}/{code}/join", json={"nickname": nickname})
-    assert response.status_code == 201, response.get_json()
-    return learner, response.get_json()["participant_token"]
-
-
-def key_for(app, scenario_id: str = COURSE, variant: str | None = "oracle-on-ec2"):
-    """The answer key, computed in the test process."""
-    with app.app_context():
-        return answer_key(content.content().library.get(scenario_id), variant, content.rules())
-
-
-def answer(learner, code, token, answers, scenario_id=COURSE, **extra):
-    body = {"participant_token": token, "scenario_id": scenario_id, "answers": answers, **extra}
-    return learner.post(f"{API}/{code}/answers", json=body)
-
-
-def stored(app) -> tuple[int, int, int]:
-    return (count_rows(app, Attempt), count_rows(app, AttemptAnswer),
-            count_rows(app, Participant))
 
 
 # --- creating ---------------------------------------------------------------------------
@@ -131,7 +75,7 @@ def test_new_code_draws_again_when_a_code_is_taken(app, host, monkeypatch):
 
 # --- joining ----------------------------------------------------------------------------
 
-def test_join_returns_a_token_sets_a_cookie_and_bumps_the_state(app, host):
+def test_join_returns_a_token_sets_a_cookie_and_counts_in_the_room(app, host):
     code = host.create()
     learner = app.test_client()
     before = learner.get(f"{API}/{code}/state").get_json()["version"]
@@ -140,8 +84,9 @@ def test_join_returns_a_token_sets_a_cookie_and_bumps_the_state(app, host):
     body = response.get_json()
     assert body["nickname"] == "Ada Lovelace"
     assert f"srm_class_{code}={body['participant_token']}" in response.headers["Set-Cookie"]
-    state = learner.get(f"{API}/{code}/state").get_json()
-    assert state["participants"] == 1 and state["version"] == before + 1
+    polled = learner.get(f"{API}/{code}/state")
+    # a join leaves the version (and every learner's ETag) alone; the count travels apart
+    assert polled.headers["X-Room-Count"] == "1" and polled.get_json()["version"] == before
     with app.app_context():  # only a hash of the token is kept
         row = _db.session.query(Participant).one()
         assert row.token_hash != body["participant_token"] and len(row.token_hash) == 64
@@ -416,22 +361,22 @@ def test_concurrent_retries_store_one_answer_set(app, host):
 
 
 def test_an_answer_racing_close_is_refused_and_not_kept(app, host):
-    from webapp.services.classroom_answers import check_answers, store_answers
+    from webapp.api.errors import class_error_status
+    from webapp.services.classroom.answers import AnswerSet, check_answer_set, store_checked
+    from webapp.services.classroom.errors import ClassError
 
     code = host.create()
     learner, token = join(app, code, "Ada")
     host.act(code, "open")
     with app.test_request_context(method="POST"):
-        cs = svc.find_session(_db.session, code)
-        participant = svc.participant_for(_db.session, cs, token)
-        checked = check_answers(_db.session, cs, participant,
-                                {"scenario_id": COURSE, "answers": {}}, content.rules())
+        sent = AnswerSet(code, token, {"scenario_id": COURSE, "answers": {}})
+        _, checked = check_answer_set(_db.session, sent, content.rules())
         _db.session.rollback()
         host.act(code, "close")  # lands in another worker between the check and the write
-        with pytest.raises(svc.SessionError) as caught:
-            store_answers(_db.session, checked)
+        with pytest.raises(ClassError) as caught:
+            store_checked(_db.session, checked)
         _db.session.rollback()
-    assert caught.value.status == 409 and "closed" in caught.value.message
+    assert class_error_status(caught.value) == 409 and "closed" in caught.value.message
     assert stored(app)[0] == 0
 
 
@@ -526,7 +471,7 @@ def test_report_as_csv(app, host):
 
 
 def test_csv_cells_cannot_start_a_formula():
-    from webapp.services.classroom_report import _cell
+    from webapp.services.classroom.report import _cell
 
     assert _cell("=HYPERLINK()") == "'=HYPERLINK()"
     assert _cell("-1") == "'-1" and _cell("Ada") == "Ada"

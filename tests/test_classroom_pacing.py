@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import count_rows
-from tests.test_classroom_api import API, COURSE, SECOND, Host, answer, join, key_for
-from tests.test_classroom_pages import csrf_of
+from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for
+from tests.helpers.csrf import meta_csrf as csrf_of
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassDraft, ClassSession, Participant
 from webapp.models.base import utcnow

@@ -8,7 +8,8 @@ import pytest
 from markupsafe import escape
 
 from tests.conftest import count_rows, csrf_token_from
-from tests.test_classroom_api import API, COURSE, SECOND, Host, join, key_for
+from tests.helpers.classroom import API, COURSE, SECOND, Host, join, key_for
+from tests.helpers.csrf import meta_csrf as csrf_of
 from webapp.domain import grade
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession, Participant
@@ -18,10 +19,6 @@ from webapp.services import content
 @pytest.fixture
 def host(app):
     return Host(app, "host@example.org")
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 # --- who may see what -------------------------------------------------------------------
@@ -261,3 +258,24 @@ def test_removed_learner_is_told_and_the_session_end_shows_results(app, host):
     host.act(code, "end")
     html = bea.get(f"/play/{code}").get_data(as_text=True)
     assert "Thanks for taking part" in html and "16 of 16 right" in html
+
+
+def test_host_actions_come_from_the_transition_table(app, host):
+    """The routes, the buttons' labels and what host.js announces all derive from one table."""
+    import json
+    from html import unescape
+
+    from webapp.domain.phases import Phase
+    from webapp.services.classroom import sessions
+
+    assert sessions.HOST_ACTIONS == tuple(sessions.TRANSITIONS)
+    patterns = [r.rule for r in app.url_map.iter_rules() if r.endpoint.endswith("host_action")]
+    assert len(patterns) == 2
+    for rule in patterns:
+        assert f"any({','.join(sessions.HOST_ACTIONS)})" in rule
+    assert all(isinstance(t.target, Phase) for t in sessions.TRANSITIONS.values())
+    code = host.create()
+    page = host.client.get(f"/host/{code}").get_data(as_text=True)
+    done = re.search(r'data-pace-done="([^"]+)"', page).group(1)
+    assert json.loads(unescape(done)) == {a: t.done for a, t in sessions.TRANSITIONS.items()}
+    assert sessions.TRANSITIONS["open"].label in page  # the lobby offers "Open answering"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_classroom_api import API, Host, join
-from webapp.services.classroom_poll import poller
+from tests.helpers.classroom import API, Host, join
+from webapp.classroom.poll import poller
 
 HEADERS_COMPARED = ("ETag", "Cache-Control", "Content-Type", "X-Content-Type-Options",
-                    "Referrer-Policy", "X-Frame-Options", "Set-Cookie")
+                    "Referrer-Policy", "X-Frame-Options", "Set-Cookie", "X-Room-Count")
 
 
 @pytest.fixture
@@ -116,6 +116,83 @@ def test_the_fast_path_can_be_switched_off(make_app_like, app, host):
     assert client.get(f"{API}/{code}/state",
                       headers={"If-None-Match": etag}).status_code == 304
     assert inner.calls == 2
+
+
+def test_joins_keep_the_version_and_polls_stay_304_with_the_room_count(
+        app, host, counted, monkeypatch):
+    from webapp.classroom import poll
+
+    monkeypatch.setattr(poll, "ROOM_COUNT_SECONDS", 1e-9)  # recount at every poll
+    code = host.create()
+    learner, _ = join(app, code, "Ada")
+    first = learner.get(f"{API}/{code}/state")
+    etag, version = first.headers["ETag"], first.get_json()["version"]
+    for n in range(2, 8):
+        join(app, code, f"Learner {n}")
+        polled = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
+        assert polled.status_code == 304 and polled.headers["ETag"] == etag
+        assert polled.headers["X-Room-Count"] == str(n)
+    assert counted.calls == 1  # only the first poll reached Flask
+    again = learner.get(f"{API}/{code}/state").get_json()
+    assert again["version"] == version
+    host.act(code, "open")  # out of the lobby the count is not sent
+    opened = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
+    assert opened.status_code == 200 and "X-Room-Count" not in opened.headers
+
+
+def test_the_room_count_may_lag_by_at_most_its_time_slot(app, host, monkeypatch):
+    from webapp.classroom import poll
+
+    monkeypatch.setattr(poll, "ROOM_COUNT_SECONDS", 3600.0)
+    code = host.create()
+    learner, _ = join(app, code, "Ada")
+    etag = learner.get(f"{API}/{code}/state").headers["ETag"]
+    assert learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}
+                       ).headers["X-Room-Count"] == "1"
+    join(app, code, "Grace")
+    assert learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}
+                       ).headers["X-Room-Count"] == "1"  # this worker counted in this slot
+    monkeypatch.setattr(poll, "ROOM_COUNT_SECONDS", 1e-9)
+    assert learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}
+                       ).headers["X-Room-Count"] == "2"
+
+
+def test_the_polls_hand_written_sql_matches_the_model(app, host):
+    """The middleware's statements name the model's table and columns, and find what the
+    ORM finds, on this database's driver."""
+    from sqlalchemy import func, select
+
+    from webapp.classroom.poll import statements
+    from webapp.extensions import db
+    from webapp.models import ClassSession, Participant
+
+    code = host.create()
+    join(app, code, "Ada")
+    join(app, code, "Grace")
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            mark = "?" if db.engine.dialect.paramstyle in ("qmark", "numeric") else "%s"
+            head_sql, count_sql = statements(mark)
+            cursor = connection.cursor()
+            cursor.execute(head_sql, (code,))
+            head = tuple(cursor.fetchone())
+            cs = db.session.execute(select(ClassSession).where(ClassSession.code == code)
+                                    ).scalar_one()
+            cursor.execute(count_sql, (cs.id, False))
+            count = cursor.fetchone()[0]
+            cursor.close()
+        finally:
+            connection.close()
+        assert head[:3] == (cs.id, cs.phase, cs.state_version) and head[3] is None
+        assert count == db.session.execute(
+            select(func.count()).select_from(Participant)
+            .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+        ).scalar_one() == 2
+    table = ClassSession.__table__
+    for column in ("id", "phase", "state_version", "closes_at", "code"):
+        assert column in table.c and column in head_sql
+    assert table.name in head_sql and Participant.__table__.name in count_sql
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.test_classroom_api import API, COURSE, Host, answer, join, key_for
+from tests.helpers.classroom import API, COURSE, Host, answer, join, key_for
 
 THREE_ZONES = "lambda-serverless-api"
 

@@ -12,7 +12,7 @@ import pytest
 from tests.author_helpers import THREE_PART, create_scenario, editor_data, signed_in
 from tests.conftest import AuthActions, csrf_token_from, make_user
 from tests.edge_helpers import row_counts
-from tests.test_classroom_api import API, COURSE, Host, join
+from tests.helpers.classroom import API, COURSE, Host, join
 from webapp.domain.text import quote, shorten, text_problem
 from webapp.edge import InputError, json_depth_exceeds, parse_json, redirect_target
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import count_rows
-from tests.test_classroom_api import API, Host
+from tests.helpers.classroom import API, Host
 from webapp.models import Attempt, Participant
 
 SCHOOL = {"REMOTE_ADDR": "192.0.2.44"}  # a whole class behind one NAT address

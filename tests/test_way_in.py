@@ -63,7 +63,7 @@ def test_after_logout_the_learner_links_come_back(app):
 
 
 def test_the_host_sees_their_sessions_before_the_start_form(app):
-    from tests.test_classroom_api import Host
+    from tests.helpers.classroom import Host
 
     host = Host(app, "host@example.org")
     code = host.create()

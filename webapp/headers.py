@@ -11,7 +11,7 @@
 
 Flask-Talisman does much of this, but trusts a client's X-Forwarded-Proto without a proxy
 in front, and puts a policy and a nonce on JSON answers too, which the state polls answered
-outside Flask (webapp.services.classroom_poll) could not match.
+outside Flask (webapp.classroom.poll) could not match.
 """
 
 from __future__ import annotations

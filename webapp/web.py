@@ -12,8 +12,8 @@ from werkzeug.exceptions import HTTPException
 from . import headers
 from .domain import PARTY_NAMES
 from .domain.rules import CONTROL_NAMES
+from .learn import identity as learners
 from .markdown import render_markdown
-from .services import learners
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ import { announcer, startModules } from "./lib/live.js";
 import { livePanel, postJson } from "./lib/classroom.js";
 import { countdown } from "./lib/countdown.js";
 
-const DONE = {
-  open: "Answering is open.", close: "Answering is closed.", reveal: "Answers revealed.",
-  next: "Moved to the next scenario.", end: "The session has ended.",
+// what is announced after a switch; the pacing actions' words come from the server's
+// transition table (data-pace-done on the console)
+const SWITCHED = {
   leaderboard: "Leaderboard updated.", remove: "Participant removed.",
   lock: "Joining updated.", live: "Live distribution updated.",
 };
@@ -19,6 +19,7 @@ const SETTLE_MS = 1200; // how long step buttons wait after the step changed
 function start(root) {
   const announce = announcer(root.querySelector(".js-host-status"));
   const api = root.dataset.api;
+  const DONE = { ...SWITCHED, ...JSON.parse(root.dataset.paceDone || "{}") };
   let phase = null;
   let busy = false;
   let holdUntil = 0;

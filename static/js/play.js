@@ -78,13 +78,16 @@ function start(root) {
     const headers = etag ? { "If-None-Match": etag } : {};
     const response = await fetch(root.dataset.stateUrl, { cache: "no-store", headers,
       credentials: "same-origin" });
+    // in the lobby the room count comes with every answer, 304s too (joins keep the ETag)
+    const room = response.headers.get("X-Room-Count");
+    if (room !== null) for (const el of panel.querySelectorAll(".js-room")) el.textContent = room;
     if (response.status === 304) return "ok";
     if (response.status === 410) { await refresh(); return "stop"; }
     if (response.status === 404) { conn.textContent = "This session no longer exists."; return "stop"; }
     if (!response.ok) throw new Error(`state ${response.status}`);
     etag = response.headers.get("ETag") || "";
     const state = await response.json();
-    for (const el of panel.querySelectorAll(".js-room")) el.textContent = state.participants;
+    if (room === null) for (const el of panel.querySelectorAll(".js-room")) el.textContent = state.participants;
     if (state.screen !== screen || (me && state.removed.includes(me))) await refresh();
     return me && state.removed.includes(me) ? "stop" : "ok";
   }, {

@@ -13,8 +13,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.test_classroom import FOLLOW, join_as, place_all, sign_in, status
-from tests.conftest import make_user
+from tests.helpers.class_browser import FOLLOW, join_as, place_all, start_oracle_session, status
 from webapp.extensions import db
 from webapp.models import Attempt
 
@@ -28,11 +27,7 @@ def _sent_answer_sets(app) -> int:
 
 def test_a_reply_lost_after_storing_is_resent_and_counted_once(browser, live_server, page):
     url = live_server.url
-    make_user(live_server.app, "host@example.org", "instructor")
-    sign_in(page, url, "host@example.org")
-    page.get_by_label(re.compile("Web app with an Oracle database")).check()
-    page.get_by_role("button", name="Start session").click()
-    code = page.locator(".join-card__code").inner_text().strip()
+    code = start_oracle_session(page, live_server)
 
     ctx, ann = join_as(browser, url, code, "Ann", "")
     sent = []

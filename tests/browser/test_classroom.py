@@ -9,57 +9,21 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_a11y_learn import serious
-from tests.conftest import DEFAULT_PASSWORD, make_user
-
-PHONE = {"width": 390, "height": 844}
-FOLLOW = 6_000  # learners' screens follow the host within 2 s; leave room on a busy machine
-
-
-def sign_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/auth/login?next=/host/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Class sessions")).to_be_visible()
-
-
-def join_as(browser, url: str, code: str, nickname: str, name: str):
-    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = ctx.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{url}/join?code={code}")
-    expect(page.get_by_label("Session code")).to_have_value(code)
-    page.get_by_label("Nickname").fill(nickname)
-    if name:
-        screenshot(page, name)
-    page.get_by_role("button", name="Join").click()
-    expect(page.get_by_text("You are in.")).to_be_visible()
-    return ctx, page
-
-
-def place_all(page, party: str, wrong_first: bool = False) -> None:
-    """Place every card with its "Move to" button (the board's non-drag control)."""
-    cards = page.locator(".js-card")
-    expect(cards.first).to_be_visible()
-    for i in range(cards.count()):
-        target = party
-        if wrong_first and i == 0:
-            target = "AWS" if party == "Customer" else "Customer"
-        page.locator(".tray .js-card").first.get_by_role(
-            "button", name=f"Move to {target}").click()
-    # the progress line, not the live region that repeats it a moment later
-    expect(page.locator(".js-progress")).to_have_text(
-        f"{cards.count()} of {cards.count()} placed")
+from tests.conftest import make_user
+from tests.helpers.class_browser import (
+    FOLLOW,
+    PHONE,
+    join_as,
+    place_all,
+    sign_in,
+    start_oracle_session,
+    status,
+)
 
 
 def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, page):
     url = live_server.url
-    make_user(live_server.app, "host@example.org", "instructor")
-    sign_in(page, url, "host@example.org")
-
-    page.get_by_label(re.compile("Web app with an Oracle database")).check()
-    page.get_by_role("button", name="Start session").click()
-    code_text = page.locator(".join-card__code").inner_text().strip()
+    code_text = start_oracle_session(page, live_server)
     assert re.fullmatch(r"[A-HJKMNP-Z2-9]{6}", code_text)
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
 
@@ -134,11 +98,6 @@ def test_join_page_errors_are_announced_next_to_the_field(browser, live_server, 
     expect(code).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("No class session has this code.")).to_be_visible()
     screenshot(page, "classroom-join-error-phone")
-
-
-def status(page, text: str):
-    """The learner's status line containing this text (not the live region that repeats it)."""
-    return page.locator(".play-status__msg").get_by_text(re.compile(re.escape(text)))
 
 
 def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..edge import InputError, parse_json, read_body
+from ..services.classroom.errors import ClassError, Conflict, Ended, Forbidden, Invalid, NotFound
+
+# each kind of refusal a class session gives, as an HTTP status (the only place that says)
+CLASS_ERROR_STATUS: dict[type[ClassError], int] = {
+    Invalid: 400, Forbidden: 403, NotFound: 404, Conflict: 409, Ended: 410}
 
 
 class ApiError(HTTPException):
@@ -42,3 +47,22 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object", [f"got {type(data).__name__}"])
     return data
+
+
+def class_error_status(exc: ClassError) -> int:
+    """The HTTP status of a class session's refusal."""
+    return next((status for kind, status in CLASS_ERROR_STATUS.items()
+                 if isinstance(exc, kind)), 400)
+
+
+def init_app(app: Flask) -> None:
+    """Answer a ClassError raised by any view: nothing it wrote is kept, and the answer is
+    the app's usual error (JSON under /api/, the error page elsewhere)."""
+
+    @app.errorhandler(ClassError)
+    def _class_error(exc: ClassError):
+        from ..extensions import db
+
+        db.session.rollback()
+        return app.handle_http_exception(
+            ApiError(class_error_status(exc), exc.message, exc.details))

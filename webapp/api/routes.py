@@ -10,10 +10,10 @@ from ..domain import GradingError, Scenario
 from ..domain.grader import check_variant
 from ..domain.text import quote
 from ..extensions import db
+from ..learn.identity import current_learner_id, current_viewer
 from ..services import content
 from ..services.attempts import get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
-from ..services.learners import current_learner_id, current_viewer
 from ..services.visibility import for_attempt
 from . import bp
 from .errors import ApiError, json_body

@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 from ..api.errors import ApiError
 from ..extensions import csrf, db
 from ..models import ClassSession
-from ..services import classroom as svc
+from ..services.classroom import sessions as svc
 
 COOKIE_PREFIX = "srm_class_"
 COOKIE_MAX_AGE = 12 * 3600
@@ -20,9 +20,8 @@ COOKIE_MAX_AGE = 12 * 3600
 
 def is_instructor() -> bool:
     """Signed in with an active instructor or admin account."""
-    return bool(current_user.is_authenticated
-                and getattr(current_user, "role", None) in ("instructor", "admin")
-                and getattr(current_user, "active", True))
+    return bool(current_user.is_authenticated and current_user.is_active
+                and (current_user.is_admin or current_user.role == "instructor"))
 
 
 def login_url() -> str:
@@ -34,7 +33,9 @@ def login_url() -> str:
 
 
 def instructor_page(view):
-    """Pages for instructors: anonymous visitors go to the login page, others get 403."""
+    """Pages for instructors, as webapp.auth.access.instructor_required: anonymous visitors
+    go to the login page (coming back here), other accounts get 403."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
@@ -42,15 +43,13 @@ def instructor_page(view):
         if not is_instructor():
             abort(403)
         return view(*args, **kwargs)
+
     return wrapper
 
 
 def hosted_session(code: str) -> ClassSession:
     """The session for a host page: 404 unknown, 403 if the user is not its host or an admin."""
-    try:
-        cs = svc.find_session(db.session, code)
-    except svc.SessionError as exc:
-        abort(exc.status, exc.message)
+    cs = svc.find_session(db.session, code)
     if not svc.may_host(current_user, cs):
         abort(403, "only the host of this session can see it")
     return cs
@@ -64,19 +63,10 @@ def api_host(code: str | None = None, *, check_csrf: bool = True) -> ClassSessio
         csrf.protect()
     if code is None:
         return None
-    cs = api_call(svc.find_session, db.session, code)
+    cs = svc.find_session(db.session, code)
     if not svc.may_host(current_user, cs):
         raise ApiError(403, "only the host of this session can do this")
     return cs
-
-
-def api_call(func, *args, **kwargs):
-    """Run a service call; a SessionError becomes a JSON error and nothing is stored."""
-    try:
-        return func(*args, **kwargs)
-    except svc.SessionError as exc:
-        db.session.rollback()
-        raise ApiError(exc.status, exc.message, exc.details) from None
 
 
 def cookie_name(code: str) -> str:

@@ -14,19 +14,25 @@ from flask_login import current_user
 from ..api.errors import ApiError, json_body
 from ..domain.text import quote
 from ..extensions import db, limiter
-from ..services import classroom as svc
-from ..services import classroom_pacing as pacing
-from ..services import classroom_report as reports
-from ..services.classroom_answers import check_submission, lock_target, own_attempts, store_checked
-from ..services.classroom_host import host_dashboard
-from ..services.classroom_poll import etag_of, install, poller
-from ..services.classroom_state import result_body, state_body, state_head, withheld_body
+from ..services.classroom import pacing
+from ..services.classroom import report as reports
+from ..services.classroom import sessions as svc
+from ..services.classroom.answers import (
+    AnswerSet,
+    check_answer_set,
+    own_attempts,
+    submit_answers,
+)
+from ..services.classroom.errors import ClassError
+from ..services.classroom.host import host_dashboard
+from ..services.classroom.state import result_body, state_body, state_head, withheld_body
 from ..services.content import rules
 from ..services.visibility import for_class
 from . import api_bp
-from .access import api_call, api_host, cookie_token, set_participant_cookie
+from .access import api_host, cookie_token, set_participant_cookie
+from .poll import ROOM_COUNT, etag_of, install, poller
 
-HOST_ACTIONS = "open,close,reveal,next,end"
+HOST_ACTIONS = ",".join(svc.HOST_ACTIONS)  # the route pattern, from the transition table
 
 # learners' state polls are answered in front of Flask when nothing changed
 api_bp.record_once(lambda setup: install(setup.app))
@@ -50,8 +56,8 @@ def create():
     if feedback not in ("after-reveal", "immediate"):
         raise ApiError(400, "invalid session request",
                        ["'feedback' must be 'after-reveal' or 'immediate'"])
-    answer_sets = api_call(svc.check_answer_sets, data.get("answer_sets", 1))
-    picks = api_call(svc.parse_picks, db.session, data.get("scenarios"))
+    answer_sets = svc.check_answer_sets(data.get("answer_sets", 1))
+    picks = svc.parse_picks(db.session, data.get("scenarios"))
     cs = svc.create_session(db.session, current_user, picks,
                             feedback_after_reveal=feedback == "after-reveal",
                             answer_sets=answer_sets)
@@ -69,9 +75,9 @@ def host_action(code: str, action: str):
     """
     cs = api_host(code)
     data = json_body() if request.content_length else {}
-    expect = api_call(svc.check_expect, data)
-    countdown = api_call(pacing.check_countdown, data.get("countdown"))
-    api_call(pacing.pace, db.session, cs, action, rules(), expect=expect, countdown=countdown)
+    expect = svc.check_expect(data)
+    countdown = pacing.check_countdown(data.get("countdown"))
+    pacing.pace(db.session, cs, action, rules(), expect=expect, countdown=countdown)
     db.session.commit()
     return jsonify({"code": cs.code, "phase": cs.phase, "version": cs.state_version,
                     "position": cs.current_index + 1,
@@ -84,7 +90,7 @@ def _flag(code: str, name: str, setter) -> Response:
     value = json_body().get(name)
     if not isinstance(value, bool):
         raise ApiError(400, "invalid request", [f"'{name}' must be true or false"])
-    api_call(setter, db.session, cs, value)
+    setter(db.session, cs, value)
     db.session.commit()
     return jsonify({name: value, "version": cs.state_version})
 
@@ -108,7 +114,7 @@ def leaderboard(code: str):
     show = json_body().get("show")
     if not isinstance(show, bool):
         raise ApiError(400, "invalid request", ["'show' must be true or false"])
-    api_call(svc.set_leaderboard, db.session, cs, show)
+    svc.set_leaderboard(db.session, cs, show)
     db.session.commit()
     return jsonify({"show_leaderboard": cs.show_leaderboard, "version": cs.state_version})
 
@@ -117,7 +123,7 @@ def leaderboard(code: str):
 def remove(code: str, participant_id: int):
     """Remove a participant (host): their token stops working."""
     cs = api_host(code)
-    participant = api_call(svc.remove_participant, db.session, cs, participant_id)
+    participant = svc.remove_participant(db.session, cs, participant_id)
     db.session.commit()
     return jsonify({"removed": participant.nickname})
 
@@ -154,9 +160,9 @@ def report(code: str):
 @api_bp.post("/<code>/join")
 def join(code: str):
     """Join a session with a nickname: returns a participant token (also set as a cookie)."""
-    cs = api_call(svc.live_session, db.session, code)
+    cs = svc.live_session(db.session, code)
     data = json_body()
-    participant, token = api_call(svc.join, db.session, cs, data.get("nickname"))
+    participant, token = svc.join(db.session, cs, data.get("nickname"))
     db.session.commit()
     response = jsonify({"participant_token": token, "nickname": participant.nickname,
                         "play_url": url_for("classroom.play", code=cs.code)})
@@ -169,15 +175,15 @@ def join(code: str):
 def state(code: str):
     """What learners' screens show now. ETag = state version; If-None-Match gives 304.
 
-    Most polls never get here: webapp.services.classroom_poll answers unchanged and
+    Most polls never get here: webapp.classroom.poll answers unchanged and
     already-built states in front of Flask. This view answers the rest and builds the body
     that the fast path then serves for the same version.
     """
-    head = api_call(state_head, db.session, code)
+    head = state_head(db.session, code)
     if head.phase == "ended":
-        raise ApiError(410, "this class session has ended")
+        raise ClassError.ended()
     if _close_if_due(head, code):
-        head = api_call(state_head, db.session, code)
+        head = state_head(db.session, code)
     if request.if_none_match.contains(etag_of(head.state_version)):
         response = Response(status=304)
         version = head.state_version
@@ -190,6 +196,8 @@ def state(code: str):
             fast.remember_body(head.id, data["code"], version, response.get_data())
     response.set_etag(etag_of(version))
     response.cache_control.no_cache = True
+    if head.phase == "lobby":  # joins do not bump the version: the count rides here
+        response.headers[ROOM_COUNT] = str(svc.active_count_of(db.session, head.id))
     return response
 
 
@@ -197,7 +205,7 @@ def _close_if_due(head, code: str) -> bool:
     """Close answering if its countdown ran out (head: a state_head row); True if closed."""
     if head.phase != "open" or not pacing.due(head.closes_at):
         return False
-    cs = api_call(svc.find_session, db.session, code)
+    cs = svc.find_session(db.session, code)
     closed = pacing.close_if_due(db.session, cs, rules())
     db.session.commit()
     return closed
@@ -205,7 +213,19 @@ def _close_if_due(head, code: str) -> bool:
 
 def _participant(cs, data: dict | None = None):
     token = (data or {}).get("participant_token") or cookie_token(cs.code)
-    return api_call(svc.participant_for, db.session, cs, token)
+    return svc.participant_for(db.session, cs, token)
+
+
+def _answer_set(code: str) -> AnswerSet:
+    """The answer set sent to this request (the token from the body, else the cookie), once
+    the session is known to be live and a countdown that ran out has closed answering."""
+    head = state_head(db.session, code)
+    if head.phase == "ended":
+        raise ClassError.ended()
+    _close_if_due(head, code)
+    data = json_body()
+    code = svc.normalise_code(code)
+    return AnswerSet(code, data.get("participant_token") or cookie_token(code), data)
 
 
 @api_bp.post("/<code>/answers")
@@ -217,13 +237,9 @@ def answers(code: str):
     stored before the host's close lands), then one query for participant and scenario,
     grading, and the inserts.
     """
-    _close_if_due(api_call(state_head, db.session, code), code)
-    target = api_call(lock_target, db.session, code)
-    data = json_body()
-    token = data.get("participant_token") or cookie_token(target.code)
-    checked = api_call(check_submission, db.session, target, token, data, rules())
-    api_call(store_checked, db.session, checked)
+    stored = submit_answers(db.session, _answer_set(code), rules())
     db.session.commit()
+    target, checked = stored.target, stored.checked
     report = checked.report
     # the set was taken while answering was open, so the scenario was not yet revealed
     item = SimpleNamespace(id=checked.class_scenario_id, position=checked.position,
@@ -241,11 +257,7 @@ def answers(code: str):
 def draft(code: str):
     """Keep the learner's current placements while answering is open (the answers body):
     sent for them as an answer set when answering closes. 409 once it is closed."""
-    _close_if_due(api_call(state_head, db.session, code), code)
-    target = api_call(lock_target, db.session, code)
-    data = json_body()
-    token = data.get("participant_token") or cookie_token(target.code)
-    checked = api_call(check_submission, db.session, target, token, data, rules())
+    _, checked = check_answer_set(db.session, _answer_set(code), rules())
     placed = pacing.save_draft(db.session, checked)
     db.session.commit()
     return jsonify({"saved": True, "placed": placed, "answer_set": checked.class_try})
@@ -254,7 +266,7 @@ def draft(code: str):
 @api_bp.get("/<code>/me")
 def me(code: str):
     """The participant's own answer sets, with feedback where the host allows it."""
-    cs = api_call(svc.find_session, db.session, code)
+    cs = svc.find_session(db.session, code)
     participant = _participant(cs, {"participant_token": request.headers.get("X-Participant")})
     mine = own_attempts(db.session, participant)
     scenarios = []

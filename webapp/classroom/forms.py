@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..edge import CheckedForm
-from ..services.classroom import CODE_LENGTH, MAX_ANSWER_SETS, NICKNAME_MAX
+from ..services.classroom.sessions import CODE_LENGTH, MAX_ANSWER_SETS, NICKNAME_MAX
 
 
 class JoinForm(CheckedForm):

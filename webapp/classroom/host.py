@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import segno
@@ -11,18 +12,18 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
-from ..services import classroom as svc
-from ..services import classroom_pacing as pacing
-from ..services import classroom_report as reports
-from ..services.classroom_host import host_dashboard
+from ..services.classroom import pacing
+from ..services.classroom import report as reports
+from ..services.classroom import sessions as svc
+from ..services.classroom.errors import ClassError
+from ..services.classroom.host import host_dashboard
 from ..services.content import published, rules
 from . import bp
 from .access import hosted_session, instructor_page
 from .forms import COUNTDOWN_CHOICES, ActionForm, NewSessionForm, scenario_order
 
+ACTION_PATTERN = ",".join(svc.HOST_ACTIONS)  # from the transition table
 COUNTDOWN_TEXT = re.compile(r'data-seconds-left="\d+"|<span class="js-left">[^<]*</span>')
-ACTION_LABELS = {"open": "Open answering", "close": "Close answering",
-                 "reveal": "Reveal answers", "next": "Next scenario", "end": "End session"}
 
 
 @bp.route("/host/", methods=["GET", "POST"])
@@ -40,7 +41,7 @@ def host_index():
                  for sid in chosen]
         try:
             picks = svc.parse_picks(db.session, items)
-        except svc.SessionError as exc:
+        except ClassError as exc:
             scenario_error = "; ".join([exc.message, *map(str, exc.details)])
         else:
             cs = svc.create_session(db.session, current_user, picks,
@@ -61,10 +62,15 @@ ACTION_SLOTS = ("open", "close", "reveal", "next")
 
 def _panel_context(cs) -> dict:
     return {"cs": cs, "dash": host_dashboard(db.session, cs, rules()),
-            "form": ActionForm(), "labels": ACTION_LABELS,
+            "form": ActionForm(), "labels": svc.ACTION_LABELS,
             "actions": svc.host_actions(db.session, cs),
             "reopen_refused": cs.phase == "closed" and not svc.may_reopen(db.session, cs),
             "slots": ACTION_SLOTS, "countdowns": COUNTDOWN_CHOICES}
+
+
+def _pace_done() -> str:
+    """What host.js announces after each host action, from the transition table (JSON)."""
+    return json.dumps({action: t.done for action, t in svc.TRANSITIONS.items()})
 
 
 def _hosted_now(code: str):
@@ -89,7 +95,7 @@ def host_session(code: str):
     """The host's console: join code with QR, pacing buttons and the live dashboard."""
     cs = _hosted_now(code)
     return render_template("classroom/host_session.html", **_join_card(cs),
-                           **_panel_context(cs))
+                           **_panel_context(cs), pace_done=_pace_done())
 
 
 @bp.get("/host/<code>/present")
@@ -142,7 +148,7 @@ def _run(cs, func, *args, success: str | None = None, **kwargs):
         return _back(cs)
     try:
         func(db.session, cs, *args, **kwargs)
-    except svc.SessionError as exc:
+    except ClassError as exc:
         db.session.rollback()
         flash(exc.message[:1].upper() + exc.message[1:] + ".", "error")
         return _back(cs)
@@ -152,7 +158,7 @@ def _run(cs, func, *args, success: str | None = None, **kwargs):
     return _back(cs)
 
 
-@bp.post("/host/<code>/action/<any(open,close,reveal,next,end):action>")
+@bp.post(f"/host/<code>/action/<any({ACTION_PATTERN}):action>")
 @instructor_page
 def host_action(code: str, action: str):
     """A pacing button without JavaScript (host.js calls the JSON endpoint instead)."""
@@ -163,7 +169,7 @@ def host_action(code: str, action: str):
                                    "expect_position": _int(form.get("expect_position"))})
         countdown = pacing.check_countdown(_int(form.get("countdown")) or None
                                            if action == "open" else None)
-    except svc.SessionError as exc:
+    except ClassError as exc:
         flash(exc.message[:1].upper() + exc.message[1:] + ".", "error")
         return _back(cs)
     return _run(cs, pacing.pace, action, rules(), expect=expect, countdown=countdown)

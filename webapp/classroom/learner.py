@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -18,19 +14,17 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..cache import BoundedCache
 from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..learn.forms import answer_field
 from ..learn.pages import components, verdict_label, zones
-from ..services import classroom as svc
-from ..services import classroom_pacing as pacing
-from ..services import classroom_report as reports
-from ..services.classroom_answers import (
-    check_answers,
-    own_attempts,
-    store_answers,
-)
-from ..services.classroom_state import result_body, screen_key, variant_title
+from ..services.classroom import pacing
+from ..services.classroom import report as reports
+from ..services.classroom import sessions as svc
+from ..services.classroom.answers import AnswerSet, own_attempts, submit_answers
+from ..services.classroom.errors import ClassError, Ended, Forbidden
+from ..services.classroom.state import result_body, screen_key, variant_title
 from ..services.content import rules
 from ..services.visibility import for_class
 from . import bp
@@ -41,7 +35,7 @@ from .forms import ActionForm, JoinForm
 def _participant_or_none(cs):
     try:
         return svc.participant_for(db.session, cs, cookie_token(cs.code))
-    except svc.SessionError:
+    except ClassError:
         return None
 
 
@@ -56,21 +50,21 @@ def join():
             cs = svc.live_session(db.session, form.code.data)
             if _participant_or_none(cs) is not None:
                 return redirect(url_for("classroom.play", code=cs.code))
-        except svc.SessionError:
+        except ClassError:
             pass
     if form.validate_on_submit():
         try:
             cs = svc.live_session(db.session, form.code.data)
-        except svc.SessionError as exc:
+        except ClassError as exc:
             form.code.errors.append(_sentence(exc.message))
         else:
             if _participant_or_none(cs) is not None:
                 return redirect(url_for("classroom.play", code=cs.code))
             try:
                 _, token = svc.join(db.session, cs, form.nickname.data)
-            except svc.SessionError as exc:
+            except ClassError as exc:
                 db.session.rollback()
-                field = form.code if exc.status in (403, 410) else form.nickname
+                field = form.code if isinstance(exc, (Forbidden, Ended)) else form.nickname
                 field.errors.append(_sentence(exc.message))
             else:
                 db.session.commit()
@@ -160,7 +154,6 @@ def _rank_of(cs, participant) -> tuple[int, int] | None:
 
 _BOARD_CSRF = "\x00csrf\x00"
 _BOARD_CACHE_SIZE = 256
-_board_lock = threading.Lock()
 
 
 def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int = 1
@@ -172,23 +165,23 @@ def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int 
     learner's earlier answers (a later answer set, numbered so that a resent request is
     recognised) is theirs alone and is not kept.
     """
-    cache = current_app.extensions.setdefault("srm_class_boards", OrderedDict())
-    key = (cs.code, item.version_id, item.variant)
-    with _board_lock:
-        html = None if answers else cache.get(key)
-    if html is None:
-        html = render_template(
+
+    def render() -> str:
+        return render_template(
             "classroom/_play_board.html", cs=cs, item=item, scenario=scenario,
             variant=item.variant, tasks=scenario.tasks, zones=zones(scenario),
             components=components(scenario, item.variant, rules()),
             answer_field=answer_field, csrf_value=_BOARD_CSRF, answers=answers,
             answer_set=answer_set)
-        if answers:
-            return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
-        with _board_lock:
-            cache[key] = html
-            while len(cache) > _BOARD_CACHE_SIZE:
-                cache.popitem(last=False)
+
+    if answers:
+        html = render()
+    else:
+        cache = current_app.extensions.get("srm_class_boards")
+        if cache is None:
+            cache = current_app.extensions.setdefault(
+                "srm_class_boards", BoundedCache(_BOARD_CACHE_SIZE))
+        html = cache.get_or_build((cs.code, item.version_id, item.variant), render)
     return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
 
 
@@ -204,11 +197,7 @@ def reveal_key(cs, item) -> list[dict]:
 def _session_and_participant(code: str):
     """The session (404 if none) and this browser's participant in it (None if none): one
     query, as 300 learners fetch their panels at once when the host reveals."""
-    try:
-        return svc.session_and_participant(db.session, code,
-                                           cookie_token(svc.normalise_code(code)))
-    except svc.SessionError as exc:
-        abort(exc.status, exc.message)
+    return svc.session_and_participant(db.session, code, cookie_token(svc.normalise_code(code)))
 
 
 @bp.get("/play/<code>")
@@ -251,10 +240,8 @@ def play_submit(code: str):
     if request.form.get("answer_set", "").isdigit():
         data["answer_set"] = int(request.form["answer_set"])
     try:
-        checked = check_answers(db.session, cs, participant, data, rules())
-        db.session.rollback()  # end the reading transaction: the write below is short
-        store_answers(db.session, checked)
-    except svc.SessionError as exc:
+        submit_answers(db.session, AnswerSet(cs.code, cookie_token(cs.code), data), rules())
+    except ClassError as exc:
         db.session.rollback()
         flash(_sentence(exc.message), "error")
     else:

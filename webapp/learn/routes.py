@@ -10,11 +10,11 @@ from ..extensions import csrf, db
 from ..services import content
 from ..services.attempts import best_scores, get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
-from ..services.learners import current_learner_id, current_viewer
 from ..services.policy import attempt_status, settings_from_document
 from ..services.visibility import for_attempt
 from . import bp, pages
 from .forms import BoardForm, answer_field, read_answers, read_order
+from .identity import current_learner_id, current_viewer
 
 
 def _playable(scenario_id: str):

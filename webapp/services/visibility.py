@@ -175,7 +175,7 @@ def key_seen(session: Session, cs: ClassSession, item: ClassSessionScenario) -> 
 
 def _class_attempt(session: Session, viewer: Viewer, attempt: Attempt) -> Feedback:
     """A class answer set: its host sees it all; its learner, what for_class allows."""
-    from .classroom import may_host, token_hash_of
+    from .classroom.sessions import may_host, token_hash_of
 
     item = session.get(ClassSessionScenario, attempt.class_scenario_id)
     cs = session.get(ClassSession, item.session_id)

@@ -15,21 +15,20 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from .. import signals
-from ..domain import GradeReport, GradingError, RuleSet, grade
-from ..domain.grader import CORRECT
-from ..domain.text import quote
-from ..models import (
+from ... import signals
+from ...domain import GradeReport, GradingError, RuleSet, grade
+from ...domain.grader import CORRECT
+from ...domain.text import quote
+from ...models import (
     Attempt,
     AttemptAnswer,
     ClassSession,
     ClassSessionScenario,
     Participant,
-    ScenarioVersion,
 )
-from .attempts import record_attempt
-from .classroom import SessionError, latest_by_code, token_hash_of
-from .classroom_content import scenario_for_version
+from .content import scenario_for_version
+from .errors import ClassError, Conflict, Invalid
+from .sessions import latest_by_code, token_hash_of
 
 ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers", "answer_set"}
 
@@ -49,25 +48,6 @@ class CheckedAnswers:
     sent_by: str | None = None  # "timer" or "close" when sent for the learner at the close
 
 
-def check_answers(session: Session, cs: ClassSession, participant: Participant,
-                  data: dict[str, Any], rules: RuleSet) -> CheckedAnswers:
-    """Validate and grade an answer set for the open scenario (reads only, stores nothing).
-
-    The caller may end the transaction before store_answers: on SQLite the write lock is
-    then held only while the rows are written, not while the answers are graded.
-    """
-    sid = data.get("scenario_id")
-    item = next((s for s in cs.scenarios if s.scenario_slug == sid), None)
-    sent = session.execute(_tries_sent(participant.id, item.id)).scalar_one() if item else 0
-    report = _check_and_grade(session, data, item is not None and cs.phase == "open"
-                              and item.position == cs.current_index,
-                              item.variant if item else None,
-                              item.version_id if item else None, item is not None, rules,
-                              sent, cs.answer_sets)
-    return CheckedAnswers(cs.id, participant.id, item.id, item.position, item.version_id,
-                          cs.feedback_after_reveal, report, sent + 1)
-
-
 def _tries_sent(participant_id, item_id):
     """How many answer sets a participant has sent for a class scenario (its last try)."""
     return (select(func.coalesce(func.max(Attempt.class_try), 0))
@@ -84,68 +64,24 @@ def last_try():
                            later.class_try > Attempt.class_try)
 
 
-def used_up(allowed: int) -> SessionError:
-    """The 409 for an answer set beyond the host's limit."""
+def used_up(allowed: int) -> Conflict:
+    """The refusal of an answer set beyond the host's limit."""
     message = ("you have already answered this scenario" if allowed == 1 else
                f"you have sent all {allowed} answer sets this session allows for this scenario")
-    return SessionError(409, message, ["already-answered"])
+    return Conflict(message, ["already-answered"])
 
 
-def already_stored(number: int) -> SessionError:
-    """The 409 for answer set `number` sent again: a resent request, or a concurrent one."""
-    return SessionError(409, f"answer set {number} is already stored", ["already-answered"])
+def already_stored(number: int) -> Conflict:
+    """The refusal of answer set `number` sent again: a resent request, or a concurrent one."""
+    return Conflict(f"answer set {number} is already stored", ["already-answered"])
 
 
-def _stored_concurrently(number: int) -> SessionError:
-    """The 409 when another request stored the same set first: the learner has answered."""
+def _stored_concurrently(number: int) -> Conflict:
+    """The refusal when another request stored the same set first: the learner has answered."""
     return used_up(1) if number == 1 else already_stored(number)
 
 
-def _check_and_grade(session: Session, data: dict[str, Any], is_open: bool,
-                     item_variant: str | None, version_id: int | None, known: bool,
-                     rules: RuleSet, sent: int, allowed: int) -> GradeReport:
-    """The checks both answer paths share: the body (400), open for answers (409), answer
-    sets left (409), then grading.
-
-    answer_set, optional in the body, numbers the set the learner means to send (1, 2...):
-    a request resent after a lost reply then finds its set stored (409 already-answered)
-    instead of storing a copy as the next set.
-    """
-    sid = data.get("scenario_id")
-    problems = [f"unknown field {quote(k)}" for k in sorted(set(data) - ANSWER_FIELDS)]
-    if not isinstance(sid, str) or not known:
-        problems.append("'scenario_id' must name a scenario of this session")
-    answers = data.get("answers")
-    if not isinstance(answers, dict):
-        problems.append("'answers' must be an object mapping task ids to parties")
-    number = data.get("answer_set")
-    if number is not None and (isinstance(number, bool) or not isinstance(number, int)
-                               or number < 1):
-        problems.append("'answer_set' must be a whole number from 1: which set this is")
-    if problems:
-        raise SessionError(400, "invalid answers", problems)
-    variant = data.get("variant")
-    if variant is not None and variant != item_variant:
-        raise SessionError(400, "invalid answers",
-                           [f"this session plays {quote(sid)} under variant {quote(item_variant)}"])
-    if not is_open:
-        raise SessionError(409, "answering is closed for this scenario",
-                           ["wait for the host to open it"])
-    if number is not None and number <= sent:  # a resent request: this set is stored
-        raise already_stored(number)
-    if sent >= allowed:
-        raise used_up(allowed)
-    if number is not None and number != sent + 1:
-        raise SessionError(400, "invalid answers",
-                           [f"'answer_set' {number} is not the next set: that is {sent + 1}"])
-    scenario = scenario_for_version(session, version_id, rules)
-    try:
-        return grade(scenario, item_variant, rules, answers)
-    except GradingError as exc:
-        raise SessionError(400, "the answers cannot be graded", exc.details) from None
-
-
-# --- the JSON endpoint's path: one transaction, few round trips --------------------------
+# --- checking and storing: one transaction, few round trips ------------------------------
 
 @dataclass(frozen=True)
 class Target:
@@ -159,8 +95,60 @@ class Target:
     answer_sets: int
 
 
+@dataclass(frozen=True)
+class Slot:
+    """The session's scenario an answer set names: its place, variant and pinned version."""
+
+    id: int
+    position: int
+    variant: str | None
+    version_id: int
+
+
+def _check_and_grade(session: Session, target: Target, slot: Slot | None, sent: int,
+                     data: dict[str, Any], rules: RuleSet) -> GradeReport:
+    """The checks of an answer set: the body (Invalid), open for answers (Conflict), answer
+    sets left (Conflict), then grading. sent: how many sets the learner has sent for it.
+
+    answer_set, optional in the body, numbers the set the learner means to send (1, 2...):
+    a request resent after a lost reply then finds its set stored (already-answered)
+    instead of storing a copy as the next set.
+    """
+    sid = data.get("scenario_id")
+    problems = [f"unknown field {quote(k)}" for k in sorted(set(data) - ANSWER_FIELDS)]
+    if not isinstance(sid, str) or slot is None:
+        problems.append("'scenario_id' must name a scenario of this session")
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        problems.append("'answers' must be an object mapping task ids to parties")
+    number = data.get("answer_set")
+    if number is not None and (isinstance(number, bool) or not isinstance(number, int)
+                               or number < 1):
+        problems.append("'answer_set' must be a whole number from 1: which set this is")
+    if problems or slot is None:
+        raise Invalid("invalid answers", problems)
+    variant = data.get("variant")
+    if variant is not None and variant != slot.variant:
+        raise Invalid("invalid answers",
+                      [f"this session plays {quote(sid)} under variant {quote(slot.variant)}"])
+    if target.phase != "open" or slot.position != target.current_index:
+        raise ClassError.answering_closed()
+    if number is not None and number <= sent:  # a resent request: this set is stored
+        raise already_stored(number)
+    if sent >= target.answer_sets:
+        raise used_up(target.answer_sets)
+    if number is not None and number != sent + 1:
+        raise Invalid("invalid answers",
+                      [f"'answer_set' {number} is not the next set: that is {sent + 1}"])
+    scenario = scenario_for_version(session, slot.version_id, rules)
+    try:
+        return grade(scenario, slot.variant, rules, answers)
+    except GradingError as exc:
+        raise Invalid("the answers cannot be graded", exc.details) from None
+
+
 def lock_target(session: Session, code: Any) -> Target:
-    """The session by code, share-locked (404 unknown, 410 ended).
+    """The session by code, share-locked (NotFound, or Ended).
 
     The share lock holds the host's open/close/reveal until this transaction ends, so an
     answer checked against "open" is stored before answering closes, never after. (SQLite
@@ -171,13 +159,13 @@ def lock_target(session: Session, code: Any) -> Target:
         ClassSession.feedback_after_reveal, ClassSession.answer_sets
     ).with_for_update(read=True), code)
     if row.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     return Target(*row)
 
 
 def check_submission(session: Session, target: Target, token: Any, data: dict[str, Any],
                      rules: RuleSet) -> CheckedAnswers:
-    """Who sends (403), what (400), whether answering is open (409); then grade.
+    """Who sends (Forbidden), what (Invalid), whether answering is open (Conflict); grade.
 
     One query finds the participant, the named scenario of the session and how many answer
     sets the participant has sent for it.
@@ -196,16 +184,48 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
         .where(Participant.token_hash == key,
                Participant.session_id == target.id)).first() if key else None
     if row is None:
-        raise SessionError(403, "this participant token is not valid for this session",
-                           ["join the session again from the join page"])
+        raise ClassError.bad_token()
     participant_id, removed, item_id, position, item_variant, version_id, sent = row
     if removed:
-        raise SessionError(403, "the host removed you from this session")
-    report = _check_and_grade(session, data, item_id is not None and target.phase == "open"
-                              and position == target.current_index, item_variant, version_id,
-                              item_id is not None, rules, sent, target.answer_sets)
-    return CheckedAnswers(target.id, participant_id, item_id, position, version_id,
+        raise ClassError.removed()
+    slot = Slot(item_id, position, item_variant, version_id) if item_id is not None else None
+    report = _check_and_grade(session, target, slot, sent, data, rules)
+    assert slot is not None  # _check_and_grade refuses an answer set naming no scenario
+    return CheckedAnswers(target.id, participant_id, slot.id, slot.position, slot.version_id,
                           target.feedback_after_reveal, report, sent + 1)
+
+
+@dataclass(frozen=True)
+class AnswerSet:
+    """An answer set as a learner sends it: the session's code, the participant token
+    (from the body or the browser's cookie) and the body (scenario_id, answers...)."""
+
+    code: str
+    token: str | None
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredAnswers:
+    """An answer set stored: the session as locked, what was checked, the attempt's id."""
+
+    target: Target
+    checked: CheckedAnswers
+    attempt_id: str
+
+
+def check_answer_set(session: Session, sent: AnswerSet, rules: RuleSet
+                     ) -> tuple[Target, CheckedAnswers]:
+    """Lock the session, then check and grade an answer set (stores nothing)."""
+    target = lock_target(session, sent.code)
+    return target, check_submission(session, target, sent.token, sent.body, rules)
+
+
+def submit_answers(session: Session, sent: AnswerSet, rules: RuleSet) -> StoredAnswers:
+    """Check, grade and store a learner's answer set exactly once (flushes; the caller
+    commits). The one way an answer set is stored, for the JSON endpoint and the form."""
+    target, checked = check_answer_set(session, sent, rules)
+    return StoredAnswers(target, checked, store_checked(session, checked))
 
 
 def store_checked(session: Session, checked: CheckedAnswers) -> str:
@@ -214,7 +234,9 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
     Two INSERT statements (the attempt, then all its per-task rows in one multi-row insert),
     without building ORM objects: this runs for a whole room within seconds. The rows hold
     what record_attempt stores for an attempt. The UNIQUE(participant, class scenario, try)
-    constraint turns a concurrent submission of the same try into a 409, not a second row.
+    constraint turns a concurrent submission of the same try into a Conflict, not a second
+    row. A learner's own set (not one sent for them at the close) must still find answering
+    open once its attempt row is written.
     """
     report = checked.report
     attempt = {"id": secrets.token_hex(16), "scenario_slug": report.scenario_id,
@@ -225,44 +247,31 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
                "task_order": None,
                "answers": {r.task_id: r.given for r in report.results if r.given is not None},
                "score": report.score, "correct": report.correct, "total": report.total}
-    # per-task rows copy these attempt columns where the schema has them (analytics)
-    copied = {name: attempt[name] for name in ("scenario_slug", "version_id")
-              if name in AttemptAnswer.__table__.c}
+    # per-task rows carry the attempt's scenario and version (analytics reads them alone)
     rows = [{"attempt_id": attempt["id"], "task_id": r.task_id, "position": i,
              "given": r.given, "expected": r.expected, "correct": r.verdict == CORRECT,
-             **copied} for i, r in enumerate(report.results)]
+             "scenario_slug": report.scenario_id, "version_id": checked.version_id}
+            for i, r in enumerate(report.results)]
     try:  # only this insert can meet the unique constraint; any other error is a 500
         session.execute(insert(Attempt.__table__), [attempt])
     except IntegrityError:
         raise _stored_concurrently(checked.class_try) from None
+    if checked.sent_by is None:
+        _still_open(session, checked)
     session.execute(insert(AttemptAnswer.__table__), rows)
     _announce(session, checked, attempt["id"])
     return attempt["id"]
 
 
-def store_answers(session: Session, checked: CheckedAnswers) -> Attempt:
-    """Store a checked answer set exactly once (flushes; the caller commits).
-
-    The UNIQUE(participant, class scenario, try) constraint makes a concurrent submission of
-    the same try fail (409) rather than store twice. After the insert the session row is read
-    again under a share lock, so an answer racing the host's "close" is refused, not kept.
-    """
-    version = session.get(ScenarioVersion, checked.version_id)
-    try:
-        attempt = record_attempt(session, version, checked.report, None,
-                                 participant_id=checked.participant_id,
-                                 class_scenario_id=checked.class_scenario_id,
-                                 class_try=checked.class_try)
-    except IntegrityError:
-        raise _stored_concurrently(checked.class_try) from None
+def _still_open(session: Session, checked: CheckedAnswers) -> None:
+    """After the insert, the session row is read again under a share lock: an answer set
+    checked in an earlier transaction that races the host's "close" is refused, not kept.
+    (Under lock_target's lock in the same transaction this finds the phase unchanged.)"""
     phase, index = session.execute(
         select(ClassSession.phase, ClassSession.current_index)
         .where(ClassSession.id == checked.session_id).with_for_update(read=True)).one()
     if phase != "open" or index != checked.position:
-        raise SessionError(409, "answering is closed for this scenario",
-                           ["the host closed answering as you sent"])
-    _announce(session, checked, attempt.id)
-    return attempt
+        raise ClassError.answering_closed("the host closed answering as you sent")
 
 
 def _announce(session: Session, checked: CheckedAnswers, attempt_id: str) -> None:

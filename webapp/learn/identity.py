@@ -1,4 +1,6 @@
-"""The anonymous learner id: a random id in a signed, long-lived cookie."""
+"""Who is looking: the anonymous learner id (a random id in a signed, long-lived cookie),
+the signed-in account and the class tokens a browser holds. Web layer: it reads the request
+and sets the cookie; services get the resulting Viewer or learner id as arguments."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ import secrets
 from flask import Flask, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .visibility import Viewer
+from ..services.visibility import Viewer
 
 COOKIE = "srm_learner"
 MAX_AGE = 365 * 24 * 3600
 
 
-def _serializer(app: Flask) -> URLSafeSerializer:
-    return URLSafeSerializer(app.config["SECRET_KEY"], salt="srm-learner")
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="srm-learner")
 
 
 def current_learner_id(create: bool = True) -> str | None:
@@ -27,12 +29,12 @@ def current_learner_id(create: bool = True) -> str | None:
     learner_id = None
     if raw:
         try:
-            learner_id = _serializer(current_app).loads(raw)
+            learner_id = _serializer(current_app.config["SECRET_KEY"]).loads(raw)
         except BadSignature:
             learner_id = None
     if learner_id is None and create:
         learner_id = secrets.token_hex(16)
-        g.new_learner_cookie = _serializer(current_app).dumps(learner_id)
+        g.new_learner_cookie = _serializer(current_app.config["SECRET_KEY"]).dumps(learner_id)
     g.learner_id = learner_id
     return learner_id
 

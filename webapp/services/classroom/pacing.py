@@ -20,11 +20,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain import GradingError, RuleSet, grade
-from ..models import ClassDraft, ClassSession, ClassSessionScenario, Participant
-from ..models.base import utcnow
-from . import classroom as svc
-from .classroom_answers import CheckedAnswers, _tries_sent, store_checked
+from ...domain import GradingError, RuleSet, grade
+from ...models import ClassDraft, ClassSession, ClassSessionScenario, Participant
+from ...models.base import utcnow
+from . import sessions as svc
+from .answers import CheckedAnswers, _tries_sent, store_checked
+from .errors import Invalid
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,7 @@ def check_countdown(raw: Any) -> int | None:
         or not isinstance(raw, int)
         or not (COUNTDOWN_MIN <= raw <= COUNTDOWN_MAX)
     ):
-        raise svc.SessionError(
-            400,
-            "invalid pacing request",
+        raise Invalid("invalid pacing request",
             [
                 f"'countdown' must be a number of seconds from {COUNTDOWN_MIN}"
                 f" to {COUNTDOWN_MAX}, or 0 for none"
@@ -65,7 +64,7 @@ def pace(
     """A host's pacing action; leaving "open" sends the learners' drafts first."""
     was_open = cs.phase == "open"
     if countdown is not None and action != "open":
-        raise svc.SessionError(400, "invalid pacing request", ["'countdown' goes with 'open' only"])
+        raise Invalid("invalid pacing request", ["'countdown' goes with 'open' only"])
     closes_at = utcnow() + timedelta(seconds=countdown) if countdown else None
     item = svc.current_scenario(cs)
     svc.act(session, cs, action, expect=expect, closes_at=closes_at)

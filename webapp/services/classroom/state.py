@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..domain import RuleSet
-from ..models import Attempt, ClassSession, ClassSessionScenario, Participant
-from .attempts import stored_result
-from .classroom import SessionError, normalise_code
-from .classroom_content import document_of_version, scenario_for_version
-from .visibility import Feedback
+from ...domain import RuleSet
+from ...models import Attempt, ClassSession, ClassSessionScenario, Participant
+from ..attempts import stored_result
+from ..visibility import Feedback
+from .content import document_of_version, scenario_for_version
+from .errors import NotFound
+from .sessions import normalise_code
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +31,7 @@ def state_head(session: Session, code: Any):
     code = normalise_code(code)
     row = session.execute(_head_query(), {"code": code}).first() if code else None
     if row is None:
-        raise SessionError(404, "no class session has this code")
+        raise NotFound("no class session has this code")
     return row
 
 

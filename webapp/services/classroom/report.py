@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..domain import PARTIES, RuleSet
-from ..domain.grader import answer_key
-from ..models import Attempt, AttemptAnswer, ClassSession, ClassSessionScenario, Participant
-from .classroom import active_count, current_scenario, scenario_of
-from .classroom_answers import last_try
-from .visibility import for_host
+from ...domain import PARTIES, RuleSet
+from ...domain.grader import answer_key
+from ...models import Attempt, AttemptAnswer, ClassSession, ClassSessionScenario, Participant
+from ..visibility import for_host
+from .answers import last_try
+from .sessions import active_count, current_scenario, scenario_of
 
 LEADERBOARD_SIZE = 10
 

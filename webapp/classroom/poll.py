@@ -1,20 +1,38 @@
 """The learners' state poll, answered in front of Flask when the answer is already known.
 
-A room of 300 polls `GET /api/v1/sessions/<code>/state` about 250 times a second, and almost
-every poll gets "304 Not Modified". Through Flask such a poll costs ~2.5 ms of CPU (request
-context, Flask-Login, session cookie, hooks, ORM); on two cores that crowds out the answers.
-So a small WSGI middleware answers two cases itself, with one indexed single-row query on a
-connection of its own small pool (autocommit, no pre-ping round trip):
+Design note
+-----------
+*Why a middleware.* A room of 1,000 polls ``GET /api/v1/sessions/<code>/state`` about once
+a second each, and almost every poll gets "304 Not Modified". Through Flask such a poll
+costs ~2.5 ms of CPU (request context, Flask-Login, session cookie, hooks, ORM); on two
+cores that crowds out the answers. A WSGI middleware in front of the app answers it for a
+fraction of that, before any of Flask's machinery runs.
+
+*Why its own engine.* It runs outside an app context, so it cannot use Flask-SQLAlchemy's
+scoped session; and a poll needs one indexed single-row SELECT, so it uses a small pool of
+its own on the same database URL: autocommit (no BEGIN/ROLLBACK round trips), no pre-ping.
+In-memory SQLite (a second connection would see another database) turns it off, and so
+does ``SRM_CLASS_FAST_POLL = False``.
+
+*What it answers.* Only GETs of the state path for a session that exists, has not ended
+and whose countdown has not run out:
 
 * the browser's If-None-Match holds the current version: 304;
 * this worker has already built the JSON body of the current version: 200 with it.
 
-Everything else (unknown code 404, ended 410, a version this worker has not built yet, a
-database error) falls through to the Flask view, which builds the body, stores it in the
-per-worker cache and answers exactly as before. The cache holds derived bytes keyed by
-(session id, state_version), not state: every change a learner's screen shows bumps the
-version (see webapp.services.classroom), so a version's body never changes, and the
+In the lobby both carry ``X-Room-Count``, how many are in the room: joining does not bump
+the state version (a full body for every learner at every join would grow with the square
+of the room), so the count rides on the 304s instead, recounted at most once every
+ROOM_COUNT_SECONDS per worker. Everything else (unknown code 404, ended 410, a version
+this worker has not built yet, a database error) falls through to the Flask view, which
+answers exactly as before and stores the body it built in this worker's cache.
+
+*How it stays consistent.* The cache holds derived bytes keyed by (session id, code,
+state_version), never state: every change a learner's screen must follow bumps the version
+(see webapp.services.classroom.sessions), so a version's body never changes, and the
 version itself is read from the database on every poll. Any worker can answer any poll.
+The view's response headers (HEADERS here and webapp.headers) are compared with these in
+tests/test_classroom_poll.py, and its SQL with the ClassSession model, so neither drifts.
 """
 
 from __future__ import annotations
@@ -22,8 +40,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import weakref
-from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +49,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from werkzeug.http import parse_etags
 
-from ..models import ClassSession
-from .classroom import normalise_code
-from .classroom_pacing import due
+from ..cache import BoundedCache
+from ..models import ClassSession, Participant
+from ..services.classroom.pacing import due
+from ..services.classroom.sessions import normalise_code
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +63,8 @@ CODE = re.compile(r"[A-Z0-9]{1,12}")
 HEADERS = [("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
            ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY")]
 BODY_CACHE_SIZE = 512
+ROOM_COUNT_SECONDS = 1.0  # how long a worker may show a lobby's room count unchanged
+ROOM_COUNT = "X-Room-Count"
 
 
 def etag_of(version: int) -> str:
@@ -65,22 +86,30 @@ class StatePoll:
         self.engine: Engine | None = None
         self.sql = ""
         self.enabled = bool(app.config.get("SRM_CLASS_FAST_POLL", True))
+        self.count_sql = ""
         self._lock = threading.Lock()
         # (session id, code, version) -> JSON body; per app, so tests never share one
-        self._bodies: OrderedDict[tuple[int, str, int], bytes] = OrderedDict()
-        self._bodies_lock = threading.Lock()
+        self._bodies: BoundedCache[bytes] = BoundedCache(BODY_CACHE_SIZE)
+        # (session id, time slot) -> participants in the room
+        self._rooms: BoundedCache[int] = BoundedCache(BODY_CACHE_SIZE)
 
     def cached_body(self, session_id: int, code: str, version: int) -> bytes | None:
         """The JSON body of this session's state at this version, if this worker built it."""
-        with self._bodies_lock:
-            return self._bodies.get((session_id, code, version))
+        return self._bodies.get((session_id, code, version))
 
     def remember_body(self, session_id: int, code: str, version: int, body: bytes) -> None:
         """Keep a built state body for the next polls of the same version (small LRU)."""
-        with self._bodies_lock:
-            self._bodies[(session_id, code, version)] = body
-            while len(self._bodies) > BODY_CACHE_SIZE:
-                self._bodies.popitem(last=False)
+        self._bodies.put((session_id, code, version), body)
+
+    def room_count(self, session_id: int) -> int | None:
+        """Participants in a session's room, counted at most once per ROOM_COUNT_SECONDS
+        by this worker; None if the database cannot say."""
+        slot = int(time.monotonic() / ROOM_COUNT_SECONDS)
+        cached = self._rooms.get((session_id, slot))
+        if cached is not None:
+            return cached
+        row = self._query(self.count_sql, (session_id, False))
+        return None if row is None else self._rooms.put((session_id, slot), int(row[0]))
 
     def __call__(self, environ: dict[str, Any], start_response):
         if self.enabled and environ.get("REQUEST_METHOD") == "GET":
@@ -107,6 +136,11 @@ class StatePoll:
             return None  # the countdown ran out: the view closes answering
         etag = etag_of(version)
         headers = [("ETag", f'"{etag}"'), *HEADERS]
+        if phase == "lobby":
+            room = self.room_count(session_id)
+            if room is None:
+                return None
+            headers.append((ROOM_COUNT, str(room)))
         if if_none_match and parse_etags(if_none_match).contains(etag):
             return "304 NOT MODIFIED", headers, b""
         body = self.cached_body(session_id, code, version)
@@ -117,6 +151,11 @@ class StatePoll:
 
     def _head(self, code: str) -> tuple[int, str, int, Any] | None:
         """(id, phase, state_version, closes_at) of the newest session with this code."""
+        row = self._query(self.sql, (code,))
+        return (row[0], row[1], row[2], row[3]) if row else None
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The first row of one statement on the poll pool; None if none or on error."""
         engine = self.engine or self._start()
         if engine is None:
             return None
@@ -127,7 +166,7 @@ class StatePoll:
             return None
         try:
             cursor = connection.cursor()
-            cursor.execute(self.sql, (code,))
+            cursor.execute(sql, params)
             row = cursor.fetchone()
             cursor.close()
         except Exception:  # noqa: BLE001 - drop this connection, let the view answer
@@ -136,7 +175,7 @@ class StatePoll:
             return None
         finally:
             connection.close()
-        return (row[0], row[1], row[2], row[3]) if row else None
+        return tuple(row) if row else None
 
     def _start(self) -> Engine | None:
         with self._lock:
@@ -156,15 +195,26 @@ class StatePoll:
                 # connections left to the garbage collector)
                 weakref.finalize(self.app, self.engine.dispose)
                 mark = "?" if self.engine.dialect.paramstyle in ("qmark", "numeric") else "%s"
-                table = ClassSession.__table__
-                self.sql = (f"SELECT id, phase, state_version, closes_at FROM {table.name} "
-                            f"WHERE code = {mark} ORDER BY id DESC LIMIT 1")
+                self.sql, self.count_sql = statements(mark)
         return self.engine
 
     def dispose(self) -> None:
         """Close the poll pool's connections (tests, shutdown)."""
         if self.engine is not None:
             self.engine.dispose()
+
+
+def statements(mark: str) -> tuple[str, str]:
+    """The two statements the poll runs, in a driver's parameter style ("?" or "%s"): the
+    newest session with a code, and how many are in a session's room. Written by hand (no
+    SQLAlchemy compile per poll) from the models' table and column names."""
+    cs, p = ClassSession.__table__, Participant.__table__
+    head = (f"SELECT {cs.c.id.name}, {cs.c.phase.name}, {cs.c.state_version.name}, "
+            f"{cs.c.closes_at.name} FROM {cs.name} WHERE {cs.c.code.name} = {mark} "
+            f"ORDER BY {cs.c.id.name} DESC LIMIT 1")
+    count = (f"SELECT count(*) FROM {p.name} WHERE {p.c.session_id.name} = {mark} "
+             f"AND {p.c.removed.name} = {mark}")
+    return head, count
 
 
 def _as_datetime(value: Any) -> datetime:

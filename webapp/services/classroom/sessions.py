@@ -14,19 +14,21 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain import GradingError, RuleSet, Scenario
-from ..domain.grader import check_variant
-from ..domain.text import quote
-from ..models import ClassSession, ClassSessionScenario, Participant, User
-from ..models.base import utcnow
-from . import content
-from .classroom_content import scenario_for_version
+from ...domain import GradingError, RuleSet, Scenario
+from ...domain.grader import check_variant
+from ...domain.phases import LIVE_PHASES, Phase
+from ...domain.text import quote
+from ...models import ClassSession, ClassSessionScenario, Participant, User
+from ...models.base import utcnow
+from .. import content
+from .content import scenario_for_version
+from .errors import ClassError, Conflict, Forbidden, Invalid, NotFound
 
 # no 0/O, 1/I/L: a code read off a projector is typed right the first time
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -36,26 +38,36 @@ MAX_SCENARIOS = 20
 MAX_ANSWER_SETS = 10  # answer sets a learner may send per scenario, at most
 MAX_PARTICIPANTS_RANKED = 5000  # a learner's own place is looked up among this many
 _NICKNAME = re.compile(r"[^\W_][\w .'\-]*")
-LIVE_PHASES = ("lobby", "open", "closed", "revealed")
 
-# action -> (phases it may start from, phase it leads to)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "open": (("lobby", "closed"), "open"),
-    "close": (("open",), "closed"),
-    "reveal": (("open", "closed"), "revealed"),
-    "next": (("closed", "revealed"), "lobby"),
-    "end": (LIVE_PHASES, "ended"),
+
+class Transition(NamedTuple):
+    """A host action: the phases it may start from, the phase it leads to, and its words
+    (the verb in messages, the button's label, what is announced once it is done)."""
+
+    sources: tuple[Phase, ...]
+    target: Phase
+    verb: str
+    label: str
+    done: str
+
+
+# the one table of host actions: the routes, the buttons and host.js all derive from it
+TRANSITIONS: dict[str, Transition] = {
+    "open": Transition((Phase.LOBBY, Phase.CLOSED), Phase.OPEN, "open answering",
+                       "Open answering", "Answering is open."),
+    "close": Transition((Phase.OPEN,), Phase.CLOSED, "close answering", "Close answering",
+                        "Answering is closed."),
+    "reveal": Transition((Phase.OPEN, Phase.CLOSED), Phase.REVEALED, "reveal the answers",
+                         "Reveal answers", "Answers revealed."),
+    "next": Transition((Phase.CLOSED, Phase.REVEALED), Phase.LOBBY,
+                       "move to the next scenario", "Next scenario",
+                       "Moved to the next scenario."),
+    "end": Transition(LIVE_PHASES, Phase.ENDED, "end the session", "End session",
+                      "The session has ended."),
 }
-
-
-class SessionError(Exception):
-    """A request the session cannot accept: an HTTP status, a message, details."""
-
-    def __init__(self, status: int, message: str, details: list[Any] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.details = details or []
+HOST_ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
+ACTION_VERBS = {action: t.verb for action, t in TRANSITIONS.items()}
+ACTION_LABELS = {action: t.label for action, t in TRANSITIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -88,39 +100,38 @@ def new_code(session: Session) -> str:
 
 def latest_by_code(session: Session, query: Select, code: Any) -> Row:
     """The row of a query over ClassSession for the newest session with this code;
-    SessionError 404 if there is none."""
+    NotFound if there is none."""
     code = normalise_code(code)
     row = session.execute(query.where(ClassSession.code == code)
                           .order_by(ClassSession.id.desc()).limit(1)).first() if code else None
     if row is None:
-        raise SessionError(404, "no class session has this code",
-                           ["check the code on the host's screen"])
+        raise ClassError.no_session()
     return row
 
 
 def find_session(session: Session, code: Any) -> ClassSession:
-    """The session with this code; SessionError 404 if there is none."""
+    """The session with this code; NotFound if there is none."""
     return latest_by_code(session, select(ClassSession), code)[0]
 
 
 def live_session(session: Session, code: Any) -> ClassSession:
-    """The session with this code if it has not ended (404 unknown, 410 ended)."""
+    """The session with this code if it has not ended (NotFound, or Ended)."""
     cs = find_session(session, code)
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     return cs
 
 
 def may_host(user: Any, cs: ClassSession) -> bool:
     """The session's host, or an admin, may see and run it."""
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.id == cs.host_id or getattr(user, "role", None) == "admin")
+    return bool(user is not None and user.is_authenticated
+                and (user.id == cs.host_id or user.is_admin))
 
 
 def sessions_for(session: Session, user: User) -> list[ClassSession]:
     """The sessions a host sees on their list, newest first (an admin sees all)."""
     query = select(ClassSession).order_by(ClassSession.id.desc()).limit(200)
-    if user.role != "admin":
+    if not user.is_admin:
         query = query.where(ClassSession.host_id == user.id)
     return list(session.execute(query).scalars())
 
@@ -130,10 +141,10 @@ def sessions_for(session: Session, user: User) -> list[ClassSession]:
 def parse_picks(session: Session, items: Any) -> list[Pick]:
     """Scenario choices from a request: ids, or {"id", "variant"} objects."""
     if not isinstance(items, list) or not items:
-        raise SessionError(400, "choose at least one scenario",
+        raise Invalid("choose at least one scenario",
                            ["'scenarios' must be a non-empty list of scenario ids"])
     if len(items) > MAX_SCENARIOS:
-        raise SessionError(400, f"a session holds at most {MAX_SCENARIOS} scenarios")
+        raise Invalid(f"a session holds at most {MAX_SCENARIOS} scenarios")
     picks, problems, seen = [], [], set()
     for item in items:
         sid, variant = (item, None) if isinstance(item, str) else (
@@ -156,14 +167,14 @@ def parse_picks(session: Session, items: Any) -> list[Pick]:
             continue
         picks.append(Pick(playable, variant))
     if problems:
-        raise SessionError(400, "some scenarios cannot be used", problems)
+        raise Invalid("some scenarios cannot be used", problems)
     return picks
 
 
 def check_answer_sets(raw: Any) -> int:
-    """How many answer sets per scenario a host asked for; SessionError 400 if not 1-10."""
+    """How many answer sets per scenario a host asked for; Invalid if not 1-10."""
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ANSWER_SETS:
-        raise SessionError(400, "invalid session request",
+        raise Invalid("invalid session request",
                            [f"'answer_sets' must be a whole number from 1 to {MAX_ANSWER_SETS}"])
     return raw
 
@@ -192,17 +203,17 @@ def create_session(session: Session, host: User, picks: list[Pick],
 # --- learners -------------------------------------------------------------------------
 
 def check_nickname(raw: Any) -> tuple[str, str]:
-    """A nickname trimmed and checked, with its case-folded key; SessionError 400 otherwise."""
+    """A nickname trimmed and checked, with its case-folded key; Invalid otherwise."""
     if not isinstance(raw, str):
-        raise SessionError(400, "enter a nickname", ["'nickname' must be text"])
+        raise Invalid("enter a nickname", ["'nickname' must be text"])
     nickname = " ".join(unicodedata.normalize("NFKC", raw).split())
     if not nickname:
-        raise SessionError(400, "enter a nickname")
+        raise Invalid("enter a nickname")
     if len(nickname) > NICKNAME_MAX:
-        raise SessionError(400, f"a nickname has at most {NICKNAME_MAX} characters",
+        raise Invalid(f"a nickname has at most {NICKNAME_MAX} characters",
                            [f"yours has {len(nickname)}"])
     if not _NICKNAME.fullmatch(nickname):
-        raise SessionError(400, "use letters, digits, spaces and . ' - _ only, "
+        raise Invalid("use letters, digits, spaces and . ' - _ only, "
                                 "starting with a letter or digit")
     return nickname, nickname.casefold()
 
@@ -220,19 +231,17 @@ def token_hash_of(token: Any) -> str | None:
 def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Participant, str]:
     """Add a participant; returns it and its secret token (only the hash is stored)."""
     nickname, key = check_nickname(raw_nickname)
-    # the bump takes the session row first: a join cannot slip in after the session ends
-    bumped = session.execute(
-        update(ClassSession)
-        .where(ClassSession.id == cs.id, ClassSession.phase != "ended",
-               ClassSession.join_locked.is_(False))
-        .values(state_version=ClassSession.state_version + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    if not bumped:
-        session.refresh(cs)
-        if cs.phase == "ended":
-            raise SessionError(410, "this class session has ended")
-        raise SessionError(403, "the host has locked this session: nobody new can join",
-                           ["ask the host to unlock joining"])
+    # the session row is share-locked first: a join cannot slip in after the session ends.
+    # Joining does not bump state_version: every learner's poll would then get a full body
+    # at every join; the lobby's room count travels in the polls' X-Room-Count instead.
+    phase, locked = session.execute(
+        select(ClassSession.phase, ClassSession.join_locked)
+        .where(ClassSession.id == cs.id).with_for_update(read=True)).one()
+    if phase == "ended":
+        raise ClassError.ended()
+    if locked:
+        raise Forbidden("the host has locked this session: nobody new can join",
+                        ["ask the host to unlock joining"])
     token = secrets.token_urlsafe(32)
     participant = Participant(session_id=cs.id, nickname=nickname, nickname_key=key,
                               token_hash=hash_token(token), joined_at=utcnow())
@@ -240,13 +249,13 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
     try:
         session.flush()
     except IntegrityError:
-        raise SessionError(409, f"the nickname {quote(nickname)} is taken in this session",
+        raise Conflict(f"the nickname {quote(nickname)} is taken in this session",
                            ["choose another nickname"]) from None
     return participant, token
 
 
 def participant_for(session: Session, cs: ClassSession, token: Any) -> Participant:
-    """The participant holding this token in this session; SessionError 403 otherwise."""
+    """The participant holding this token in this session; Forbidden otherwise."""
     participant, key = None, token_hash_of(token)
     if key is not None:
         participant = session.execute(
@@ -254,10 +263,9 @@ def participant_for(session: Session, cs: ClassSession, token: Any) -> Participa
                                       Participant.session_id == cs.id)
         ).scalar_one_or_none()
     if participant is None:
-        raise SessionError(403, "this participant token is not valid for this session",
-                           ["join the session again from the join page"])
+        raise ClassError.bad_token()
     if participant.removed:
-        raise SessionError(403, "the host removed you from this session")
+        raise ClassError.removed()
     return participant
 
 
@@ -273,9 +281,15 @@ def session_and_participant(session: Session, code: Any, token: Any
 
 def active_count(session: Session, cs: ClassSession) -> int:
     """Participants in the room (joined and not removed)."""
+    return active_count_of(session, cs.id)
+
+
+def active_count_of(session: Session, session_id: int) -> int:
+    """Participants in the room of the session with this id."""
     return session.execute(
         select(func.count()).select_from(Participant)
-        .where(Participant.session_id == cs.id, Participant.removed.is_(False))).scalar_one()
+        .where(Participant.session_id == session_id, Participant.removed.is_(False))
+    ).scalar_one()
 
 
 # --- host actions ---------------------------------------------------------------------
@@ -283,32 +297,33 @@ def active_count(session: Session, cs: ClassSession) -> int:
 def act(session: Session, cs: ClassSession, action: str,
         expect: tuple[str, int] | None = None, closes_at: datetime | None = None
         ) -> ClassSession:
-    """Apply a pacing action (open, close, reveal, next, end); SessionError 409 if it can't.
+    """Apply a pacing action (open, close, reveal, next, end); Conflict if it can't.
 
     expect: the (phase, scenario position from 1) the host's screen showed when the button
     was pressed. A repeated click or a resent request finds the session moved on and is
-    refused (409 "moved-on") rather than taking the next step. closes_at: with "open", the
+    refused (Conflict "moved-on") rather than taking the next step. closes_at: with "open", the
     moment a countdown closes answering.
     """
     if action not in TRANSITIONS:
-        raise SessionError(404, f"no host action '{action}'")
+        raise NotFound(f"no host action '{action}'")
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     if expect is not None and expect != (cs.phase, cs.current_index + 1):
         raise moved_on(action, cs)
-    sources, target = TRANSITIONS[action]
-    values: dict[str, Any] = {"phase": target, "state_version": ClassSession.state_version + 1,
+    sources, target = TRANSITIONS[action].sources, TRANSITIONS[action].target
+    values: dict[str, Any] = {"phase": target.value,
+                              "state_version": ClassSession.state_version + 1,
                               "closes_at": closes_at if action == "open" else None}
     if action == "next":
         if cs.current_index + 1 >= len(cs.scenarios):
-            raise SessionError(409, "this is the last scenario: end the session instead")
+            raise Conflict("this is the last scenario: end the session instead")
         values["current_index"] = cs.current_index + 1
     if action == "end":
         values["ended_at"] = utcnow()
     if cs.phase not in sources:
         raise _wrong_phase(action, cs.phase)
     if action == "open" and not may_reopen(session, cs):
-        raise SessionError(409, "cannot open answering again: learners have seen the answers "
+        raise Conflict("cannot open answering again: learners have seen the answers "
                                 "of this scenario",
                            ["reveal the answers to the room, or move to the next scenario"])
     index = cs.current_index
@@ -333,7 +348,7 @@ def act(session: Session, cs: ClassSession, action: str,
 def may_reopen(session: Session, cs: ClassSession) -> bool:
     """Answering may open for the current scenario: always from the lobby; after "close"
     only while nobody in the room has seen its key (a learner who has would tell the room)."""
-    from .visibility import key_seen  # visibility asks this module who hosts a session
+    from ..visibility import key_seen  # visibility asks this module who hosts a session
 
     item = current_scenario(cs)
     return cs.phase != "closed" or item is None or not key_seen(session, cs, item)
@@ -341,52 +356,47 @@ def may_reopen(session: Session, cs: ClassSession) -> bool:
 
 def host_actions(session: Session, cs: ClassSession) -> list[str]:
     """The pacing actions the host may take now, in button order."""
-    return [a for a, (sources, _) in TRANSITIONS.items()
-            if cs.phase in sources
+    return [a for a, t in TRANSITIONS.items()
+            if cs.phase in t.sources
             and not (a == "next" and cs.current_index + 1 >= len(cs.scenarios))
             and not (a == "open" and not may_reopen(session, cs))]
 
 
-ACTION_VERBS = {"open": "open answering", "close": "close answering",
-                "reveal": "reveal the answers", "next": "move to the next scenario",
-                "end": "end the session"}
-
-
-def moved_on(action: str, cs: ClassSession) -> SessionError:
+def moved_on(action: str, cs: ClassSession) -> Conflict:
     """The 409 for a pacing request made for a moment that has passed (a double click)."""
-    return SessionError(409, f"nothing changed: the session had already moved on when you "
+    return Conflict(f"nothing changed: the session had already moved on when you "
                              f"asked to {ACTION_VERBS[action]} (it is {cs.phase}, scenario "
                              f"{cs.current_index + 1})", ["moved-on"])
 
 
 def check_expect(raw: Any) -> tuple[str, int] | None:
     """The (phase, position) a pacing request expects, from its "expect_phase" and
-    "expect_position" fields; None when neither is sent. SessionError 400 if malformed."""
+    "expect_position" fields; None when neither is sent. Invalid if malformed."""
     phase, position = raw.get("expect_phase"), raw.get("expect_position")
     if phase is None and position is None:
         return None
     if (phase not in LIVE_PHASES or isinstance(position, bool) or not isinstance(position, int)
             or not 1 <= position <= MAX_SCENARIOS):
-        raise SessionError(400, "invalid pacing request",
+        raise Invalid("invalid pacing request",
                            ["'expect_phase' must be a live phase and 'expect_position' the "
                             "scenario's number (from 1), both together"])
     return phase, position
 
 
-def _wrong_phase(action: str, phase: str) -> SessionError:
-    return SessionError(409, f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
+def _wrong_phase(action: str, phase: str) -> Conflict:
+    return Conflict(f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
                         [f"'{action}' works when the session is "
-                         f"{' or '.join(TRANSITIONS[action][0])}"])
+                         f"{' or '.join(TRANSITIONS[action].sources)}"])
 
 
 def remove_participant(session: Session, cs: ClassSession, participant_id: Any) -> Participant:
     """Remove a participant: their token stops working and they leave counts and reports."""
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     participant = session.get(Participant, participant_id) if isinstance(
         participant_id, int) else None
     if participant is None or participant.session_id != cs.id:
-        raise SessionError(404, "no such participant in this session")
+        raise NotFound("no such participant in this session")
     if not participant.removed:
         participant.removed = True
         _bump(session, cs)
@@ -410,7 +420,7 @@ def set_show_live(session: Session, cs: ClassSession, show: bool) -> None:
 
 def _set_flag(session: Session, cs: ClassSession, **values: bool) -> None:
     if cs.phase == "ended":
-        raise SessionError(410, "this class session has ended")
+        raise ClassError.ended()
     session.execute(update(ClassSession).where(ClassSession.id == cs.id)
                     .values(**values, state_version=ClassSession.state_version + 1)
                     .execution_options(synchronize_session=False))

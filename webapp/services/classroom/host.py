@@ -3,7 +3,7 @@
 The host console and the presenter view may be projected to the room, so while answering
 is open they show who has sent and who is still placing (names, never their placements),
 and the room's placements only when the host deliberately turns on the live distribution.
-The expected party comes from classroom_report.dashboard (from "closed" on); each card's
+The expected party comes from report.dashboard (from "closed" on); each card's
 reason and source join it once the answers are revealed.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain import RuleSet, grade
-from ..models import Attempt, ClassDraft, ClassSession, Participant
-from . import classroom as svc
-from . import classroom_report as reports
-from .classroom_answers import last_try
-from .classroom_pacing import seconds_left
+from ...domain import RuleSet, grade
+from ...models import Attempt, ClassDraft, ClassSession, Participant
+from . import report as reports
+from . import sessions as svc
+from .answers import last_try
+from .pacing import seconds_left
 
 
 def reasons_shown(cs: ClassSession) -> bool:
