@@ -51,7 +51,7 @@ def _render_board(playable, variant, *, form=None, answers=None, order=None, err
     return render_template(
         "learn/board.html", scenario=scenario, variant=variant, tasks=tasks, form=form,
         zones=pages.zones(scenario), status=status, answers=answers or {},
-        errors=errors or {}, answer_field=answer_field,
+        errors=errors or {}, answer_field=answer_field, check_url=None,
         components=pages.components(scenario, variant, content.rules()),
         variant_links=pages.variant_links(scenario, lambda v: url_for(
             "learn.board", scenario_id=scenario.id, variant=v)),
