@@ -29,8 +29,9 @@ def course(live_server):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -52,7 +53,8 @@ def zone(page, name):
 def bar_segment(page, name):
     """The dock's segment for a zone: its accessible name is "AWS: 3 cards"."""
     return page.get_by_role("group", name="Zones").get_by_role(
-        "button", name=re.compile(rf"^{re.escape(name)}: \d+ cards?$"))
+        "button", name=re.compile(rf"^{re.escape(name)}: \d+ cards?$")
+    )
 
 
 def view(page, name: str) -> None:
@@ -133,15 +135,19 @@ def test_move_to_confirms_offers_undo_and_never_jumps(live_server, phone, course
             expect(status).to_contain_text("Undone: back in the tray · 5 of 16 placed")
             assert first_card(page).get_by_role("button").first.inner_text().strip() == text
             assert page.evaluate("scrollY") == before
-            first_card(page).get_by_role(
-                "button", name=f"Move to {course[text]}", exact=True).tap()
+            first_card(page).get_by_role("button", name=f"Move to {course[text]}", exact=True).tap()
             expect(status).to_contain_text(f"{placed} of 16 placed")
         if placed == 1:
-            card = zone(page, course[text]).get_by_role("listitem").filter(
-                has=page.get_by_role("button", name=text, exact=True))
+            card = (
+                zone(page, course[text])
+                .get_by_role("listitem")
+                .filter(has=page.get_by_role("button", name=text, exact=True))
+            )
             other = "AWS" if course[text] == "Customer" else "Customer"
             assert card.get_by_role("group").get_by_role("button").all_inner_texts() == [
-                other, "Tray"]
+                other,
+                "Tray",
+            ]
     # the last card placed hands focus to Check answers
     assert page.evaluate("document.activeElement.textContent.trim()") == "Check answers"
     assert serious(page) == []
@@ -220,7 +226,8 @@ def test_placements_the_server_gives_win_over_saved_ones(live_server, page, cour
     def with_placements(route):
         response = route.fetch()
         body = response.text().replace(
-            'data-module="board"', f'data-module="board" data-initial-placements="{attr}"', 1)
+            'data-module="board"', f'data-module="board" data-initial-placements="{attr}"', 1
+        )
         route.fulfill(response=response, body=body)
 
     page.route(url, with_placements)

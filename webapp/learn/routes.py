@@ -14,6 +14,7 @@ from ..services.learners import current_learner_id, current_viewer
 from ..services.policy import attempt_status, settings_from_document
 from ..services.visibility import for_attempt
 from . import bp, pages
+from . import catalogue as catalogue_view
 from .forms import BoardForm, answer_field, read_answers, read_order
 
 
@@ -33,11 +34,12 @@ def _variant(scenario, value: str | None) -> str | None:
 
 @bp.get("/")
 def catalogue():
-    """Every published scenario with this learner's best score."""
+    """Every published scenario with this learner's best score: a start, times, filters."""
     playables = content.published(db.session)
     best = best_scores(db.session, current_learner_id(create=False))
-    entries = pages.catalogue([p.scenario for p in playables], content.rules(), best)
-    return render_template("learn/catalogue.html", entries=entries)
+    listing = catalogue_view.build([p.scenario for p in playables], content.rules(), best,
+                                   request.args)
+    return render_template("learn/catalogue.html", catalogue=listing)
 
 
 def _render_board(playable, variant, *, form=None, answers=None, order=None, errors=None,
