@@ -254,9 +254,9 @@ function enhance(form) {
   // --- per-card feedback (practice only; the server decides and answers per card) ---------
   const checkUrl = form.dataset.checkUrl || "";
   const checkToggle = form.querySelector(".js-check-toggle");
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const variantInput = form.querySelector("input[name=variant]");
   if (checkToggle) checkToggle.closest(".js-check-option").hidden = !checkUrl;
+  let checker = null; // lib/card-check.js, loaded the first time a card is checked
 
   function clearCheck(card) {
     card.querySelector(".js-check")?.remove();
@@ -266,38 +266,18 @@ function enhance(form) {
   async function checkCard(card, party) {
     clearCheck(card);
     if (!checkUrl || !checkToggle?.checked || !party) return;
-    const note = el("p", { class: "card__check js-check" }, "Checking…");
-    card.append(note);
-    let body = null;
-    try {
-      const response = await fetch(checkUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ variant: variantInput?.value || null, task_id: card.dataset.task,
-          party }),
-      });
-      body = await response.json();
-      if (!response.ok) throw new Error(body?.message || "not checked");
-    } catch (error) {
-      if (note.isConnected) note.textContent = "This card could not be checked just now.";
-      return;
-    }
-    if (!note.isConnected || where(card).dataset.party !== party) return;
-    card.classList.add(body.correct ? "is-right" : "is-wrong");
-    note.replaceChildren(el("strong", {}, body.correct ? "✓ Right. " : "✗ Not quite. "),
-      body.explanation || "");
-    if (body.source) {
-      note.append(" ", el("a", { href: body.source, rel: "noopener", target: "_blank" }, "Source"));
-    }
-    announce(`“${info.get(card).text}”: ${body.correct ? "right" : "not quite"}. ${body.explanation || ""}`);
+    checker ??= import("./lib/card-check.js");
+    (await checker).checkCard({
+      url: checkUrl, variant: variantInput?.value || null, card, party, announce,
+      stillThere: () => where(card).dataset.party === party, text: info.get(card).text,
+    });
   }
 
   checkToggle?.addEventListener("change", () => {
-    if (!checkToggle.checked) {
-      for (const card of cards) clearCheck(card);
-      return;
+    for (const card of cards) {
+      if (!checkToggle.checked) clearCheck(card);
+      else if (where(card) !== tray) checkCard(card, where(card).dataset.party);
     }
-    for (const card of cards) if (where(card) !== tray) checkCard(card, where(card).dataset.party);
   });
 
   // --- keyboard (and click): pick up, choose a zone, drop -------------------------------
