@@ -49,7 +49,6 @@ function enhance(form) {
   let submitted = false;
 
   form.classList.add("has-js");
-  form.setAttribute("autocomplete", "off"); // the browser's own form restore would fight ours
   form.querySelector(".js-nojs-help").hidden = true;
   const keyHelp = form.querySelector(".js-js-help");
   const touchHelp = form.querySelector(".js-touch-help");
@@ -148,22 +147,22 @@ function enhance(form) {
     }
   }
 
+  // Then what the browser restored of the form itself (radios kept over a reload).
   const initial = parseJson(form.dataset.initialPlacements
     ?? form.closest("[data-initial-placements]")?.dataset.initialPlacements);
-  const checked = cards.filter((c) => c.querySelector("input:checked"));
+  const state = saveKey && !("answersGiven" in form.dataset) ? saved.load(saveKey) : null;
   if (initial && typeof initial === "object") {
     for (const [id, party] of Object.entries(initial)) {
       const drop = party && dropFor(String(party));
       if (byTask.has(id) && drop) put(byTask.get(id), drop);
     }
-  } else if (checked.length) {
-    for (const card of checked) {
+  } else if (state) {
+    restore(state);
+  } else {
+    for (const card of cards.filter((c) => c.querySelector("input:checked"))) {
       const drop = dropFor(card.querySelector("input:checked").value);
       if (drop) put(card, drop);
     }
-  } else if (saveKey) {
-    const state = saved.load(saveKey);
-    if (state) restore(state);
   }
   cards.forEach(refreshMoves);
   refresh();
