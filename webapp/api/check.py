@@ -45,7 +45,8 @@ def parse_check_request(
 def check_card(scenario_id: str) -> ResponseReturnValue:
     """Is one placed card right, and why? Practice boards only; stores nothing."""
     scenario = _find(scenario_id).scenario
-    allowed = for_card_check(db.session, current_viewer(), scenario.id, scenario.settings)
+    session = db.session()  # the request's Session behind the scoped proxy
+    allowed = for_card_check(session, current_viewer(), scenario.id, scenario.settings)
     if not allowed.key:
         raise ApiError(403, allowed.note)
     variant, task_id, party = parse_check_request(json_body(), scenario)
