@@ -35,6 +35,7 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("api.list_scenarios", "GET"): (200, 200, 200, 200, 200),
     ("api.show_scenario", "GET"): (200, 200, 200, 200, 200),
     ("api.grade_scenario", "POST"): (200, 200, 200, 200, 200),
+    ("api.check_card", "POST"): (400, 400, 400, 400, 400),  # no task given
     ("api.show_attempt", "GET"): (200, 200, 200, 200, 200),
     ("api.responsibility", "GET"): (200, 200, 200, 200, 200),
     ("api.rule_catalogue", "GET"): (200, 200, 200, 200, 200),

@@ -36,12 +36,18 @@ def _grade_limit() -> str:
     return current_app.config["SRM_GRADE_LIMIT"]
 
 
+def _check_limit() -> str:
+    # one request per card placed: sixteen or so per board, so more than grading
+    return current_app.config.get("SRM_CHECK_LIMIT", "1200 per minute;12000 per hour")
+
+
 # per-address limits of the anonymous routes, by scope. A class of hundreds of learners often
 # shares one address (a school's NAT), so they are generous per minute: they stop a flood,
 # not a room. (Module-level functions, so a second app registers the same limits, not more.)
 PUBLIC_LIMITS = {
     "join": (_join_limit, ("classroom.join", "classroom_api.join")),
     "grade": (_grade_limit, ("api.grade_scenario", "learn.submit")),
+    "check": (_check_limit, ("api.check_card",)),
 }
 
 _COUNTERS = RateLimitCounter.__table__

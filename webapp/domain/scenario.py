@@ -28,7 +28,7 @@ SCENARIO_KEYS = {"id", "title", "summary", "description", "parties", "components
 COMPONENT_KEYS = {"id", "name", "service"}
 VARIANT_KEYS = {"id", "title", "services"}
 TASK_KEYS = {"id", "text", "component", "area", "misconception", "explain"}
-SETTINGS_KEYS = {"mode", "max_attempts", "feedback", "pass_score"}
+SETTINGS_KEYS = {"mode", "max_attempts", "feedback", "pass_score", "feedback_per_card"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,7 @@ class Settings:
     max_attempts: int | None = None
     feedback: str = "always"
     pass_score: float = 0.8
+    feedback_per_card: bool = False  # practice: each card checked as it is placed, by default
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
             settings["feedback"] = s.feedback
         if s.pass_score != 0.8:
             settings["pass_score"] = s.pass_score
+        if s.feedback_per_card:
+            settings["feedback_per_card"] = True
         doc["settings"] = settings
     return doc
 
@@ -418,7 +421,16 @@ def _settings(raw: Any, c: _Checker, label: str, doc: Any) -> Settings:
         c.add(f"{label}: settings.pass_score must be a number from 0 to 1", raw, "pass_score",
               code="bad-setting")
         pass_score = 0.8
-    return Settings(mode, max_attempts, feedback, float(pass_score))
+    per_card = raw.get("feedback_per_card", False)
+    if not isinstance(per_card, bool):
+        c.add(f"{label}: settings.feedback_per_card must be true or false", raw,
+              "feedback_per_card", code="bad-setting")
+        per_card = False
+    elif per_card and mode != "practice":
+        c.add(f"{label}: settings.feedback_per_card is for practice only; an assessment never "
+              "checks single cards", raw, "feedback_per_card", code="bad-setting")
+        per_card = False
+    return Settings(mode, max_attempts, feedback, float(pass_score), per_card)
 
 
 def parse_scenario(text: str, rules: RuleSet, filename: str = "<scenario>") -> Scenario:

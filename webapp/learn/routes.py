@@ -11,8 +11,9 @@ from ..services import content
 from ..services.attempts import best_scores, get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
 from ..services.policy import attempt_status, settings_from_document
-from ..services.visibility import for_attempt
+from ..services.visibility import for_attempt, for_card_check
 from . import bp, pages
+from . import catalogue as catalogue_view
 from .forms import BoardForm, answer_field, read_answers, read_order
 from .identity import current_learner_id, current_viewer
 
@@ -33,11 +34,12 @@ def _variant(scenario, value: str | None) -> str | None:
 
 @bp.get("/")
 def catalogue():
-    """Every published scenario with this learner's best score."""
+    """Every published scenario with this learner's best score: a start, times, filters."""
     playables = content.published(db.session)
     best = best_scores(db.session, current_learner_id(create=False))
-    entries = pages.catalogue([p.scenario for p in playables], content.rules(), best)
-    return render_template("learn/catalogue.html", entries=entries)
+    listing = catalogue_view.build([p.scenario for p in playables], content.rules(), best,
+                                   request.args)
+    return render_template("learn/catalogue.html", catalogue=listing)
 
 
 def _render_board(playable, variant, *, form=None, answers=None, order=None, errors=None,
@@ -51,11 +53,17 @@ def _render_board(playable, variant, *, form=None, answers=None, order=None, err
     return render_template(
         "learn/board.html", scenario=scenario, variant=variant, tasks=tasks, form=form,
         zones=pages.zones(scenario), status=status, answers=answers or {},
-        errors=errors or {}, answer_field=answer_field,
+        errors=errors or {}, answer_field=answer_field, check_url=_check_url(scenario),
         components=pages.components(scenario, variant, content.rules()),
         variant_links=pages.variant_links(scenario, lambda v: url_for(
             "learn.board", scenario_id=scenario.id, variant=v)),
     ), status_code
+
+
+def _check_url(scenario) -> str | None:
+    """Where the board checks one card as it is placed, when this viewer may (practice)."""
+    allowed = for_card_check(db.session, current_viewer(), scenario.id, scenario.settings)
+    return url_for("api.check_card", scenario_id=scenario.id) if allowed.key else None
 
 
 def _status(settings, scenario_id: str):

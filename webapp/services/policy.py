@@ -52,6 +52,7 @@ def settings_from_document(doc: dict[str, Any]) -> Settings:
         max_attempts=raw.get("max_attempts", defaults.max_attempts),
         feedback=raw.get("feedback", defaults.feedback),
         pass_score=float(raw.get("pass_score", defaults.pass_score)),
+        feedback_per_card=raw.get("feedback_per_card") is True,
     )
 
 

@@ -113,6 +113,42 @@ def _teaches(session: Session, viewer: Viewer, version_id: int) -> bool:
     return owner is not None and owner == viewer.user.id
 
 
+# --- one card as it is placed -------------------------------------------------------------
+
+CARD_CHECK_ASSESSMENT = (
+    "Cards are not checked one by one in an assessment: check your answers at the end."
+)
+CARD_CHECK_CLASS = (
+    "In a class the host decides when answers are shown, so cards are not checked one by one."
+)
+
+
+def for_card_check(
+    session: Session, viewer: Viewer, scenario_slug: str, settings: Any
+) -> Feedback:
+    """May this viewer have one placed card checked (right or not, the rule and its source)?
+
+    Only on a practice board: an assessment never reveals a single card, and neither does a
+    scenario running in a class this viewer takes part in (it would reveal the room's key).
+    """
+    if settings.mode != "practice":
+        return Feedback(False, False, CARD_CHECK_ASSESSMENT)
+    if viewer.class_tokens:
+        live = session.execute(
+            select(ClassSessionScenario.id)
+            .join(ClassSession, ClassSession.id == ClassSessionScenario.session_id)
+            .where(
+                ClassSession.code.in_(list(viewer.class_tokens)),
+                ClassSession.phase != "ended",
+                ClassSessionScenario.scenario_slug == scenario_slug,
+            )
+            .limit(1)
+        ).first()
+        if live is not None:
+            return Feedback(False, False, CARD_CHECK_CLASS)
+    return SHOWN
+
+
 # --- class sessions -----------------------------------------------------------------------
 
 
