@@ -295,7 +295,11 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         if service and service not in rules.services:
             c.add(f"{clabel}: unknown service {quote(service)}", item, "service",
                   code="unknown-service", component_id=cid)
-        inside = c.ident(item, "inside", clabel, required=False, component_id=cid) or None
+        inside = c.text(item, "inside", clabel, required=False, component_id=cid) or None
+        if inside and not ID_PATTERN.match(inside):
+            c.add(f"{clabel}: 'inside' must be a component id (got {quote(inside)})", item,
+                  "inside", code="bad-id", component_id=cid)
+            inside = None
         component_ids.add(cid)
         components.append(Component(cid, name, service, inside))
     if not components and "components" in doc:
