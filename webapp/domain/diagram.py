@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-BOX_W = 196
+BOX_W = 220
 PAD = 10
 GAP = 14
 LINE = 15
 STACK_H = 60
 LAYER_MIN = 17
-WRAP = 27  # characters per line of a name
+WRAP = 22  # characters per line of a name (bold 13 px in a wide sans-serif font)
 STACK_ORDER = ("customer", "shared", "aws")  # top to bottom: AWS is the foundation
 PARTY_LABELS = {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
 

@@ -36,6 +36,7 @@ class Diagram:
     items: list[Item]
     stacked: bool
     caption: str
+    parties: tuple[str, ...] = ()  # the parties the stacks show, for the legend
 
 
 def _service_name(rules: RuleSet, service_id: str) -> str:
@@ -147,4 +148,5 @@ def build(
         items(tree(nodes)),
         stacks is not None,
         caption,
+        tuple(p for p in STACK_ORDER if any(c.get(p) for c in (stacks or {}).values())),
     )
