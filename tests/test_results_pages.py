@@ -243,3 +243,20 @@ def test_what_if_draws_both_variants_with_the_database_stack_moving(client, app)
     on_ec2, on_rds = (database_line(b) for _, b in texts)
     assert "Customer: 4 tasks" in on_ec2 or "Customer: 5 tasks" in on_ec2
     assert on_ec2 != on_rds and "Amazon RDS" in on_rds
+
+
+def test_attempts_page_follows_the_account_where_signed_in(app):
+    from tests.conftest import AuthActions, make_user
+
+    make_user(app, "player@example.org")
+    browser = app.test_client()
+    anonymous = send(browser, app, wrong=3)  # before signing in: this browser's, no account
+    assert AuthActions(browser).login("player@example.org").status_code in (302, 303)
+    signed = send(browser, app, wrong=1)
+    elsewhere = app.test_client()
+    assert AuthActions(elsewhere).login("player@example.org").status_code in (302, 303)
+    html = page(elsewhere, "/attempts")
+    assert signed in html and anonymous not in html
+    assert "with your account" in html
+    assert elsewhere.get(f"/attempts/{signed}/retry").status_code == 200
+    assert elsewhere.get(f"/attempts/{anonymous}/retry").status_code == 403
