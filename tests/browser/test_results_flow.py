@@ -118,6 +118,7 @@ def test_result_retry_and_what_if_on_a_touch_phone(live_server, phone):
     assert width <= 390, f"the result page scrolls sideways ({width}px)"
     assert serious(phone) == []
     screenshot(phone, "result-phone")
+    shot(phone.locator("section.panel").first, "result-top-phone")
 
     phone.locator("details.results-more summary").tap()
     assert phone.locator(".result--correct").first.is_visible()
