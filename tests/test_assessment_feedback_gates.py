@@ -118,7 +118,7 @@ def test_an_account_counts_its_attempts_and_a_fresh_browser_resets_nothing(app):
     elsewhere = app.test_client()
     assert AuthActions(elsewhere).login("player@example.org").status_code in (302, 303)
     board = readable(elsewhere.get("/scenarios/exam-after-last"))
-    assert "Attempt 2 of 2." in board
+    assert "Attempts: 1 of 2 used · 1 left." in board
     last = board_attempt(elsewhere, app, "exam-after-last", wrong=2)
     assert "No attempts left" in readable(player.get("/scenarios/exam-after-last"))
     # feedback opens for the account, on every attempt, in either browser

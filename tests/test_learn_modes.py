@@ -50,7 +50,7 @@ def sign_in(client, app, email="player@example.org"):
 def test_assessment_withholds_feedback_until_the_last_attempt(client, app):
     sign_in(client, app)
     board = client.get("/scenarios/exam-after-last").get_data(as_text=True)
-    assert "Attempt 1 of 2." in board and "you have 2 attempts" in board
+    assert "Attempts: 0 of 2 used · 2 left." in board and "you have 2 attempts" in board
     first = attempt(client, app, "exam-after-last", wrong=4)
     assert first.status_code == 303
     html = client.get(first.headers["Location"]).get_data(as_text=True)

@@ -13,8 +13,8 @@ from flask.typing import ResponseReturnValue
 from ..domain import GradingError, Scenario, grade
 from ..domain.text import quote
 from ..extensions import db
+from ..learn.identity import current_viewer
 from ..services import content
-from ..services.learners import current_viewer
 from ..services.visibility import for_card_check
 from . import bp
 from .errors import ApiError, json_body

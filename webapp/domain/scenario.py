@@ -25,7 +25,7 @@ FEEDBACK = ("always", "after-last", "after-pass")
 
 SCENARIO_KEYS = {"id", "title", "summary", "description", "parties", "components", "variants",
                  "tasks", "settings", "provider"}
-COMPONENT_KEYS = {"id", "name", "service"}
+COMPONENT_KEYS = {"id", "name", "service", "inside"}
 VARIANT_KEYS = {"id", "title", "services"}
 TASK_KEYS = {"id", "text", "component", "area", "misconception", "explain"}
 SETTINGS_KEYS = {"mode", "max_attempts", "feedback", "pass_score", "feedback_per_card"}
@@ -36,6 +36,7 @@ class Component:
     id: str
     name: str
     service: str
+    inside: str | None = None  # the component it sits in (a VPC holding an instance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,8 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
         doc["provider"] = scenario.provider
     doc |= {
         "parties": list(scenario.parties),
-        "components": [{"id": c.id, "name": c.name, "service": c.service}
+        "components": [{"id": c.id, "name": c.name, "service": c.service,
+                        **({"inside": c.inside} if c.inside else {})}
                        for c in scenario.components],
     }
     if scenario.variants:
@@ -159,6 +161,31 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
             settings["feedback_per_card"] = True
         doc["settings"] = settings
     return doc
+
+
+def _check_inside(c: _Checker, doc: dict, components: list[Component]) -> None:
+    """Each `inside` names another component of the scenario, and no component ends up
+    inside itself."""
+    by_id = {x.id: x for x in components}
+    items = {item.get("id"): item for item in doc.get("components") or []
+             if isinstance(item, dict)}
+    for comp in components:
+        if comp.inside is None:
+            continue
+        where = items.get(comp.id)
+        if comp.inside not in by_id:
+            c.add(f"component {quote(comp.id)}: 'inside' names unknown component "
+                  f"{quote(comp.inside)}", where, "inside", code="unknown-component",
+                  component_id=comp.id)
+            continue
+        seen, step = {comp.id}, comp.inside
+        while step is not None and step in by_id:
+            if step in seen:
+                c.add(f"component {quote(comp.id)}: 'inside' goes round in a circle",
+                      where, "inside", code="inside-cycle", component_id=comp.id)
+                break
+            seen.add(step)
+            step = by_id[step].inside
 
 
 class _Checker:
@@ -286,11 +313,17 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         if service and service not in rules.services:
             c.add(f"{clabel}: unknown service {quote(service)}{_elsewhere(rules, service)}",
                   item, "service", code="unknown-service", component_id=cid)
+        inside = c.text(item, "inside", clabel, required=False, component_id=cid) or None
+        if inside and not ID_PATTERN.match(inside):
+            c.add(f"{clabel}: 'inside' must be a component id (got {quote(inside)})", item,
+                  "inside", code="bad-id", component_id=cid)
+            inside = None
         component_ids.add(cid)
-        components.append(Component(cid, name, service))
+        components.append(Component(cid, name, service, inside))
     if not components and "components" in doc:
         c.add(f"{label}: a scenario needs at least one component", doc, "components",
               code="missing")
+    _check_inside(c, doc, components)
 
     variants: list[Variant] = []
     variant_ids: set[str] = set()

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("learn", __name__)
 
-from . import compare_routes, routes  # noqa: E402,F401  (registers the views on bp)
+from . import compare_routes, results, routes  # noqa: E402,F401  (registers the views on bp)

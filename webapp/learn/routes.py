@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from ..domain import GradingError, ScenarioError, build_scenario, compare_variants
+from ..domain import GradingError
 from ..domain.grader import check_variant
 from ..extensions import csrf, db
 from ..services import content
-from ..services.attempts import best_scores, get_attempt, stored_result
+from ..services.attempts import best_scores
 from ..services.grading import AttemptLimitReached, grade_and_record
-from ..services.policy import attempt_status, settings_from_document
-from ..services.visibility import for_attempt, for_card_check
+from ..services.policy import attempt_status
+from ..services.visibility import for_card_check
 from . import bp, pages
 from . import catalogue as catalogue_view
 from .forms import BoardForm, answer_field, read_answers, read_order
@@ -112,57 +112,3 @@ def submit(scenario_id: str):
                              errors=errors, status_code=400)
     db.session.commit()
     return redirect(url_for("learn.result", attempt_id=graded.attempt.id), code=303)
-
-
-def _attempt(attempt_id: str):
-    """The attempt, its stored result and what the person looking may see of it (403 for a
-    class answer set they may not see at all)."""
-    attempt = get_attempt(db.session, attempt_id)
-    if attempt is None:
-        abort(404, description="There is no attempt with that address.")
-    stored = stored_result(db.session, attempt, content.rules())
-    feedback = for_attempt(db.session, current_viewer(), attempt, stored.document)
-    if not feedback.score:
-        abort(403, description=feedback.note or "These answers are not yours to see.")
-    return attempt, stored, feedback
-
-
-@bp.get("/attempts/<attempt_id>")
-def result(attempt_id: str):
-    """A graded attempt: score, then every card (misplaced first) unless feedback is held back."""
-    attempt, stored, feedback = _attempt(attempt_id)
-    status = _status(settings_from_document(stored.document), attempt.scenario_slug)
-    playable = content.find_published(db.session, attempt.scenario_slug)
-    variants = stored.document.get("variants") or []  # the graded version's, like what-if
-    others = []
-    if any(v.get("id") == attempt.variant for v in variants):
-        others = [v for v in variants if v.get("id") != attempt.variant]
-    return render_template(
-        "learn/result.html", attempt=attempt, stored=stored, status=status, feedback=feedback,
-        results=pages.misplaced_first(stored.results), playable=playable, others=others,
-        verdict_label=pages.verdict_label)
-
-
-@bp.get("/attempts/<attempt_id>/what-if/<variant>")
-def what_if(attempt_id: str, variant: str):
-    """Side by side, from the version the attempt was graded against: who owns each task under
-    the attempt's variant and under another one."""
-    attempt, stored, feedback = _attempt(attempt_id)
-    rules = content.rules()
-    variants = {v.get("id"): v for v in stored.document.get("variants") or []}
-    if attempt.variant not in variants or variant not in variants or variant == attempt.variant:
-        abort(404, description="There is no such variant to compare with.")
-    if not feedback.key:
-        abort(403, description=feedback.note)
-    playable = content.find_published(db.session, attempt.scenario_slug)
-    try:
-        scenario = build_scenario(stored.document, rules, attempt.scenario_slug)
-    except ScenarioError:  # the rule set changed under that version: say so, never a 500
-        rows = None
-    else:
-        rows = pages.comparison(compare_variants(scenario, rules, attempt.variant, variant))
-    return render_template(
-        "learn/what_if.html", attempt=attempt, title=stored.title, rows=rows,
-        first=variants[attempt.variant], second=variants[variant],
-        moved=sum(1 for r in rows if r.moves) if rows else 0,
-        can_try=playable is not None and variant in playable.scenario.variant_ids)
