@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from ..domain import ScenarioError, build_scenario, compare_variants
 from ..domain.grader import CORRECT
 from ..extensions import db
-from ..learn.identity import current_viewer
 from ..models import Attempt
 from ..services import content
 from ..services.attempts import StoredResult, get_attempt, stored_result
@@ -26,6 +25,7 @@ from ..services.policy import AttemptStatus, attempt_status, settings_from_docum
 from ..services.visibility import Feedback, for_attempt
 from . import bp, diagram_view, pages
 from .forms import BoardForm, answer_field
+from .identity import current_viewer
 
 
 def _db() -> Session:
