@@ -191,3 +191,19 @@ def _class_attempt(session: Session, viewer: Viewer, attempt: Attempt) -> Feedba
         )
     ).scalar_one()
     return for_class(session, cs, item, sent or 0)
+
+
+# --- practice rounds ----------------------------------------------------------------------
+
+PRACTICE_NOT_YOURS = Feedback(False, False, "This practice round was dealt to another learner.")
+PRACTICE_OPEN = Feedback(False, False, "The answers are shown once the round is answered.")
+
+
+def for_practice_round(practice_round: Any, owner: str | None) -> Feedback:
+    """A practice round's key (expected parties, reasons, sources): to the learner it was
+    dealt to (their owner key), once they have answered it; never before, never to others."""
+    if owner is None or practice_round.owner != owner:
+        return PRACTICE_NOT_YOURS
+    if practice_round.answered_at is None:
+        return PRACTICE_OPEN
+    return SHOWN

@@ -58,9 +58,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_practice_reviews")),
     )
     op.create_index("ix_practice_reviews_owner", "practice_reviews", ["owner", "reviewed_at"])
-    op.create_index(
-        op.f("ix_practice_reviews_attempt_id"), "practice_reviews", ["attempt_id"]
-    )
+    op.create_index(op.f("ix_practice_reviews_attempt_id"), "practice_reviews", ["attempt_id"])
 
     op.create_table(
         "practice_rounds",
