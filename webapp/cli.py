@@ -123,6 +123,9 @@ def lint_command(paths: tuple[str, ...]) -> None:
     rules = load_rules_or_exit()
     targets = list(paths) or [str(resource_dir("scenarios"))]
     scenarios, problems = lint(targets, rules)
+    from .services.practice.cards import lint_cards
+
+    problems = [*problems, *lint_cards(rules, list_uncovered=not paths)]
     for problem in problems:
         click.echo(str(problem))
     if problems:

@@ -209,3 +209,25 @@ def _siblings(
             other.key for other in by_area[card.area] if other.rule.party != card.rule.party
         )
     return result
+
+
+def lint_cards(rules: RuleSet, list_uncovered: bool = True) -> list[str]:
+    """`srm-trainer lint` for a rule set's card file: its problems (returned), and on the
+    console how many pairs can be dealt and which decided pairs have no card."""
+    import click
+
+    path = cards_file_for(rules)
+    if not path.exists():
+        return []
+    deck = load_deck(rules, path)
+    if deck.problems:
+        return list(deck.problems)
+    click.echo(
+        f"ok: practice cards: {len(deck.cards)} pair(s) can be dealt, "
+        f"{len(deck.uncovered)} decided pair(s) without a card",
+        err=True,
+    )
+    if list_uncovered:
+        for area, service in deck.uncovered:
+            click.echo(f"{path}: no card for the decided pair ({area}, {service})", err=True)
+    return []
