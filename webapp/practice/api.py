@@ -30,14 +30,14 @@ from . import api_bp
 
 
 class PracticeApiError(ApiError):
-    """An API error in the practice endpoints: {"error", "message", "details"}."""
+    """An API error of the practice endpoints."""
 
-    def get_response(self, environ=None, scope=None):
-        response = jsonify(
-            {"error": self.description, "message": self.description, "details": self.details}
-        )
-        response.status_code = self.code
-        return response
+
+@api_bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    """{"error", "message", "details"}: the API's shape, with the message named as such."""
+    body = {"error": exc.description, "message": exc.description, "details": exc.details}
+    return jsonify(body), exc.code
 
 
 def _limit() -> str:
