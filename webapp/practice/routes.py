@@ -206,11 +206,19 @@ def progress():
     )
 
 
-@bp.get("/progress.<fmt>")
-def progress_export(fmt: str):
-    """Every pair this learner has met, as CSV or JSON."""
-    if fmt not in ("csv", "json"):
-        abort(404)
+@bp.get("/progress.csv")
+def progress_csv():
+    """Every pair this learner has met, as CSV."""
+    return _export("csv")
+
+
+@bp.get("/progress.json")
+def progress_json():
+    """Every pair this learner has met, as JSON."""
+    return _export("json")
+
+
+def _export(fmt: str) -> Response:
     owner = owner_of(current_viewer())
     rows = progress_service.pair_rows(db.session, owner, datetime.now(UTC)) if owner else []
     if fmt == "json":
