@@ -109,6 +109,19 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("classroom_api.state", "GET"): (200, 200, 200, 200, 200),
     ("classroom_api.answers", "POST"): (403, 403, 403, 403, 403),  # not a participant
     ("classroom_api.me", "GET"): (403, 403, 403, 403, 403),
+    # practice is public; a round exists only for the learner it was dealt to (none here)
+    ("practice.practice", "GET"): (200, 200, 200, 200, 200),
+    ("practice.submit", "POST"): (404, 404, 404, 404, 404),
+    ("practice.result", "GET"): (404, 404, 404, 404, 404),
+    ("practice.progress", "GET"): (200, 200, 200, 200, 200),
+    ("practice.progress_csv", "GET"): (200, 200, 200, 200, 200),
+    ("practice.progress_json", "GET"): (200, 200, 200, 200, 200),
+    ("practice.host_pairs", "GET"): (302, 302, 200, 403, 200),
+    ("practice.host_make_link", "POST"): (302, 302, 303, 403, 303),  # no pairs yet
+    ("practice_api.deal_round", "POST"): (400, 400, 400, 400, 400),  # "answers" is no field
+    ("practice_api.answer_round", "POST"): (404, 404, 404, 404, 404),
+    ("practice_api.show_round", "GET"): (404, 404, 404, 404, 404),
+    ("practice_api.progress", "GET"): (200, 200, 200, 200, 200),
 }
 
 # built-in scenarios: anyone signed in may read, preview, export and duplicate, and see their
@@ -240,6 +253,7 @@ def _url(endpoint: str, rule: str, world: dict, slug: str) -> str:
         "variant": "oracle-on-rds", "slug": slug, "token": "not-a-live-token",
         "filename": "css/app.css", "code": world["code"], "action": "open",
         "participant_id": str(world["participant"]), "comparison_id": "aws-azure-web-app",
+        "round_id": "0" * 32,
         "user_id": str(world["pending"] if endpoint == "admin.new_link" else world["other"]),
     }
     url = rule

@@ -63,6 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)  # JSON-only bodies; calls made with a login session check the header
     app.register_blueprint(api_bp)
     _register_optional_blueprints(app)
+    from .practice import init_app as init_practice
+
+    init_practice(app)
     ratelimits.init_app(app)
     return app
 

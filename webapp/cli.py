@@ -139,6 +139,9 @@ def lint_command(paths: tuple[str, ...]) -> None:
             found, more = load_comparisons(folder, rules)
             compared += len(found)
             problems.extend(more)
+    from .services.practice.cards import lint_cards
+
+    problems = [*problems, *lint_cards(rules, list_uncovered=not paths)]
     for problem in problems:
         click.echo(str(problem))
     if problems:

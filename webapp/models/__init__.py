@@ -4,9 +4,11 @@ from .attempts import Attempt, AttemptAnswer
 from .classroom import ClassDraft, ClassSession, ClassSessionScenario, Participant
 from .content import ScenarioRecord, ScenarioVersion
 from .limits import RateLimitCounter
+from .practice import PracticePair, PracticePairSet, PracticeReview, PracticeRound
 from .users import SetupToken, User
 
 __all__ = [
     "Attempt", "AttemptAnswer", "ClassDraft", "ClassSession", "ClassSessionScenario",
-    "Participant", "RateLimitCounter", "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
+    "Participant", "PracticePair", "PracticePairSet", "PracticeReview", "PracticeRound",
+    "RateLimitCounter", "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
 ]

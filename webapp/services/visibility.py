@@ -258,3 +258,19 @@ def for_comparison(comparison: Any, scenarios: list[Any]) -> Feedback:
     if any(_card_text(task.text) in held for task in comparison.tasks):
         return Feedback(False, True, HELD_FOR_COMPARISON)
     return SHOWN
+
+
+# --- practice rounds ----------------------------------------------------------------------
+
+PRACTICE_NOT_YOURS = Feedback(False, False, "This practice round was dealt to another learner.")
+PRACTICE_OPEN = Feedback(False, False, "The answers are shown once the round is answered.")
+
+
+def for_practice_round(practice_round: Any, owner: str | None) -> Feedback:
+    """A practice round's key (expected parties, reasons, sources): to the learner it was
+    dealt to (their owner key), once they have answered it; never before, never to others."""
+    if owner is None or practice_round.owner != owner:
+        return PRACTICE_NOT_YOURS
+    if practice_round.answered_at is None:
+        return PRACTICE_OPEN
+    return SHOWN

@@ -1,0 +1,125 @@
+"""Practice pages: the no-JS round form, its result, the progress map, exports, the host's
+view of what a room still gets wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from tests.conftest import count_rows
+from tests.learn_helpers import hidden_fields
+from tests.test_classroom_api import Host
+from tests.test_classroom_report import _played
+from webapp.models import PracticePairSet, PracticeReview, PracticeRound
+
+
+def _round(client):
+    html = client.get("/practice").get_data(as_text=True)
+    action = re.search(r'action="(/practice/rounds/[0-9a-f]+)"', html).group(1)
+    cards = re.findall(r'name="(answer-c\d+)"', html)
+    return html, action, sorted(set(cards))
+
+
+def test_a_round_on_the_plain_form_is_graded_with_reasons_then_the_next_round(app, client):
+    html, action, cards = _round(client)
+    assert len(cards) == 10
+    assert 'data-module="board"' in html
+    data = hidden_fields(html)
+    assert data["csrf_token"]
+    data.update({name: "aws" for name in cards})
+    response = client.post(action, data=data)
+    assert response.status_code == 303
+    result = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "cards placed correctly" in result
+    assert "Next round" in result and result.count("result__why") == 10
+    assert count_rows(app, PracticeReview) == 10
+    # sending the form again shows the same result, and stores nothing more
+    assert client.post(action, data=data).status_code == 303
+    assert count_rows(app, PracticeReview) == 10
+
+
+def test_the_form_needs_its_csrf_token_and_keeps_the_choices(app, client):
+    _, action, cards = _round(client)
+    response = client.post(action, data={cards[0]: "shared"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "form had expired" in page
+    assert re.search(rf'name="{cards[0]}" value="shared" checked', page)
+    assert count_rows(app, PracticeReview) == 0
+
+
+def test_a_bad_party_is_shown_next_to_its_card(app, client):
+    html, action, cards = _round(client)
+    data = {**hidden_fields(html), cards[0]: "azure"}
+    response = client.post(action, data=data)
+    assert response.status_code == 400
+    assert "Choose AWS, Shared or Customer." in response.get_data(as_text=True)
+    assert count_rows(app, PracticeReview) == 0
+
+
+def test_filters_narrow_a_round_and_are_kept_for_the_next(app, client):
+    html = client.get("/practice?model=containers&size=4").get_data(as_text=True)
+    assert len(set(re.findall(r'name="(answer-c\d+)"', html))) == 4
+    with app.app_context():
+        from sqlalchemy import select
+
+        from webapp.extensions import db
+        from webapp.services import content
+
+        row = db.session.execute(select(PracticeRound)).scalar_one()
+        models = {content.rules().services[c["service"]].model for c in row.cards}
+    assert models == {"containers"}
+    assert 'name="model" value="containers"' in html
+
+
+def test_progress_is_a_table_with_weak_spots_first_and_exports(app, client):
+    empty = client.get("/progress")
+    assert empty.status_code == 200 and "Nothing yet" in empty.get_data(as_text=True)
+    html, action, cards = _round(client)
+    data = {**hidden_fields(html), **{name: "aws" for name in cards}}
+    client.post(action, data=data)
+    page = client.get("/progress").get_data(as_text=True)
+    assert "<table" in page and '<th scope="row">' in page and '<th scope="col">' in page
+    assert "Weak spots first" in page and "Missed last time" in page
+    assert "/practice?area=" in page
+    assert re.search(r"<span class=\"stats__figure\">1</span> day", page)
+    rows = list(csv.DictReader(io.StringIO(client.get("/progress.csv").get_data(as_text=True))))
+    assert len(rows) == 10 and set(rows[0]) == {
+        "area",
+        "service",
+        "reviews",
+        "lapses",
+        "last_result",
+        "due",
+        "recall",
+    }
+    assert len(client.get("/progress.json").get_json()["pairs"]) == 10
+
+
+@pytest.fixture
+def host(app):
+    return Host(app, "host@example.org")
+
+
+def test_the_host_sees_what_the_room_gets_wrong_and_makes_a_practice_link(app, host, client):
+    code, _, _ = _played(app, host)
+    report = host.client.get(f"/host/{code}/report").get_data(as_text=True)
+    assert f"/host/{code}/practice" in report
+    page = host.client.get(f"/host/{code}/practice").get_data(as_text=True)
+    assert "1 of 2" in page  # Bea missed two pairs; Ada placed them right
+    token = hidden_fields(page)["csrf_token"]
+    made = host.client.post(f"/host/{code}/practice", data={"csrf_token": token})
+    assert made.status_code == 303
+    assert count_rows(app, PracticePairSet) == 1
+    link = re.search(
+        r"/practice\?set=([0-9a-f]+)",
+        host.client.get(made.headers["Location"]).get_data(as_text=True),
+    ).group(1)
+    learner = client.get(f"/practice?set={link}").get_data(as_text=True)
+    assert 1 <= len(set(re.findall(r'name="(answer-c\d+)"', learner))) <= 2
+    # not the host: the page is refused
+    assert client.get(f"/host/{code}/practice").status_code in (302, 303, 403, 404)
+    assert client.post(f"/host/{code}/practice", data={}).status_code in (302, 303, 400, 403)

@@ -1,0 +1,97 @@
+"""Adaptive practice: what each learner knows of each (area, service) pair, every review of
+it, and the rounds of cards dealt to them.
+
+A learner is an owner key: "user:<account id>" for a signed-in account, "learner:<cookie id>"
+for a browser, "participant:<id>" for a class participant known by nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import utcnow
+
+
+class PracticePair(db.Model):
+    """The scheduler's memory of one pair for one learner (an FSRS card, plus counts)."""
+
+    __tablename__ = "practice_pairs"
+    __table_args__ = (
+        UniqueConstraint("owner", "provider", "area", "service", name="uq_practice_pairs_owner"),
+        Index("ix_practice_pairs_due", "owner", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    provider: Mapped[str] = mapped_column(String(40))
+    area: Mapped[str] = mapped_column(String(80))
+    service: Mapped[str] = mapped_column(String(80))
+    state: Mapped[int]  # fsrs.State
+    step: Mapped[int | None]
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[datetime]
+    last_review: Mapped[datetime | None]
+    reviews: Mapped[int] = mapped_column(default=0)
+    lapses: Mapped[int] = mapped_column(default=0)
+    last_result: Mapped[str | None] = mapped_column(String(16))  # correct | incorrect
+    # the last wrong answer matched a misconception the course lists; cleared by a right one
+    misconception: Mapped[int | None]
+
+
+class PracticeReview(db.Model):
+    """One graded placement of a pair: from a scenario attempt, a class answer set or a
+    practice round."""
+
+    __tablename__ = "practice_reviews"
+    __table_args__ = (Index("ix_practice_reviews_owner", "owner", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    provider: Mapped[str] = mapped_column(String(40))
+    area: Mapped[str] = mapped_column(String(80))
+    service: Mapped[str] = mapped_column(String(80))
+    given: Mapped[str | None] = mapped_column(String(16))
+    expected: Mapped[str] = mapped_column(String(16))
+    correct: Mapped[bool]
+    misconception: Mapped[int | None]
+    origin: Mapped[str] = mapped_column(String(16))  # attempt | class | practice
+    attempt_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    round_id: Mapped[str | None] = mapped_column(String(32))
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PracticeRound(db.Model):
+    """A round of cards dealt to one learner; answered once (answered_at set atomically)."""
+
+    __tablename__ = "practice_rounds"
+    __table_args__ = (Index("ix_practice_rounds_owner", "owner", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random
+    owner: Mapped[str] = mapped_column(String(80))
+    provider: Mapped[str] = mapped_column(String(40))
+    # [{"id", "area", "service", "text"}]: the answer is derived from the rule set on grading
+    cards: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # a class host's practice link: the pairs the room still gets wrong, or None
+    pair_set: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+
+class PracticePairSet(db.Model):
+    """A set of pairs an instructor shares as a practice link (a class's weak spots)."""
+
+    __tablename__ = "practice_pair_sets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, in the link
+    provider: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    pairs: Mapped[list[list[str]]] = mapped_column(JSON)  # [[area, service], ...]
+    created_by: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,104 @@
+"""Every graded placement is a review of its pair: scenario attempts and class answer sets
+reach practice through signals.answers_graded, inside the transaction that stores them; a
+sign-in adopts the browser's practice history (flask-login's user_logged_in)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, has_request_context
+
+from ... import signals
+from .store import Placement, deck_for, owner_of, record_reviews
+
+log = logging.getLogger(__name__)
+
+
+def _owner(learner_id: str | None, user_id: int | None, participant_id: int | None) -> str | None:
+    if user_id is not None:
+        return f"user:{user_id}"
+    if learner_id:
+        return f"learner:{learner_id}"
+    if participant_id is None:
+        return None
+    if has_request_context():  # a class learner: their account or browser, when known
+        from ..learners import current_viewer
+
+        owner = owner_of(current_viewer())
+        if owner:
+            return owner
+    return f"participant:{participant_id}"
+
+
+def _misconceptions(scenario_id: str, session: Any) -> dict[str, int]:
+    from .. import content
+
+    playable = content.find_published(session, scenario_id)
+    if playable is None:
+        return {}
+    return {t.id: t.misconception for t in playable.scenario.tasks if t.misconception}
+
+
+def on_answers_graded(
+    sender: Any,
+    *,
+    session: Any,
+    report: Any,
+    attempt_id: str | None = None,
+    learner_id: str | None = None,
+    user_id: int | None = None,
+    participant_id: int | None = None,
+    **_: Any,
+) -> None:
+    """Review each placed pair of a stored attempt or answer set."""
+    owner = _owner(learner_id, user_id, participant_id)
+    deck = deck_for(None)
+    if owner is None or deck is None:
+        return
+    tagged = _misconceptions(report.scenario_id, session)
+    placements = [
+        Placement(r.area, r.service, r.given, r.expected, tagged.get(r.task_id))
+        for r in report.results
+        if r.area in deck.rules.areas
+    ]
+    tags = {k: c.misconceptions for k, c in deck.cards.items() if c.misconceptions}
+    try:  # in a savepoint: a fault here is logged and never costs the learner the attempt
+        with session.begin_nested():
+            record_reviews(
+                session,
+                owner,
+                deck.provider,
+                placements,
+                "class" if participant_id is not None else "attempt",
+                datetime.now(UTC),
+                attempt_id=attempt_id,
+                tags=tags,
+            )
+    except Exception:
+        log.exception("practice: reviews of attempt %s not recorded", attempt_id)
+
+
+def on_user_logged_in(sender: Any, user: Any = None, **_: Any) -> None:
+    """Signing in adopts this browser's practice history once."""
+    if user is None or not has_request_context():
+        return
+    from ...extensions import db
+    from ..learners import current_learner_id
+    from .store import adopt
+
+    try:
+        adopt(db.session, current_learner_id(create=False), user.id)
+        db.session.commit()
+    except Exception:  # signing in never fails because of practice history
+        db.session.rollback()
+        log.exception("practice: history not adopted at sign-in")
+
+
+def connect(app: Flask) -> None:
+    """Connect the receivers once per process (blinker keeps them for every app)."""
+    from flask_login import user_logged_in
+
+    signals.answers_graded.connect(on_answers_graded)
+    user_logged_in.connect(on_user_logged_in)

@@ -1,0 +1,386 @@
+"""Practice in the database: who the learner is, every review of a pair, rounds dealt and
+answered. Functions take a session and never commit (the view or the signal's sender does).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ...domain.rules import PARTIES
+from ...models import PracticePair, PracticeReview, PracticeRound
+from ..visibility import Viewer
+from . import scheduler
+from .cards import Deck, load_deck
+from .scheduler import Key, naive
+
+
+class PracticeError(Exception):
+    """A round cannot be answered: a status the edge maps (404, 403, 409, 400) and details."""
+
+    def __init__(self, status: int, message: str, details: list[str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details or []
+
+
+# --- who is practising --------------------------------------------------------------------
+
+
+def owner_of(viewer: Viewer) -> str | None:
+    """The signed-in account, else this browser's learner id, else None (nothing yet)."""
+    user_id = getattr(viewer.user, "id", None)
+    if user_id is not None:
+        return f"user:{user_id}"
+    if viewer.learner_id:
+        return f"learner:{viewer.learner_id}"
+    return None
+
+
+def adopt(session: Session, learner_id: str | None, user_id: int) -> int:
+    """Move a browser's practice history onto the account that signed in on it (once:
+    afterwards the browser has none left). Where both know a pair, the later review wins."""
+    if not learner_id:
+        return 0
+    source, target = f"learner:{learner_id}", f"user:{user_id}"
+    rows = session.execute(select(PracticePair).where(PracticePair.owner == source)).scalars()
+    moved = 0
+    for row in list(rows):
+        mine = session.execute(
+            select(PracticePair).where(
+                PracticePair.owner == target,
+                PracticePair.provider == row.provider,
+                PracticePair.area == row.area,
+                PracticePair.service == row.service,
+            )
+        ).scalar_one_or_none()
+        if mine is None:
+            row.owner = target
+        elif (row.last_review or datetime.min) > (mine.last_review or datetime.min):
+            session.delete(mine)
+            session.flush()
+            row.owner = target
+        else:
+            session.delete(row)
+        moved += 1
+    for model in (PracticeReview, PracticeRound):
+        session.execute(update(model).where(model.owner == source).values(owner=target))
+    session.flush()
+    return moved
+
+
+# --- decks --------------------------------------------------------------------------------
+
+
+def rule_sets() -> dict[str, Any]:
+    """Provider -> rule set, for every rule set the app loaded."""
+    from .. import content
+
+    found = {content.rules().provider: content.rules()}
+    extra = getattr(content.content(), "rule_sets", None)
+    if isinstance(extra, Mapping):
+        found.update({str(k): v for k, v in extra.items()})
+    return found
+
+
+def decks() -> dict[str, Deck]:
+    """Provider -> deck of practice cards, built once per app."""
+    cache = current_app.extensions.get("srm_practice_decks")
+    if cache is None:
+        cache = {provider: load_deck(rules) for provider, rules in rule_sets().items()}
+        current_app.extensions["srm_practice_decks"] = cache
+    return cache
+
+
+def deck_for(provider: str | None) -> Deck | None:
+    all_decks = decks()
+    if provider is None:
+        return next(iter(all_decks.values()), None)
+    return all_decks.get(provider)
+
+
+# --- reviews ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One graded placement of a pair."""
+
+    area: str
+    service: str
+    given: str | None
+    expected: str
+    misconception: int | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.given == self.expected
+
+
+def _pairs(
+    session: Session, owner: str, provider: str, keys: Iterable[Key] | None = None
+) -> dict[Key, PracticePair]:
+    query = select(PracticePair).where(
+        PracticePair.owner == owner, PracticePair.provider == provider
+    )
+    if keys is not None:
+        keys = list(keys)
+        query = query.where(
+            PracticePair.area.in_({a for a, _ in keys}),
+            PracticePair.service.in_({s for _, s in keys}),
+        )
+    return {(p.area, p.service): p for p in session.execute(query).scalars()}
+
+
+def record_reviews(
+    session: Session,
+    owner: str,
+    provider: str,
+    placements: Iterable[Placement],
+    origin: str,
+    now: datetime,
+    attempt_id: str | None = None,
+    round_id: str | None = None,
+    tags: Mapping[Key, tuple[int, ...]] | None = None,
+) -> dict[Key, PracticePair]:
+    """Review each placed pair (a pair placed twice is reviewed twice) and log it."""
+    placed = [p for p in placements if p.given is not None]
+    if not placed:
+        return {}
+    keys = list(dict.fromkeys((p.area, p.service) for p in placed))
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    card = scheduler.new_card(now)
+    session.execute(
+        insert(PracticePair)
+        .values(
+            [
+                {
+                    "owner": owner,
+                    "provider": provider,
+                    "area": a,
+                    "service": s,
+                    "state": card.state.value,
+                    "step": card.step,
+                    "due": naive(now),
+                    "reviews": 0,
+                    "lapses": 0,
+                }
+                for a, s in keys
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
+    rows = _pairs(session, owner, provider, keys)
+    tags = tags or {}
+    for placement in placed:
+        key = (placement.area, placement.service)
+        row = rows[key]
+        number = placement.misconception or next(iter(tags.get(key, ())), None)
+        right_before = 0 if row.last_result != "correct" else min(row.reviews, 2)
+        rating = scheduler.rating_for(placement.correct, number is not None, right_before)
+        after = scheduler.review(scheduler.to_card(row), rating, now)
+        row.state, row.step = after.state.value, after.step
+        row.stability, row.difficulty = after.stability, after.difficulty
+        row.due, row.last_review = naive(after.due), naive(now)
+        if not placement.correct and row.last_result == "correct":
+            row.lapses += 1
+        row.reviews += 1
+        row.last_result = "correct" if placement.correct else "incorrect"
+        row.misconception = None if placement.correct else number
+        session.add(
+            PracticeReview(
+                owner=owner,
+                provider=provider,
+                area=placement.area,
+                service=placement.service,
+                given=placement.given,
+                expected=placement.expected,
+                correct=placement.correct,
+                misconception=number if not placement.correct else None,
+                origin=origin,
+                attempt_id=attempt_id,
+                round_id=round_id,
+                reviewed_at=naive(now),
+            )
+        )
+    session.flush()
+    return rows
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a round may draw from: a service model, an area, a service, a set of pairs."""
+
+    model: str | None = None
+    area: str | None = None
+    service: str | None = None
+    pairs: frozenset[Key] | None = None
+
+    def admits(self, deck: Deck, key: Key) -> bool:
+        area, service = key
+        if self.pairs is not None and key not in self.pairs:
+            return False
+        if self.area and area != self.area:
+            return False
+        if self.service and service != self.service:
+            return False
+        return not self.model or deck.rules.services[service].model == self.model
+
+
+def deal(
+    session: Session,
+    owner: str,
+    deck: Deck,
+    size: int,
+    now: datetime,
+    focus: Focus | None = None,
+    pair_set: str | None = None,
+    rng: random.Random | None = None,
+) -> PracticeRound:
+    """Choose the round's cards with the scheduler and store the round (never its answers)."""
+    focus = focus or Focus()
+    rng = rng or random.Random()
+    known = _pairs(session, owner, deck.provider)
+    candidates = [k for k in deck.cards if focus.admits(deck, k)]
+    chosen = scheduler.choose(candidates, known, deck.siblings, size, now, rng)
+    cards = [
+        {
+            "id": f"c{n}",
+            "area": c.key[0],
+            "service": c.key[1],
+            "text": deck.text(c.key, rng.randrange(3)),
+        }
+        for n, c in enumerate(chosen, 1)
+    ]
+    round_ = PracticeRound(
+        id=secrets.token_hex(16),
+        owner=owner,
+        provider=deck.provider,
+        cards=cards,
+        pair_set=pair_set,
+        created_at=naive(now),
+    )
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def public_cards(round_: PracticeRound, deck: Deck) -> list[dict[str, Any]]:
+    """The round as a browser may see it before answering: no party, reason or source."""
+    services = deck.rules.services
+    return [
+        {
+            "id": c["id"],
+            "text": c["text"],
+            "service": c["service"],
+            "service_name": services[c["service"]].name
+            if c["service"] in services
+            else c["service"],
+            "parties": list(PARTIES),
+        }
+        for c in round_.cards
+    ]
+
+
+def find_round(session: Session, round_id: str, owner: str | None) -> PracticeRound:
+    """The round, if this owner was dealt it: PracticeError 404 or 403 otherwise."""
+    round_ = session.get(PracticeRound, round_id) if len(round_id) <= 32 else None
+    if round_ is None:
+        raise PracticeError(404, "no such practice round", [f"round '{round_id[:40]}'"])
+    if owner is None or round_.owner != owner:
+        raise PracticeError(403, "this practice round was dealt to another learner")
+    return round_
+
+
+def check_answers(round_: PracticeRound, answers: Any) -> dict[str, str | None]:
+    """Card id -> party (None: left unplaced); PracticeError 400 naming every problem."""
+    if not isinstance(answers, dict):
+        raise PracticeError(
+            400, "invalid answers", ["'answers' must be an object mapping card ids to parties"]
+        )
+    ids = {c["id"] for c in round_.cards}
+    problems = [f"unknown card id '{k[:40]}'" for k in answers if k not in ids]
+    for card_id, party in answers.items():
+        if party is not None and party not in PARTIES:
+            problems.append(f"card '{str(card_id)[:40]}': unknown party (use {', '.join(PARTIES)})")
+    if problems:
+        raise PracticeError(400, "invalid answers", problems)
+    return {c["id"]: answers.get(c["id"]) for c in round_.cards}
+
+
+def answer(
+    session: Session,
+    round_: PracticeRound,
+    answers: Mapping[str, str | None],
+    deck: Deck,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Grade a round once: PracticeError 409 when it was answered already (also when two
+    answers race: one update wins, the other finds answered_at set)."""
+    won = session.execute(
+        update(PracticeRound)
+        .where(PracticeRound.id == round_.id, PracticeRound.answered_at.is_(None))
+        .values(answered_at=naive(now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise PracticeError(
+            409,
+            "this practice round was answered already",
+            ["deal a new round: POST /api/v1/practice/rounds"],
+        )
+    rules = deck.rules
+    placements, rows = [], []
+    for card in round_.cards:
+        rule = rules.lookup(card["area"], card["service"])
+        if rule is None:  # the rule set changed since dealing: the card cannot be graded
+            continue
+        tag = deck.cards.get((card["area"], card["service"]))
+        number = tag.misconceptions[0] if tag and tag.misconceptions else None
+        placement = Placement(
+            card["area"], card["service"], answers.get(card["id"]), rule.party, number
+        )
+        placements.append(placement)
+        rows.append((card, placement, rule))
+    pairs = record_reviews(
+        session, round_.owner, round_.provider, placements, "practice", now, round_id=round_.id
+    )
+    results = []
+    for card, placement, rule in rows:
+        pair = pairs.get((card["area"], card["service"]))
+        results.append(
+            {
+                "card_id": card["id"],
+                "text": card["text"],
+                "area": card["area"],
+                "service": card["service"],
+                "given": placement.given,
+                "expected": rule.party,
+                "correct": placement.correct,
+                "explanation": rule.explanation,
+                "source": rule.source,
+                "due": pair.due.isoformat() + "Z" if pair is not None else None,
+            }
+        )
+    session.execute(
+        update(PracticeRound)
+        .where(PracticeRound.id == round_.id)
+        .values(results=results)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(round_)
+    return results
