@@ -14,7 +14,7 @@ from . import api, host, routes  # noqa: E402,F401
 def init_app(app: Flask) -> None:
     """Register the pages and the JSON endpoints; follow every graded placement."""
     from ..extensions import csrf
-    from ..services.practice import receivers
+    from . import receivers
 
     csrf.exempt(api_bp)  # JSON bodies only, like the rest of /api/v1
     app.register_blueprint(bp)

@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 
 from ..api.errors import ApiError, json_body
 from ..extensions import db, limiter
-from ..services.learners import current_learner_id, current_viewer
+from ..learn.identity import current_learner_id, current_viewer
 from ..services.practice import progress as progress_service
 from ..services.practice.scheduler import DEFAULT_SIZE, MAX_SIZE
 from ..services.practice.store import (
@@ -23,6 +23,7 @@ from ..services.practice.store import (
     decks,
     find_round,
     owner_of,
+    parties_of,
     public_cards,
 )
 from ..services.visibility import for_practice_round
@@ -114,10 +115,10 @@ def answer_round(round_id: str):
             raise PracticeError(
                 400, "invalid answers", [f"unknown field '{k[:40]}'" for k in unknown]
             )
-        answers = check_answers(round_, data.get("answers", {}))
         deck = deck_for(round_.provider)
         if deck is None:
             raise PracticeError(409, "this round's rule set is no longer offered")
+        answers = check_answers(round_, data.get("answers", {}), parties_of(deck.rules))
         results = answer(db.session, round_, answers, deck, datetime.now(UTC))
     except PracticeError as exc:
         db.session.rollback()

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from ..classroom.access import hosted_session, instructor_page
 from ..edge import CheckedForm
 from ..extensions import db
+from ..learn.identity import current_viewer
 from ..models import Attempt, ClassSessionScenario, PracticePairSet, PracticeReview
-from ..services.learners import current_viewer
 from ..services.practice.store import deck_for
 from . import bp
 

@@ -10,13 +10,12 @@ from typing import Any
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 
-from ..domain.rules import PARTIES
 from ..edge import CheckedForm
 from ..extensions import csrf, db, limiter
 from ..learn.forms import answer_field
+from ..learn.identity import current_learner_id, current_viewer
 from ..learn.pages import DISPLAY_ORDER, verdict_label
 from ..models import PracticePairSet
-from ..services.learners import current_learner_id, current_viewer
 from ..services.practice import progress as progress_service
 from ..services.practice.scheduler import DEFAULT_SIZE, MAX_SIZE
 from ..services.practice.store import (
@@ -33,11 +32,11 @@ from ..services.visibility import for_practice_round
 from . import bp
 from .api import _limit
 
-ZONES = [
-    (p, {"aws": "AWS", "customer": "Customer", "shared": "Shared"}[p])
-    for p in DISPLAY_ORDER
-    if p in PARTIES
-]
+
+def zones_of(rules: Any) -> list[tuple[str, str]]:
+    """The board's zones for a provider's rule set: its own parties, in display order."""
+    return [(p, rules.parties[p]) for p in DISPLAY_ORDER if p in rules.parties]
+
 FILTERS = ("provider", "model", "area", "service", "set", "size")
 
 
@@ -80,7 +79,7 @@ def _board(round_, deck, filters, *, answers=None, errors=None, form=None, statu
         "practice/round.html",
         round=round_,
         tasks=tasks,
-        zones=ZONES,
+        zones=zones_of(rules),
         form=form,
         answers=answers or {},
         errors=errors or {},
@@ -124,13 +123,15 @@ def _own_round(round_id: str):
         )
 
 
-def _read_answers(round_) -> tuple[dict[str, str | None], dict[str, str]]:
+def _read_answers(round_, rules) -> tuple[dict[str, str | None], dict[str, str]]:
+    parties = {p for p, _ in zones_of(rules)}
     answers: dict[str, str | None] = {}
     errors: dict[str, str] = {}
     for card in round_.cards:
         value = (request.form.get(answer_field(card["id"])) or "").strip() or None
-        if value is not None and value not in PARTIES:
-            errors[card["id"]] = "Choose AWS, Shared or Customer."
+        if value is not None and value not in parties:
+            names = [name for _, name in zones_of(rules)]
+            errors[card["id"]] = f"Choose {', '.join(names[:-1])} or {names[-1]}."
             value = None
         answers[card["id"]] = value
     return answers, errors
@@ -145,7 +146,7 @@ def submit(round_id: str):
     deck = deck_for(round_.provider) or abort(404)
     filters = {k: v for k, v in request.form.items() if k in FILTERS and v}
     form = RoundForm()
-    answers, errors = _read_answers(round_)
+    answers, errors = _read_answers(round_, deck.rules)
     if not form.validate_on_submit():
         errors["_form"] = "The form had expired; your choices are kept, please check again."
     if errors:

@@ -87,11 +87,7 @@ def rule_sets() -> dict[str, Any]:
     """Provider -> rule set, for every rule set the app loaded."""
     from .. import content
 
-    found = {content.rules().provider: content.rules()}
-    extra = getattr(content.content(), "rule_sets", None)
-    if isinstance(extra, Mapping):
-        found.update({str(k): v for k, v in extra.items()})
-    return found
+    return content.rules().providers
 
 
 def decks() -> dict[str, Deck]:
@@ -290,10 +286,15 @@ def public_cards(round_: PracticeRound, deck: Deck) -> list[dict[str, Any]]:
             "service_name": services[c["service"]].name
             if c["service"] in services
             else c["service"],
-            "parties": list(PARTIES),
+            "parties": parties_of(deck.rules),
         }
         for c in round_.cards
     ]
+
+
+def parties_of(rules: Any) -> list[str]:
+    """A provider's parties (aws or microsoft, customer, shared) in the canonical order."""
+    return [p for p in PARTIES if p in rules.parties]
 
 
 def find_round(session: Session, round_id: str, owner: str | None) -> PracticeRound:
@@ -306,8 +307,12 @@ def find_round(session: Session, round_id: str, owner: str | None) -> PracticeRo
     return round_
 
 
-def check_answers(round_: PracticeRound, answers: Any) -> dict[str, str | None]:
-    """Card id -> party (None: left unplaced); PracticeError 400 naming every problem."""
+def check_answers(
+    round_: PracticeRound, answers: Any, parties: list[str]
+) -> dict[str, str | None]:
+    """Card id -> party (None: left unplaced); PracticeError 400 naming every problem.
+
+    parties: the round's provider's parties (parties_of its rule set)."""
     if not isinstance(answers, dict):
         raise PracticeError(
             400, "invalid answers", ["'answers' must be an object mapping card ids to parties"]
@@ -315,8 +320,8 @@ def check_answers(round_: PracticeRound, answers: Any) -> dict[str, str | None]:
     ids = {c["id"] for c in round_.cards}
     problems = [f"unknown card id '{k[:40]}'" for k in answers if k not in ids]
     for card_id, party in answers.items():
-        if party is not None and party not in PARTIES:
-            problems.append(f"card '{str(card_id)[:40]}': unknown party (use {', '.join(PARTIES)})")
+        if party is not None and party not in parties:
+            problems.append(f"card '{str(card_id)[:40]}': unknown party (use {', '.join(parties)})")
     if problems:
         raise PracticeError(400, "invalid answers", problems)
     return {c["id"]: answers.get(c["id"]) for c in round_.cards}

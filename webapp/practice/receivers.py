@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Flask, has_request_context
 
-from ... import signals
-from .store import Placement, deck_for, owner_of, record_reviews
+from .. import signals
+from ..services.practice.store import Placement, deck_for, owner_of, record_reviews
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def _owner(learner_id: str | None, user_id: int | None, participant_id: int | No
     if participant_id is None:
         return None
     if has_request_context():  # a class learner: their account or browser, when known
-        from ..learners import current_viewer
+        from ..learn.identity import current_viewer
 
         owner = owner_of(current_viewer())
         if owner:
@@ -33,7 +33,7 @@ def _owner(learner_id: str | None, user_id: int | None, participant_id: int | No
 
 
 def _misconceptions(scenario_id: str, session: Any) -> dict[str, int]:
-    from .. import content
+    from ..services import content
 
     playable = content.find_published(session, scenario_id)
     if playable is None:
@@ -84,9 +84,9 @@ def on_user_logged_in(sender: Any, user: Any = None, **_: Any) -> None:
     """Signing in adopts this browser's practice history once."""
     if user is None or not has_request_context():
         return
-    from ...extensions import db
-    from ..learners import current_learner_id
-    from .store import adopt
+    from ..extensions import db
+    from ..learn.identity import current_learner_id
+    from ..services.practice.store import adopt
 
     try:
         adopt(db.session, current_learner_id(create=False), user.id)
