@@ -18,11 +18,11 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..domain import PARTY_NAMES, RuleSet
+from ..domain import PARTY_NAMES, Problem, RuleSet
 from ..domain.scenario import FEEDBACK, ID_PATTERN, MODES
 from ..domain.text import text_problem
 from ..services.authoring import slugify
-from ..services.scenario_check import CheckProblem, Derived
+from ..services.scenario_check import Derived
 
 LIMITS = {"title": 200, "summary": 500, "description": 20000, "name": 200, "text": 300}
 KINDS = ("components", "variants", "tasks")
@@ -73,7 +73,7 @@ class EditorState:
         rows = getattr(self, kind)
         return max((r.index for r in rows), default=-1) + 1
 
-    def field_for(self, problem: CheckProblem) -> str | None:
+    def field_for(self, problem: Problem) -> str | None:
         """The id of the form field a check problem is about (to link to), if any."""
         if problem.task_id:
             row = _find(self.tasks, problem.task_id)

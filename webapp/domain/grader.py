@@ -103,10 +103,12 @@ def check_variant(scenario: Scenario, variant: str | None) -> str | None:
         if variant not in scenario.variant_ids:
             raise GradingError([Problem(
                 f"unknown variant {quote(variant)} "
-                f"(choose one of {', '.join(scenario.variant_ids)})")])
+                f"(choose one of {', '.join(scenario.variant_ids)})",
+                code="unknown-variant", variant_id=variant, field="variant")])
         return variant
     if variant is not None:
-        raise GradingError([Problem(f"unknown variant {quote(variant)}: this scenario has none")])
+        raise GradingError([Problem(f"unknown variant {quote(variant)}: this scenario has none",
+                                    code="unknown-variant", variant_id=variant, field="variant")])
     return None
 
 
@@ -143,7 +145,8 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     listing each problem.
     """
     if not isinstance(answers, Mapping):
-        raise GradingError(["answers must be a mapping of task id to party"])
+        raise GradingError([Problem("answers must be a mapping of task id to party",
+                                    code="not-mapping", field="answers")])
     problems: list[Problem] = []
     try:
         variant = check_variant(scenario, variant)
@@ -153,16 +156,19 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     key = _key(scenario, variant, rules)
     unknown = answers.keys() - key.task_ids
     parties = scenario.parties
-    problems.extend(Problem(f"unknown task id {quote(t)}") for t in sorted(map(str, unknown)))
+    problems.extend(Problem(f"unknown task id {quote(t)}", code="unknown-task", task_id=t)
+                    for t in sorted(map(str, unknown)))
     for task_id, party in answers.items():
         if party is None or party in parties or task_id in unknown:
             continue
         if party in PARTIES:
             problems.append(Problem(f"task {quote(task_id)}: party {quote(party)} is not used in "
-                                    f"this scenario (use {', '.join(parties)})"))
+                                    f"this scenario (use {', '.join(parties)})",
+                                    code="party-not-offered", task_id=task_id, field="party"))
         else:
             problems.append(Problem(f"task {quote(task_id)}: unknown party {quote(party)} "
-                                    f"(use {', '.join(parties)})"))
+                                    f"(use {', '.join(parties)})",
+                                    code="unknown-party", task_id=task_id, field="party"))
     if problems:
         raise GradingError(problems)
     get = answers.get
