@@ -75,3 +75,17 @@ def test_grading_problems_name_task_and_variant(rules, oracle):
         ("unknown-task", "ghost", None),
         ("unknown-party", first, None),
     }
+
+
+def test_services_under_a_variant_swap_only_what_it_names(oracle):
+    from webapp.domain.scenario import services_under
+
+    own = {c.id: c.service for c in oracle.components}
+    rds = oracle.variant("oracle-on-rds")
+    under = services_under(own, rds.services)
+    assert under == oracle.services_for("oracle-on-rds")
+    assert {k for k in own if own[k] != under[k]} == {cid for cid, _ in rds.services} - {
+        cid for cid, svc in rds.services if own[cid] == svc
+    }
+    assert services_under(own) == own
+    assert services_under(own) is not own

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,17 @@ COMPONENT_KEYS = {"id", "name", "service"}
 VARIANT_KEYS = {"id", "title", "services"}
 TASK_KEYS = {"id", "text", "component", "area", "misconception"}
 SETTINGS_KEYS = {"mode", "max_attempts", "feedback", "pass_score"}
+
+
+def services_under(own: Mapping[str, str],
+                   swaps: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
+                   ) -> dict[str, str]:
+    """Component id -> service id under a variant: the components' own services with the
+    variant's swaps applied (no swaps: the components' own)."""
+    services = dict(own)
+    if swaps:
+        services.update(swaps)
+    return services
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +109,8 @@ class Scenario:
 
     def services_for(self, variant_id: str | None) -> dict[str, str]:
         """Component id -> service id under the variant (None: the components' own)."""
-        services = {c.id: c.service for c in self.components}
-        if variant_id is not None:
-            services.update(dict(self.variant(variant_id).services))
-        return services
+        own = {c.id: c.service for c in self.components}
+        return services_under(own, self.variant(variant_id).services if variant_id else None)
 
     @property
     def content_hash(self) -> str:
@@ -312,9 +322,9 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
         c.add(f"{label}: a scenario needs at least one task", doc, "tasks", code="missing")
     if len(raw_tasks) > 100:
         c.add(f"{label}: at most 100 tasks", doc, "tasks", code="too-many")
-    service_maps = [(None, {x.id: x.service for x in components})] if not variants else [
-        (v.id, {**{x.id: x.service for x in components}, **dict(v.services)}) for v in variants
-    ]
+    own = {x.id: x.service for x in components}
+    service_maps = [(None, own)] if not variants else [
+        (v.id, services_under(own, v.services)) for v in variants]
     for item in raw_tasks:
         c.unknown_keys(item, TASK_KEYS, f"{label}, task")
         tid = c.ident(item, "id", f"{label}, task")

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..domain import Problem, RuleSet, ScenarioError, build_scenario
 from ..domain.rules import PARTY_NAMES
+from ..domain.scenario import services_under
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,12 @@ def _service_maps(doc: dict[str, Any]) -> list[tuple[str | None, str | None, dic
     variants = [v for v in doc.get("variants") or [] if isinstance(v, dict)]
     if not variants:
         return [(None, None, own)]
-    return [(v.get("id"), v.get("title"), {**own, **(v.get("services") or {})})
-            for v in variants]
+    return [(v.get("id"), v.get("title"), services_under(own, _swaps(v))) for v in variants]
+
+
+def _swaps(variant: dict[str, Any]) -> dict[str, str] | None:
+    swaps = variant.get("services")
+    return swaps if isinstance(swaps, dict) else None
 
 
 def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
