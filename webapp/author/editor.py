@@ -19,12 +19,19 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ..domain import PARTY_NAMES, Problem, RuleSet
-from ..domain.scenario import FEEDBACK, ID_PATTERN, MODES
+from ..domain.schema import (
+    DEFAULT_PASS_PERCENT,
+    DEFAULT_SETTINGS,
+    FEEDBACK,
+    ID_PATTERN,
+    LIMITS,
+    MAX_ATTEMPTS,
+    MODES,
+)
 from ..domain.text import text_problem
 from ..services.authoring import slugify
 from ..services.scenario_check import Derived
 
-LIMITS = {"title": 200, "summary": 500, "description": 20000, "name": 200, "text": 300}
 KINDS = ("components", "variants", "tasks")
 KINDS_PREFIXES = tuple(f"{kind}-" for kind in KINDS)
 _ROW = re.compile(r"^(components|variants|tasks)-(\d{1,4})-(.+)$")
@@ -106,10 +113,11 @@ def state_from_document(doc: dict[str, Any]) -> EditorState:
                           "services": dict(v.get("services") or {})})
                   for i, v in enumerate(doc.get("variants") or [])],
         tasks=[Row(i, dict(t)) for i, t in enumerate(doc.get("tasks") or [])],
-        settings={"mode": settings.get("mode", "practice"),
+        settings={"mode": settings.get("mode", DEFAULT_SETTINGS.mode),
                   "max_attempts": settings.get("max_attempts") or "",
-                  "feedback": settings.get("feedback", "always"),
-                  "pass_score": round(float(settings.get("pass_score", 0.8)) * 100)},
+                  "feedback": settings.get("feedback", DEFAULT_SETTINGS.feedback),
+                  "pass_score": round(float(settings.get("pass_score",
+                                                         DEFAULT_SETTINGS.pass_score)) * 100)},
     )
 
 
@@ -269,15 +277,18 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
         tasks.append(Row(i, values))
 
     settings = {
-        "mode": r.choice("mode", MODES, "Choose practice or assessment.") or "practice",
-        "max_attempts": r.number("max_attempts", 1, 100,
-                                 "Give a whole number from 1 to 100, or leave it empty."),
-        "feedback": r.choice("feedback", FEEDBACK, "Choose when feedback is shown.") or "always",
+        "mode": r.choice("mode", MODES, "Choose practice or assessment.")
+        or str(DEFAULT_SETTINGS.mode),
+        "max_attempts": r.number(
+            "max_attempts", 1, MAX_ATTEMPTS,
+            f"Give a whole number from 1 to {MAX_ATTEMPTS}, or leave it empty."),
+        "feedback": r.choice("feedback", FEEDBACK, "Choose when feedback is shown.")
+        or str(DEFAULT_SETTINGS.feedback),
         "pass_score": r.number("pass_score", 0, 100, "Give a percentage from 0 to 100."),
     }
     state = EditorState(fields, components, variants, tasks,
                         {**settings, "max_attempts": _shown(form, "max_attempts", ""),
-                         "pass_score": _shown(form, "pass_score", 80)},
+                         "pass_score": _shown(form, "pass_score", DEFAULT_PASS_PERCENT)},
                         r.errors, form_errors)
     return state, _document(fields, components, variants, tasks, settings)
 
@@ -302,11 +313,11 @@ def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
     out: dict[str, Any] = {"mode": settings["mode"]}
     if settings["max_attempts"] is not None:
         out["max_attempts"] = settings["max_attempts"]
-    if settings["feedback"] != "always":
+    if settings["feedback"] != DEFAULT_SETTINGS.feedback:
         out["feedback"] = settings["feedback"]
-    if settings["pass_score"] is not None and settings["pass_score"] != 80:
+    if settings["pass_score"] is not None and settings["pass_score"] != DEFAULT_PASS_PERCENT:
         out["pass_score"] = settings["pass_score"] / 100
-    if out != {"mode": "practice"}:
+    if out != {"mode": DEFAULT_SETTINGS.mode}:
         doc["settings"] = out
     return doc
 

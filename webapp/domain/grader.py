@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from .errors import GradingError, Problem
@@ -15,9 +16,19 @@ from .rules import PARTIES, RuleSet
 from .scenario import Scenario
 from .text import quote
 
-CORRECT = "correct"
-INCORRECT = "incorrect"
-UNANSWERED = "unanswered"
+
+class Verdict(StrEnum):
+    """What the grader says about one card (compares equal to the stored string)."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    UNANSWERED = "unanswered"
+
+
+# the names callers already import
+CORRECT = Verdict.CORRECT
+INCORRECT = Verdict.INCORRECT
+UNANSWERED = Verdict.UNANSWERED
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +42,7 @@ class TaskResult:
     area: str
     given: str | None
     expected: str
-    verdict: str
+    verdict: Verdict
     explanation: str
     source: str
 
@@ -49,7 +60,7 @@ class TaskResult:
             "given": self.given,
             "expected": self.expected,
             "correct": self.verdict == CORRECT,
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "explanation": self.explanation,
             "source": self.source,
         }

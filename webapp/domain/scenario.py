@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +16,26 @@ from typing import Any
 
 from .errors import Problem, ScenarioError
 from .rules import PARTIES, RuleSet
+from .schema import (
+    DEFAULT_SETTINGS,
+    FEEDBACK,
+    ID_PATTERN,
+    LIMITS,
+    MAX_ATTEMPTS,
+    MAX_TASKS,
+    MODES,
+    Feedback,
+    Mode,
+    Settings,
+)
 from .text import quote
 from .yamlfile import Located, YamlProblem, line_of, load_yaml
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-MODES = ("practice", "assessment")
-FEEDBACK = ("always", "after-last", "after-pass")
+__all__ = [
+    "FEEDBACK", "ID_PATTERN", "MODES", "Component", "Feedback", "Mode", "Scenario", "Settings",
+    "Task", "Variant", "build_scenario", "load_scenario", "parse_scenario", "services_under",
+    "to_document",
+]
 
 SCENARIO_KEYS = {"id", "title", "summary", "description", "parties", "components", "variants",
                  "tasks", "settings"}
@@ -66,16 +79,6 @@ class Task:
     misconception: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Practice (feedback every time) or assessment (attempt limit, feedback policy)."""
-
-    mode: str = "practice"
-    max_attempts: int | None = None
-    feedback: str = "always"
-    pass_score: float = 0.8
-
-
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -86,7 +89,7 @@ class Scenario:
     components: tuple[Component, ...]
     variants: tuple[Variant, ...]
     tasks: tuple[Task, ...]
-    settings: Settings = Settings()
+    settings: Settings = DEFAULT_SETTINGS
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     # --- look-ups ---------------------------------------------------------------------
@@ -148,13 +151,13 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
         tasks.append(item)
     doc["tasks"] = tasks
     s = scenario.settings
-    if s != Settings():
-        settings: dict[str, Any] = {"mode": s.mode}
+    if s != DEFAULT_SETTINGS:
+        settings: dict[str, Any] = {"mode": str(s.mode)}
         if s.max_attempts is not None:
             settings["max_attempts"] = s.max_attempts
-        if s.feedback != "always":
-            settings["feedback"] = s.feedback
-        if s.pass_score != 0.8:
+        if s.feedback != DEFAULT_SETTINGS.feedback:
+            settings["feedback"] = str(s.feedback)
+        if s.pass_score != DEFAULT_SETTINGS.pass_score:
             settings["pass_score"] = s.pass_score
         doc["settings"] = settings
     return doc
@@ -240,37 +243,54 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     c.unknown_keys(doc, SCENARIO_KEYS, "scenario")
     sid = c.ident(doc, "id", "scenario")
     label = f"scenario {quote(sid)}" if sid else "scenario"
-    title = c.text(doc, "title", label, max_len=200)
-    summary = c.text(doc, "summary", label, max_len=500)
-    description = c.text(doc, "description", label, required=False, max_len=20000)
+    title = c.text(doc, "title", label, max_len=LIMITS["title"])
+    summary = c.text(doc, "summary", label, max_len=LIMITS["summary"])
+    description = c.text(doc, "description", label, required=False,
+                         max_len=LIMITS["description"])
+    parties = _parties(c, doc, label)
+    components = _components(c, doc, label, rules)
+    variants = _variants(c, doc, label, rules, {x.id for x in components})
+    tasks = _tasks(c, doc, label, rules, components, variants, parties)
+    settings = _settings(doc.get("settings"), c, label, doc)
+    if c.problems:
+        raise ScenarioError(c.problems)
+    return Scenario(sid, title, summary, description, tuple(parties), tuple(components),
+                    tuple(variants), tuple(tasks), settings)
 
+
+def _parties(c: _Checker, doc: dict[str, Any], label: str) -> list[str]:
+    """The zones the scenario offers, in the rule set's order; aws and customer required."""
     parties: list[str] = []
     raw_parties = doc.get("parties")
     if not isinstance(raw_parties, list) or not raw_parties:
         c.add(f"{label}: 'parties' must list the zones, e.g. [aws, customer]", doc, "parties",
               code="bad-parties")
-    else:
-        for p in raw_parties:
-            if p not in PARTIES:
-                c.add(f"{label}: unknown party {quote(p)} (use {', '.join(PARTIES)})", doc,
-                      "parties", code="bad-parties")
-            elif p in parties:
-                c.add(f"{label}: party {quote(p)} is listed twice", doc, "parties",
-                      code="bad-parties")
-            else:
-                parties.append(p)
-        if not {"aws", "customer"} <= set(parties):
-            c.add(f"{label}: 'parties' must include aws and customer", doc, "parties",
+        return parties
+    for p in raw_parties:
+        if p not in PARTIES:
+            c.add(f"{label}: unknown party {quote(p)} (use {', '.join(PARTIES)})", doc,
+                  "parties", code="bad-parties")
+        elif p in parties:
+            c.add(f"{label}: party {quote(p)} is listed twice", doc, "parties",
                   code="bad-parties")
-    parties = [p for p in PARTIES if p in parties]  # canonical order
+        else:
+            parties.append(p)
+    if not {"aws", "customer"} <= set(parties):
+        c.add(f"{label}: 'parties' must include aws and customer", doc, "parties",
+              code="bad-parties")
+    return [p for p in PARTIES if p in parties]  # canonical order
 
+
+def _components(c: _Checker, doc: dict[str, Any], label: str, rules: RuleSet
+                ) -> list[Component]:
+    """The components, each on a service the rule set knows; ids unique."""
     components: list[Component] = []
     component_ids: set[str] = set()
     for item in c.mapping_list(doc, "components", label, required=True):
         c.unknown_keys(item, COMPONENT_KEYS, f"{label}, component")
         cid = c.ident(item, "id", f"{label}, component")
         clabel = f"component {quote(cid)}"
-        name = c.text(item, "name", clabel, max_len=200, component_id=cid)
+        name = c.text(item, "name", clabel, max_len=LIMITS["name"], component_id=cid)
         service = c.text(item, "service", clabel, component_id=cid)
         if cid in component_ids:
             c.add(f"duplicate component id {quote(cid)}", item, "id", code="duplicate-id",
@@ -283,126 +303,159 @@ def build_scenario(doc: Any, rules: RuleSet, filename: str = "<scenario>") -> Sc
     if not components and "components" in doc:
         c.add(f"{label}: a scenario needs at least one component", doc, "components",
               code="missing")
+    return components
 
+
+def _variants(c: _Checker, doc: dict[str, Any], label: str, rules: RuleSet,
+              component_ids: set[str]) -> list[Variant]:
+    """The variants (none, or two or more), each swapping the service of known components."""
     variants: list[Variant] = []
     variant_ids: set[str] = set()
     for item in c.mapping_list(doc, "variants", label, required=False):
         c.unknown_keys(item, VARIANT_KEYS, f"{label}, variant")
         vid = c.ident(item, "id", f"{label}, variant")
-        vlabel = f"variant {quote(vid)}"
-        vtitle = c.text(item, "title", vlabel, max_len=200, variant_id=vid)
+        vtitle = c.text(item, "title", f"variant {quote(vid)}", max_len=LIMITS["title"],
+                        variant_id=vid)
         if vid in variant_ids:
             c.add(f"duplicate variant id {quote(vid)}", item, "id", code="duplicate-id",
                   variant_id=vid)
         variant_ids.add(vid)
-        swaps = item.get("services")
-        pairs: list[tuple[str, str]] = []
-        if not isinstance(swaps, dict) or not swaps:
-            c.add(f"{vlabel}: 'services' must map component ids to services", item, "services",
-                  code="missing", variant_id=vid)
-        else:
-            for comp, svc in swaps.items():
-                where = swaps.line_of(comp) if isinstance(swaps, Located) else item
-                if comp not in component_ids:
-                    c.add(f"{vlabel}: unknown component {quote(comp)}", where,
-                          code="unknown-component", variant_id=vid, field="services")
-                if svc not in rules.services:
-                    c.add(f"{vlabel}: unknown service {quote(svc)}", where, code="unknown-service",
-                          variant_id=vid, component_id=str(comp), field="services")
-                pairs.append((str(comp), str(svc)))
+        pairs = _swaps(c, item, vid, rules, component_ids)
         variants.append(Variant(vid, vtitle, tuple(pairs)))
     if len(variants) == 1:
         c.add(f"{label}: one variant is no choice; give two or more, or none",
               doc, "variants", code="one-variant", variant_id=variants[0].id)
+    return variants
 
-    tasks: list[Task] = []
-    task_ids: set[str] = set()
+
+def _swaps(c: _Checker, item: dict[str, Any], vid: str, rules: RuleSet,
+           component_ids: set[str]) -> list[tuple[str, str]]:
+    """A variant's (component id, service id) swaps."""
+    vlabel = f"variant {quote(vid)}"
+    swaps = item.get("services")
+    pairs: list[tuple[str, str]] = []
+    if not isinstance(swaps, dict) or not swaps:
+        c.add(f"{vlabel}: 'services' must map component ids to services", item, "services",
+              code="missing", variant_id=vid)
+        return pairs
+    for comp, svc in swaps.items():
+        where = swaps.line_of(comp) if isinstance(swaps, Located) else item
+        if comp not in component_ids:
+            c.add(f"{vlabel}: unknown component {quote(comp)}", where,
+                  code="unknown-component", variant_id=vid, field="services")
+        if svc not in rules.services:
+            c.add(f"{vlabel}: unknown service {quote(svc)}", where, code="unknown-service",
+                  variant_id=vid, component_id=str(comp), field="services")
+        pairs.append((str(comp), str(svc)))
+    return pairs
+
+
+def _tasks(c: _Checker, doc: dict[str, Any], label: str, rules: RuleSet,
+           components: list[Component], variants: list[Variant], parties: list[str]
+           ) -> list[Task]:
+    """The tasks, each on a known component and area, decided by a rule under every variant."""
     raw_tasks = c.mapping_list(doc, "tasks", label, required=True)
     if not raw_tasks and "tasks" in doc:
         c.add(f"{label}: a scenario needs at least one task", doc, "tasks", code="missing")
-    if len(raw_tasks) > 100:
-        c.add(f"{label}: at most 100 tasks", doc, "tasks", code="too-many")
+    if len(raw_tasks) > MAX_TASKS:
+        c.add(f"{label}: at most {MAX_TASKS} tasks", doc, "tasks", code="too-many")
+    component_ids = {x.id for x in components}
     own = {x.id: x.service for x in components}
-    service_maps = [(None, own)] if not variants else [
+    service_maps: list[tuple[str | None, dict[str, str]]] = [(None, own)] if not variants else [
         (v.id, services_under(own, v.services)) for v in variants]
+    tasks: list[Task] = []
+    task_ids: set[str] = set()
     for item in raw_tasks:
-        c.unknown_keys(item, TASK_KEYS, f"{label}, task")
-        tid = c.ident(item, "id", f"{label}, task")
-        tlabel = f"task {quote(tid)}"
-        text = c.text(item, "text", tlabel, max_len=300, task_id=tid)
-        component = c.text(item, "component", tlabel, task_id=tid)
-        area = c.text(item, "area", tlabel, task_id=tid)
-        misconception = item.get("misconception")
-        if misconception is not None and (not isinstance(misconception, int)
-                                          or isinstance(misconception, bool)):
-            c.add(f"{tlabel}: 'misconception' must be a number", item, "misconception",
-                  code="not-number", task_id=tid)
-            misconception = None
-        if tid in task_ids:
-            c.add(f"duplicate task id {quote(tid)}", item, "id", code="duplicate-id", task_id=tid)
-        task_ids.add(tid)
-        if component and component not in component_ids:
-            c.add(f"{tlabel}: unknown component {quote(component)}", item, "component",
-                  code="unknown-component", task_id=tid)
-        if area and area not in rules.areas:
-            c.add(f"{tlabel}: unknown area {quote(area)}", item, "area", code="unknown-area",
-                  task_id=tid)
-        if component in component_ids and area in rules.areas:
-            for vid, services in service_maps:
-                service = services.get(component)
-                if service not in rules.services:
-                    continue
-                under = f" under variant {quote(vid)}" if vid else ""
-                rule = rules.lookup(area, service)
-                if rule is None:
-                    c.add(f"{tlabel}: no rule decides area {quote(area)} on service "
-                          f"{quote(service)}{under}", item, "area", code="no-rule", task_id=tid,
-                          variant_id=vid)
-                elif parties and rule.party not in parties:
-                    c.add(f"{tlabel}: the rule set gives '{rule.party}'{under}, which is not "
-                          f"one of this scenario's parties ({', '.join(parties)})", item, "area",
-                          code="party-not-offered", task_id=tid, variant_id=vid)
-        tasks.append(Task(tid, text, component, area, misconception))
+        task = _task(c, item, label, rules, component_ids)
+        if task.id in task_ids:
+            c.add(f"duplicate task id {quote(task.id)}", item, "id", code="duplicate-id",
+                  task_id=task.id)
+        task_ids.add(task.id)
+        if task.component in component_ids and task.area in rules.areas:
+            _decided(c, item, task, rules, service_maps, parties)
+        tasks.append(task)
+    return tasks
 
-    settings = _settings(doc.get("settings"), c, label, doc)
 
-    if c.problems:
-        raise ScenarioError(c.problems)
-    return Scenario(sid, title, summary, description, tuple(parties), tuple(components),
-                    tuple(variants), tuple(tasks), settings)
+def _task(c: _Checker, item: dict[str, Any], label: str, rules: RuleSet,
+          component_ids: set[str]) -> Task:
+    """One task's fields, checked on their own (not yet against the rule set's rules)."""
+    c.unknown_keys(item, TASK_KEYS, f"{label}, task")
+    tid = c.ident(item, "id", f"{label}, task")
+    tlabel = f"task {quote(tid)}"
+    text = c.text(item, "text", tlabel, max_len=LIMITS["text"], task_id=tid)
+    component = c.text(item, "component", tlabel, task_id=tid)
+    area = c.text(item, "area", tlabel, task_id=tid)
+    misconception = item.get("misconception")
+    if misconception is not None and not _whole_number(misconception):
+        c.add(f"{tlabel}: 'misconception' must be a number", item, "misconception",
+              code="not-number", task_id=tid)
+        misconception = None
+    if component and component not in component_ids:
+        c.add(f"{tlabel}: unknown component {quote(component)}", item, "component",
+              code="unknown-component", task_id=tid)
+    if area and area not in rules.areas:
+        c.add(f"{tlabel}: unknown area {quote(area)}", item, "area", code="unknown-area",
+              task_id=tid)
+    return Task(tid, text, component, area, misconception)
+
+
+def _decided(c: _Checker, item: dict[str, Any], task: Task, rules: RuleSet,
+             service_maps: list[tuple[str | None, dict[str, str]]], parties: list[str]) -> None:
+    """Under each variant, a rule decides the task, and its party is one the scenario offers."""
+    tlabel = f"task {quote(task.id)}"
+    for vid, services in service_maps:
+        service = services.get(task.component)
+        if service not in rules.services:
+            continue
+        under = f" under variant {quote(vid)}" if vid else ""
+        rule = rules.lookup(task.area, service)
+        if rule is None:
+            c.add(f"{tlabel}: no rule decides area {quote(task.area)} on service "
+                  f"{quote(service)}{under}", item, "area", code="no-rule", task_id=task.id,
+                  variant_id=vid)
+        elif parties and rule.party not in parties:
+            c.add(f"{tlabel}: the rule set gives '{rule.party}'{under}, which is not "
+                  f"one of this scenario's parties ({', '.join(parties)})", item, "area",
+                  code="party-not-offered", task_id=task.id, variant_id=vid)
+
+
+def _whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _settings(raw: Any, c: _Checker, label: str, doc: Any) -> Settings:
+    """The play settings; a bad value is reported and its default used."""
     if raw is None:
-        return Settings()
+        return DEFAULT_SETTINGS
     if not isinstance(raw, dict):
         c.add(f"{label}: 'settings' must be a mapping", doc, "settings", code="not-mapping")
-        return Settings()
+        return DEFAULT_SETTINGS
     c.unknown_keys(raw, SETTINGS_KEYS, f"{label}, settings")
-    mode = raw.get("mode", "practice")
+    default = DEFAULT_SETTINGS
+    mode = raw.get("mode", default.mode)
     if mode not in MODES:
         c.add(f"{label}: settings.mode must be one of {', '.join(MODES)}", raw, "mode",
               code="bad-setting")
-        mode = "practice"
-    feedback = raw.get("feedback", "always")
+        mode = default.mode
+    feedback = raw.get("feedback", default.feedback)
     if feedback not in FEEDBACK:
         c.add(f"{label}: settings.feedback must be one of {', '.join(FEEDBACK)}", raw,
               "feedback", code="bad-setting")
-        feedback = "always"
+        feedback = default.feedback
     max_attempts = raw.get("max_attempts")
-    if max_attempts is not None and (not isinstance(max_attempts, int)
-                                     or isinstance(max_attempts, bool)
-                                     or not 1 <= max_attempts <= 100):
-        c.add(f"{label}: settings.max_attempts must be a whole number from 1 to 100",
+    if max_attempts is not None and (not _whole_number(max_attempts)
+                                     or not 1 <= max_attempts <= MAX_ATTEMPTS):
+        c.add(f"{label}: settings.max_attempts must be a whole number from 1 to {MAX_ATTEMPTS}",
               raw, "max_attempts", code="bad-setting")
         max_attempts = None
-    pass_score = raw.get("pass_score", 0.8)
+    pass_score = raw.get("pass_score", default.pass_score)
     if not isinstance(pass_score, int | float) or isinstance(pass_score, bool) \
             or not 0 <= pass_score <= 1:
         c.add(f"{label}: settings.pass_score must be a number from 0 to 1", raw, "pass_score",
               code="bad-setting")
-        pass_score = 0.8
-    return Settings(mode, max_attempts, feedback, float(pass_score))
+        pass_score = default.pass_score
+    return Settings(str(mode), max_attempts, str(feedback), float(pass_score))
 
 
 def parse_scenario(text: str, rules: RuleSet, filename: str = "<scenario>") -> Scenario:
