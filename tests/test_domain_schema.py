@@ -31,7 +31,7 @@ def test_enums_compare_equal_to_the_stored_strings():
 
 
 def test_defaults_are_the_documented_ones():
-    assert DEFAULT_SETTINGS == Settings("practice", None, "always", 0.8)
+    assert Settings("practice", None, "always", 0.8) == DEFAULT_SETTINGS
     percent = DEFAULT_PASS_PERCENT
     assert percent == 80
 
