@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from .errors import Problem, ScenarioError
 from .rules import PARTIES, RuleSet
@@ -163,6 +163,15 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
     return doc
 
 
+class About(TypedDict, total=False):
+    """What a problem is about: the row (task, component, variant) and its field."""
+
+    task_id: str | None
+    component_id: str | None
+    variant_id: str | None
+    field: str | None
+
+
 class _Checker:
     """Collects problems while turning a document into a Scenario."""
 
@@ -171,19 +180,21 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, message: str, where: Any = None, key: str | None = None, *, code: str,
-            **about: str | None) -> None:
+            **about: Unpack[About]) -> None:
         """Record a problem: its wording, where it is, what it is (code) and about what.
 
         ``about`` names the task_id, component_id or variant_id it concerns; the field
         defaults to the key the problem is located at.
         """
         line = where if isinstance(where, int) else line_of(where, key)
-        about = {k: v or None for k, v in about.items()}
-        about.setdefault("field", key)
-        self.problems.append(Problem(message, self.filename, line, code=code, **about))
+        field_name = (about.get("field") or None) if "field" in about else key
+        self.problems.append(Problem(
+            message, self.filename, line, code=code, task_id=about.get("task_id") or None,
+            component_id=about.get("component_id") or None,
+            variant_id=about.get("variant_id") or None, field=field_name))
 
     def text(self, doc: Any, key: str, label: str, required: bool = True,
-             max_len: int | None = None, **about: str | None) -> str:
+             max_len: int | None = None, **about: Unpack[About]) -> str:
         value = doc.get(key) if isinstance(doc, dict) else None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -198,7 +209,7 @@ class _Checker:
                      code="too-long", **about)
         return value
 
-    def ident(self, doc: Any, key: str, label: str, **about: str | None) -> str:
+    def ident(self, doc: Any, key: str, label: str, **about: Unpack[About]) -> str:
         value = self.text(doc, key, label, **about)
         if value and not ID_PATTERN.match(value):
             self.add(f"{label}: {quote(key)} must be lowercase letters, digits and hyphens "

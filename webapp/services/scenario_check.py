@@ -68,8 +68,9 @@ class CheckReport:
 
 
 def _service_maps(doc: dict[str, Any]) -> list[tuple[str | None, str | None, dict[str, str]]]:
-    own = {c.get("id"): c.get("service") for c in doc.get("components") or []
-           if isinstance(c, dict)}
+    # ids and services as the document holds them (possibly missing while it is edited)
+    own: dict[Any, Any] = {c.get("id"): c.get("service") for c in doc.get("components") or []
+                           if isinstance(c, dict)}
     variants = [v for v in doc.get("variants") or [] if isinstance(v, dict)]
     if not variants:
         return [(None, None, own)]
@@ -134,7 +135,8 @@ class _Words:
         self.tasks = _by_id(doc.get("tasks"))
         self.components = _by_id(doc.get("components"))
         self.variants = _by_id(doc.get("variants"))
-        self.services = {vid: services for vid, _, services in _service_maps(doc)}
+        self.services: dict[str | None, dict[Any, Any]] = {
+            vid: services for vid, _, services in _service_maps(doc)}
 
     def task(self, task_id: str) -> str:
         number, task = self.tasks.get(task_id, (0, {}))
