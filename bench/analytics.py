@@ -76,7 +76,7 @@ def explain(version_id: int | None) -> None:
     """Print the plan of each statement scenario_stats runs, with the same parameters."""
     statements = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
         statements.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", capture)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -120,10 +121,8 @@ async def slow_client(kind: str, port: int, until: float) -> None:
                     await asyncio.sleep(1.0)
                     writer.write(b" ")
             else:  # idle: connected, silent; notice when the server closes it
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(reader.read(1), until - time.monotonic())
-                except TimeoutError:
-                    pass
         except (ConnectionError, OSError):
             pass
         finally:

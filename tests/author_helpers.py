@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 from tests.conftest import AuthActions, make_user
 
@@ -96,64 +97,69 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
+class _FormReader(HTMLParser):
+    """Collects what a browser would submit from one form (see form_fields)."""
+
+    def __init__(self, form_class: str):
+        super().__init__()
+        self.form_class = form_class
+        self.inside = False
+        self.in_template = 0
+        self.fields: dict[str, str] = {}
+        self.select: str | None = None
+        self.first_option: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and self.form_class in (a.get("class") or ""):
+            self.inside = True
+        if not self.inside:
+            return
+        if tag == "template":
+            self.in_template += 1
+        if not self.in_template:
+            self.field(tag, a)
+
+    def field(self, tag, a):
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.fields[name] = a.get("value", "on")
+            elif kind != "submit":
+                self.fields[name] = a.get("value", "")
+        elif tag == "select":
+            self.select, self.first_option = name, None
+        elif tag == "option" and self.select:
+            if self.first_option is None:
+                self.first_option = a.get("value", "")
+                self.fields.setdefault(self.select, self.first_option)
+            if "selected" in a:
+                self.fields[self.select] = a.get("value", "")
+        elif tag == "textarea":
+            self.textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "template" and self.in_template:
+            self.in_template -= 1
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.textarea and not self.in_template:
+            self.fields[self.textarea] += data
+
+
+
 def form_fields(html: str, form_class: str = "js-editor") -> dict[str, str]:
     """The values a browser would submit from a form on the page (no JavaScript)."""
-    from html.parser import HTMLParser
-
-    class Reader(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.inside = False
-            self.in_template = 0
-            self.fields: dict[str, str] = {}
-            self.select: str | None = None
-            self.first_option: str | None = None
-            self.textarea: str | None = None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "form" and form_class in (a.get("class") or ""):
-                self.inside = True
-            if not self.inside:
-                return
-            if tag == "template":
-                self.in_template += 1
-            if self.in_template:
-                return
-            name = a.get("name")
-            if tag == "input" and name:
-                kind = a.get("type", "text")
-                if kind in ("checkbox", "radio"):
-                    if "checked" in a:
-                        self.fields[name] = a.get("value", "on")
-                elif kind != "submit":
-                    self.fields[name] = a.get("value", "")
-            elif tag == "select":
-                self.select, self.first_option = name, None
-            elif tag == "option" and self.select:
-                if self.first_option is None:
-                    self.first_option = a.get("value", "")
-                    self.fields.setdefault(self.select, self.first_option)
-                if "selected" in a:
-                    self.fields[self.select] = a.get("value", "")
-            elif tag == "textarea":
-                self.textarea = name
-                self.fields[name] = ""
-
-        def handle_endtag(self, tag):
-            if tag == "template" and self.in_template:
-                self.in_template -= 1
-            elif tag == "select":
-                self.select = None
-            elif tag == "textarea":
-                self.textarea = None
-            elif tag == "form":
-                self.inside = False
-
-        def handle_data(self, data):
-            if self.textarea and not self.in_template:
-                self.fields[self.textarea] += data
-
-    reader = Reader()
+    reader = _FormReader(form_class)
     reader.feed(html)
     return reader.fields

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -51,10 +52,8 @@ def test_simultaneous_last_attempts_store_only_one(app, monkeypatch):
         status = real_status(*args, **kwargs)
         if not getattr(counted, "done", False):
             counted.done = True
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait()
-            except threading.BrokenBarrierError:
-                pass
         return status
 
     monkeypatch.setattr(grading, "attempt_status", status_then_wait)

@@ -52,5 +52,5 @@ def test_first_value_stored_wins_under_threads():
 
 
 def test_a_cache_holds_something():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one"):
         BoundedCache(size=0)

@@ -36,8 +36,7 @@ def app_config(scenario_dir):
 
 
 def attempt(client, app, slug, wrong=0):
-    response = client.post(f"/scenarios/{slug}", data=filled_form(client, app, slug, wrong=wrong))
-    return response
+    return client.post(f"/scenarios/{slug}", data=filled_form(client, app, slug, wrong=wrong))
 
 
 def sign_in(client, app, email="player@example.org"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -34,10 +35,8 @@ def _wait_together(monkeypatch, name: str, parties: int) -> None:
     real = getattr(accounts, name)
 
     def wait_then(*args, **kwargs):
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait()
-        except threading.BrokenBarrierError:
-            pass
         return real(*args, **kwargs)
 
     monkeypatch.setattr(accounts, name, wait_then)

@@ -7,6 +7,7 @@ until its headers are complete (the gthread arrangement) leaves the request unan
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -76,10 +77,9 @@ def _drip(port: int, stop: threading.Event) -> list[socket.socket]:
         n = 0
         while not stop.wait(1.0):
             for s in conns:
-                try:
+                # the server may have given up on this one: that is allowed
+                with contextlib.suppress(OSError):
                     s.sendall(b"X-Slow-%d: 1\r\n" % n)
-                except OSError:
-                    pass  # the server gave up on this one: that is allowed
             n += 1
 
     threading.Thread(target=keep_dripping, daemon=True).start()

@@ -24,7 +24,7 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
     """WAL and a busy timeout, so concurrent submissions wait instead of 'database is locked'."""
     if not _is_sqlite(dbapi_connection):
         return
@@ -69,22 +69,21 @@ def _migration_connection(app: Flask):
     (dropping "attempts" would empty "attempt_answers"), so migrations run with them off,
     as Alembic's documentation advises, and the result is checked before commit.
     """
-    with app.app_context():
-        with db.engine.connect() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            raw = connection.connection.driver_connection
-            if sqlite:  # outside a transaction: the pragma is a no-op inside one
-                raw.execute("PRAGMA foreign_keys=OFF")
-            try:
-                with connection.begin():
-                    yield connection
-                    if sqlite:
-                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-                        if broken:
-                            raise RuntimeError(f"migration left broken references: {broken[:5]}")
-            finally:
+    with app.app_context(), db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
+        if sqlite:  # outside a transaction: the pragma is a no-op inside one
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
                 if sqlite:
-                    raw.execute("PRAGMA foreign_keys=ON")
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left broken references: {broken[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _alembic(app: Flask, action, revision: str) -> tuple[str | None, str | None]:

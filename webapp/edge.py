@@ -109,7 +109,7 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def storable(form, field) -> None:
+def storable(_form, field) -> None:
     """WTForms validator: the field's text can be stored (no NUL, surrogate or control
     character); the message sits next to the field."""
     if isinstance(field.data, str):

@@ -48,7 +48,7 @@ class _Server(BaseApplication):
         return _with_connection_close(create_app())
 
 
-def _remember_request(worker, req) -> None:
+def _remember_request(_worker, req) -> None:
     """gunicorn's pre_request hook: keep the request for _with_connection_close."""
     _handling.req = req
 

@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
             return f"{exc.code} {exc.name}", exc.code
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(_exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.path)
         if wants_json():
             return jsonify({"error": "internal error", "details": []}), 500

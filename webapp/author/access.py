@@ -25,6 +25,13 @@ class Target:
     def builtin(self) -> bool:
         return self.record is None
 
+    @property
+    def authored(self) -> ScenarioRecord:
+        """The record of an authored scenario (what load(edit=True) lets through)."""
+        if self.record is None:
+            raise LookupError(f"{self.slug} is a built-in scenario")
+        return self.record
+
 
 def load(slug: str, *, edit: bool = False) -> Target:
     """The scenario, or 404 (unknown) / 403 (someone else's, or a built-in when editing)."""

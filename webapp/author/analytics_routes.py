@@ -41,8 +41,8 @@ def _scope(slug: str, record) -> tuple[Scope, list]:
 def _variant_ids(slug: str, record) -> dict[str, str]:
     """Variant id -> title, of the built-in or of the authored scenario's working copy."""
     if record is None:
-        return {v.id: v.title for v in content().library.get(slug).variants}
-    return {v.get("id"): v.get("title") or v.get("id")
+        return {v.id: v.title for v in content().library.scenarios[slug].variants}
+    return {str(v.get("id")): str(v.get("title") or v.get("id"))
             for v in (record.draft or {}).get("variants") or [] if isinstance(v, dict)}
 
 
@@ -55,7 +55,7 @@ def analytics(slug: str):
     if record is not None:
         title = (record.draft or {}).get("title") or slug
     else:
-        title = content().library.get(slug).title
+        title = content().library.scenarios[slug].title
     stats = scenario_stats(db.session, scope)
     peak = max(stats.distribution) or 1
     return render_template("author/analytics.html", slug=slug, title=title, stats=stats,

@@ -18,14 +18,20 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..domain import PARTY_NAMES, RuleSet
-from ..domain.scenario import FEEDBACK, ID_PATTERN, MODES
+from ..domain import PARTY_NAMES, Problem, RuleSet
+from ..domain.schema import (
+    DEFAULT_PASS_PERCENT,
+    DEFAULT_SETTINGS,
+    FEEDBACK,
+    ID_PATTERN,
+    LIMITS,
+    MAX_ATTEMPTS,
+    MODES,
+)
 from ..domain.text import text_problem
 from ..services.authoring import slugify
-from ..services.scenario_check import CheckProblem, Derived
+from ..services.scenario_check import Derived
 
-LIMITS = {"title": 200, "summary": 500, "description": 20000, "name": 200, "text": 300,
-          "explain": 400}
 KINDS = ("components", "variants", "tasks")
 KINDS_PREFIXES = tuple(f"{kind}-" for kind in KINDS)
 _ROW = re.compile(r"^(components|variants|tasks)-(\d{1,4})-(.+)$")
@@ -75,7 +81,7 @@ class EditorState:
         rows = getattr(self, kind)
         return max((r.index for r in rows), default=-1) + 1
 
-    def field_for(self, problem: CheckProblem) -> str | None:
+    def field_for(self, problem: Problem) -> str | None:
         """The id of the form field a check problem is about (to link to), if any."""
         if problem.task_id:
             row = _find(self.tasks, problem.task_id)
@@ -108,10 +114,11 @@ def state_from_document(doc: dict[str, Any]) -> EditorState:
                           "services": dict(v.get("services") or {})})
                   for i, v in enumerate(doc.get("variants") or [])],
         tasks=[Row(i, dict(t)) for i, t in enumerate(doc.get("tasks") or [])],
-        settings={"mode": settings.get("mode", "practice"),
+        settings={"mode": settings.get("mode", DEFAULT_SETTINGS.mode),
                   "max_attempts": settings.get("max_attempts") or "",
-                  "feedback": settings.get("feedback", "always"),
-                  "pass_score": round(float(settings.get("pass_score", 0.8)) * 100)},
+                  "feedback": settings.get("feedback", DEFAULT_SETTINGS.feedback),
+                  "pass_score": round(float(settings.get("pass_score",
+                                                         DEFAULT_SETTINGS.pass_score)) * 100)},
     )
 
 
@@ -210,6 +217,85 @@ class _Reader:
             return None
         return int(raw)
 
+    def kept(self, prefix: str, values: dict[str, Any]) -> bool:
+        """A row is kept unless it is marked for removal or left empty."""
+        return not self.form.get(prefix + "remove") and any(values.values())
+
+    def components(self, indexes: list[int]) -> list[Row]:
+        rows: list[Row] = []
+        taken: set[str] = set()
+        for i in indexes:
+            p = f"components-{i}-"
+            values: dict[str, Any] = {
+                "id": self.ident(p + "id"), "name": self.text(p + "name", "name"),
+                "service": self.choice(p + "service", self.rules.services,
+                                       "Choose a service from the list.")}
+            if not self.kept(p, values):
+                continue
+            if values["id"] in taken:
+                self.errors[p + "id"] = "Two components have the same id."
+            values["id"] = values["id"] or _unique(values["name"], taken, f"component-{i + 1}")
+            taken.add(values["id"])
+            rows.append(Row(i, values))
+        return rows
+
+    def variants(self, indexes: list[int], component_ids: list[str]) -> list[Row]:
+        rows: list[Row] = []
+        taken: set[str] = set()
+        for i in indexes:
+            p = f"variants-{i}-"
+            services: dict[str, str] = {}
+            values: dict[str, Any] = {"id": self.ident(p + "id"),
+                                      "title": self.text(p + "title", "title"),
+                                      "services": services}
+            for cid in component_ids:
+                svc = self.choice(f"{p}service-{cid}", self.rules.services,
+                                  "Choose a service from the list.")
+                if svc:
+                    services[cid] = svc
+            if not self.kept(p, values):
+                continue
+            values["id"] = values["id"] or _unique(values["title"], taken, f"variant-{i + 1}")
+            taken.add(values["id"])
+            rows.append(Row(i, values))
+        return rows
+
+    def tasks(self, indexes: list[int], component_ids: list[str]) -> list[Row]:
+        rows: list[Row] = []
+        taken: set[str] = set()
+        for i in indexes:
+            p = f"tasks-{i}-"
+            values: dict[str, Any] = {
+                "id": self.ident(p + "id"), "text": self.text(p + "text", "text"),
+                "component": self.choice(p + "component", component_ids,
+                                         "Choose one of this scenario's components."),
+                "area": self.choice(p + "area", self.rules.areas,
+                                    "Choose an area from the list."),
+                "misconception": self.number(
+                    p + "misconception", 1, 999,
+                    "Give a whole number from 1 to 999, or leave it empty."),
+                "explain": self.text(p + "explain", "explain")}
+            if not self.kept(p, values):
+                continue
+            if values["id"] in taken:
+                self.errors[p + "id"] = "Two tasks have the same id."
+            values["id"] = values["id"] or _unique(values["text"], taken, f"task-{i + 1}")
+            taken.add(values["id"])
+            rows.append(Row(i, values))
+        return rows
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "mode": self.choice("mode", MODES, "Choose practice or assessment.")
+            or str(DEFAULT_SETTINGS.mode),
+            "max_attempts": self.number(
+                "max_attempts", 1, MAX_ATTEMPTS,
+                f"Give a whole number from 1 to {MAX_ATTEMPTS}, or leave it empty."),
+            "feedback": self.choice("feedback", FEEDBACK, "Choose when feedback is shown.")
+            or str(DEFAULT_SETTINGS.feedback),
+            "pass_score": self.number("pass_score", 0, 100, "Give a percentage from 0 to 100."),
+        }
+
 
 def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState, dict[str, Any]]:
     """Parse the editor form: the state to show again, and the document to store."""
@@ -219,68 +305,14 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
               "summary": r.text("summary", "summary"),
               "description": r.text("description", "description"),
               "shared": form.get("shared") == "on"}
-
-    components: list[Row] = []
-    taken: set[str] = set()
-    for i in order["components"]:
-        p = f"components-{i}-"
-        values = {"id": r.ident(p + "id"), "name": r.text(p + "name", "name"),
-                  "service": r.choice(p + "service", rules.services,
-                                      "Choose a service from the list.")}
-        if form.get(p + "remove") or not (values["id"] or values["name"] or values["service"]):
-            continue
-        if values["id"] in taken:
-            r.errors[p + "id"] = "Two components have the same id."
-        values["id"] = values["id"] or _unique(values["name"], taken, f"component-{i + 1}")
-        taken.add(values["id"])
-        components.append(Row(i, values))
+    components = r.components(order["components"])
     component_ids = [c["id"] for c in components]
-
-    variants: list[Row] = []
-    vtaken: set[str] = set()
-    for i in order["variants"]:
-        p = f"variants-{i}-"
-        values = {"id": r.ident(p + "id"), "title": r.text(p + "title", "title"), "services": {}}
-        for cid in component_ids:
-            svc = r.choice(f"{p}service-{cid}", rules.services, "Choose a service from the list.")
-            if svc:
-                values["services"][cid] = svc
-        if form.get(p + "remove") or not (values["id"] or values["title"] or values["services"]):
-            continue
-        values["id"] = values["id"] or _unique(values["title"], vtaken, f"variant-{i + 1}")
-        vtaken.add(values["id"])
-        variants.append(Row(i, values))
-
-    tasks: list[Row] = []
-    ttaken: set[str] = set()
-    for i in order["tasks"]:
-        p = f"tasks-{i}-"
-        values = {"id": r.ident(p + "id"), "text": r.text(p + "text", "text"),
-                  "component": r.choice(p + "component", component_ids,
-                                        "Choose one of this scenario's components."),
-                  "area": r.choice(p + "area", rules.areas, "Choose an area from the list."),
-                  "misconception": r.number(
-                      p + "misconception", 1, 999,
-                      "Give a whole number from 1 to 999, or leave it empty."),
-                  "explain": r.text(p + "explain", "explain")}
-        if form.get(p + "remove") or not any(values.values()):
-            continue
-        if values["id"] in ttaken:
-            r.errors[p + "id"] = "Two tasks have the same id."
-        values["id"] = values["id"] or _unique(values["text"], ttaken, f"task-{i + 1}")
-        ttaken.add(values["id"])
-        tasks.append(Row(i, values))
-
-    settings = {
-        "mode": r.choice("mode", MODES, "Choose practice or assessment.") or "practice",
-        "max_attempts": r.number("max_attempts", 1, 100,
-                                 "Give a whole number from 1 to 100, or leave it empty."),
-        "feedback": r.choice("feedback", FEEDBACK, "Choose when feedback is shown.") or "always",
-        "pass_score": r.number("pass_score", 0, 100, "Give a percentage from 0 to 100."),
-    }
+    variants = r.variants(order["variants"], component_ids)
+    tasks = r.tasks(order["tasks"], component_ids)
+    settings = r.settings()
     state = EditorState(fields, components, variants, tasks,
                         {**settings, "max_attempts": _shown(form, "max_attempts", ""),
-                         "pass_score": _shown(form, "pass_score", 80)},
+                         "pass_score": _shown(form, "pass_score", DEFAULT_PASS_PERCENT)},
                         r.errors, form_errors)
     return state, _document(fields, components, variants, tasks, settings)
 
@@ -305,11 +337,11 @@ def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
     out: dict[str, Any] = {"mode": settings["mode"]}
     if settings["max_attempts"] is not None:
         out["max_attempts"] = settings["max_attempts"]
-    if settings["feedback"] != "always":
+    if settings["feedback"] != DEFAULT_SETTINGS.feedback:
         out["feedback"] = settings["feedback"]
-    if settings["pass_score"] is not None and settings["pass_score"] != 80:
+    if settings["pass_score"] is not None and settings["pass_score"] != DEFAULT_PASS_PERCENT:
         out["pass_score"] = settings["pass_score"] / 100
-    if out != {"mode": "practice"}:
+    if out != {"mode": DEFAULT_SETTINGS.mode}:
         doc["settings"] = out
     return doc
 

@@ -32,7 +32,9 @@ def preview(slug: str):
         variant = check_variant(scenario, form.variant.data or request.args.get("variant") or None)
     except GradingError:
         abort(404, "This scenario has no variant of that name.")
-    answers, errors, order, report = {}, {}, None, None
+    answers: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
+    order, report = None, None
     if request.method == "POST":
         answers, errors = read_answers(request.form, scenario)
         order = read_order(form.task_order.data, scenario)  # a changed draft just reshuffles

@@ -39,7 +39,7 @@ def _render_editor(target: Target, state: EditorState, status: int = 200):
     return render_template(
         "author/edit.html", target=target, state=state, report=report,
         form=EditorForm(), version=version,
-        unpublished=bool(record) and authoring.has_unpublished_changes(record),
+        unpublished=record is not None and authoring.has_unpublished_changes(record),
         readonly=target.builtin, **_choices()), status
 
 
@@ -115,7 +115,7 @@ def save(slug: str):
         target.document = doc
         flash("Nothing was saved: fix the fields marked below.", "error")
         return _render_editor(target, state, 400)
-    record = target.record
+    record = target.authored
     authoring.save_draft(db.session, record, doc, rules)
     if request.form.get("action") != "publish":
         db.session.commit()
@@ -158,7 +158,7 @@ def _lifecycle(slug: str, change, message: str):
     target = load(slug, edit=True)
     if not EditorForm().validate_on_submit():
         abort(400, "The form expired. Reload the page and try again.")
-    change(db.session, target.record)
+    change(db.session, target.authored)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("author.edit", slug=slug))

@@ -9,7 +9,7 @@ from .errors import (
     ScenarioError,
     UnknownProviderError,
 )
-from .grader import GradeReport, TaskResult, answer_key, compare_variants, grade
+from .grader import GradeReport, TaskResult, Verdict, answer_key, compare_variants, grade
 from .library import Library, lint, load_library
 from .rules import (
     DEFAULT_PROVIDER,
@@ -21,12 +21,14 @@ from .rules import (
     load_rules,
     parse_rules,
 )
-from .scenario import Scenario, Settings, build_scenario, parse_scenario, to_document
+from .scenario import Scenario, build_scenario, parse_scenario, services_under, to_document
+from .schema import Feedback, Mode, Settings
 
 __all__ = [
-    "PARTIES", "PARTY_NAMES", "DomainError", "GradeReport", "GradingError", "Library",
-    "NoRuleError", "Problem", "Rule", "RuleSet", "RuleSetError", "Scenario", "ScenarioError",
-    "Settings", "TaskResult", "answer_key", "build_scenario", "compare_variants", "grade",
-    "lint", "load_library", "load_rules", "parse_rules", "parse_scenario", "to_document",
-    "DEFAULT_PROVIDER", "Party", "UnknownProviderError",
+    "DEFAULT_PROVIDER", "PARTIES", "PARTY_NAMES", "DomainError", "Feedback", "GradeReport",
+    "GradingError", "Library", "Mode", "NoRuleError", "Party", "Problem", "Rule", "RuleSet",
+    "RuleSetError", "Scenario", "ScenarioError", "Settings", "TaskResult",
+    "UnknownProviderError", "Verdict", "answer_key", "build_scenario", "compare_variants",
+    "grade", "lint", "load_library", "load_rules", "parse_rules", "parse_scenario",
+    "services_under", "to_document",
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,15 @@ class Problem:
     component_id: str | None = None
     variant_id: str | None = None
     field: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem as JSON: what it is, what it is about, its message; file and line
+        only when it is located in a file."""
+        out = asdict(self)
+        for key in ("file", "line"):
+            if out[key] is None:
+                del out[key]
+        return out
 
     def __str__(self) -> str:
         if self.file and self.line:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from .errors import GradingError, Problem, UnknownProviderError
@@ -15,9 +16,19 @@ from .rules import PARTIES, RuleSet
 from .scenario import Scenario
 from .text import quote
 
-CORRECT = "correct"
-INCORRECT = "incorrect"
-UNANSWERED = "unanswered"
+
+class Verdict(StrEnum):
+    """What the grader says about one card (compares equal to the stored string)."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    UNANSWERED = "unanswered"
+
+
+# the names callers already import
+CORRECT = Verdict.CORRECT
+INCORRECT = Verdict.INCORRECT
+UNANSWERED = Verdict.UNANSWERED
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +42,7 @@ class TaskResult:
     area: str
     given: str | None
     expected: str
-    verdict: str
+    verdict: Verdict
     explanation: str  # the rule's explanation
     source: str
     control: str | None = None  # the rule's control type, where the SRM decides it
@@ -56,7 +67,7 @@ class TaskResult:
             "given": self.given,
             "expected": self.expected,
             "correct": self.verdict == CORRECT,
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "explanation": self.explanation,
             "task_explanation": self.task_explanation or None,
             "control": self.control,
@@ -112,10 +123,12 @@ def check_variant(scenario: Scenario, variant: str | None) -> str | None:
         if variant not in scenario.variant_ids:
             raise GradingError([Problem(
                 f"unknown variant {quote(variant)} "
-                f"(choose one of {', '.join(scenario.variant_ids)})")])
+                f"(choose one of {', '.join(scenario.variant_ids)})",
+                code="unknown-variant", variant_id=variant, field="variant")])
         return variant
     if variant is not None:
-        raise GradingError([Problem(f"unknown variant {quote(variant)}: this scenario has none")])
+        raise GradingError([Problem(f"unknown variant {quote(variant)}: this scenario has none",
+                                    code="unknown-variant", variant_id=variant, field="variant")])
     return None
 
 
@@ -157,7 +170,8 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     listing each problem.
     """
     if not isinstance(answers, Mapping):
-        raise GradingError(["answers must be a mapping of task id to party"])
+        raise GradingError([Problem("answers must be a mapping of task id to party",
+                                    code="not-mapping", field="answers")])
     problems: list[Problem] = []
     try:
         variant = check_variant(scenario, variant)
@@ -167,16 +181,19 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     key = _key(scenario, variant, rules)
     unknown = answers.keys() - key.task_ids
     parties = scenario.parties
-    problems.extend(Problem(f"unknown task id {quote(t)}") for t in sorted(map(str, unknown)))
+    problems.extend(Problem(f"unknown task id {quote(t)}", code="unknown-task", task_id=t)
+                    for t in sorted(map(str, unknown)))
     for task_id, party in answers.items():
         if party is None or party in parties or task_id in unknown:
             continue
         if party in PARTIES:
             problems.append(Problem(f"task {quote(task_id)}: party {quote(party)} is not used in "
-                                    f"this scenario (use {', '.join(parties)})"))
+                                    f"this scenario (use {', '.join(parties)})",
+                                    code="party-not-offered", task_id=task_id, field="party"))
         else:
             problems.append(Problem(f"task {quote(task_id)}: unknown party {quote(party)} "
-                                    f"(use {', '.join(parties)})"))
+                                    f"(use {', '.join(parties)})",
+                                    code="unknown-party", task_id=task_id, field="party"))
     if problems:
         raise GradingError(problems)
     get = answers.get

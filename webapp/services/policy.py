@@ -28,7 +28,7 @@ class AttemptStatus:
 
     @property
     def limit(self) -> int | None:
-        return self.settings.max_attempts if self.settings.mode == "assessment" else None
+        return self.settings.max_attempts if self.settings.assessment else None
 
     @property
     def remaining(self) -> int | None:
@@ -84,7 +84,7 @@ def lock_attempts(session: Session, settings: Settings, scenario_slug: str,
     lock: requests that write take BEGIN IMMEDIATE (see database.py).
     """
     who = f"user:{user_id}" if user_id is not None else learner_id
-    if settings.mode != "assessment" or settings.max_attempts is None or not who:
+    if not settings.assessment or settings.max_attempts is None or not who:
         return
     if session.get_bind().dialect.name != "postgresql":
         return

@@ -7,11 +7,12 @@ and build_scenario use. Authors see the answers here; learners never do before g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..domain import Problem, RuleSet, ScenarioError, build_scenario
 from ..domain.rules import CONTROL_NAMES, PARTY_NAMES
+from ..domain.scenario import services_under
 
 
 @dataclass(frozen=True)
@@ -40,27 +41,6 @@ class Derived:
                 "task_explanation": self.task_explanation or None}
 
 
-@dataclass(frozen=True)
-class CheckProblem:
-    """One problem that blocks publishing, in the words the editor's lists show.
-
-    The ids say which row it belongs to (task, component or variant) and ``field`` which of
-    its fields; ``code`` says what kind of problem it is. Readers use these, not the message.
-    """
-
-    code: str
-    message: str
-    task_id: str | None = None
-    component_id: str | None = None
-    variant_id: str | None = None
-    field: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "task_id": self.task_id,
-                "component_id": self.component_id, "variant_id": self.variant_id,
-                "field": self.field}
-
-
 # problems the task's own "who owns it" list already shows beside the task
 SHOWN_WITH_DERIVED = frozenset({"no-rule", "party-not-offered"})
 
@@ -69,7 +49,7 @@ SHOWN_WITH_DERIVED = frozenset({"no-rule", "party-not-offered"})
 class CheckReport:
     """Problems that block publishing, and per-task derived answers (in task order)."""
 
-    problems: list[CheckProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     tasks: list[list[Derived]] = field(default_factory=list)
 
     @property
@@ -80,7 +60,7 @@ class CheckReport:
         """Whether some variant leaves this task without a usable rule."""
         return any(d.party is None or d.outside_parties for d in self.tasks[index])
 
-    def for_task(self, task_id: str) -> list[CheckProblem]:
+    def for_task(self, task_id: str) -> list[Problem]:
         """The problems about one task that its row shows itself (not the derived ones)."""
         return [p for p in self.problems
                 if p.task_id == task_id and p.code not in SHOWN_WITH_DERIVED]
@@ -92,13 +72,18 @@ class CheckReport:
 
 
 def _service_maps(doc: dict[str, Any]) -> list[tuple[str | None, str | None, dict[str, str]]]:
-    own = {c.get("id"): c.get("service") for c in doc.get("components") or []
-           if isinstance(c, dict)}
+    # ids and services as the document holds them (possibly missing while it is edited)
+    own: dict[Any, Any] = {c.get("id"): c.get("service") for c in doc.get("components") or []
+                           if isinstance(c, dict)}
     variants = [v for v in doc.get("variants") or [] if isinstance(v, dict)]
     if not variants:
         return [(None, None, own)]
-    return [(v.get("id"), v.get("title"), {**own, **(v.get("services") or {})})
-            for v in variants]
+    return [(v.get("id"), v.get("title"), services_under(own, _swaps(v))) for v in variants]
+
+
+def _swaps(variant: dict[str, Any]) -> dict[str, str] | None:
+    swaps = variant.get("services")
+    return swaps if isinstance(swaps, dict) else None
 
 
 def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
@@ -125,14 +110,20 @@ def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
 
 
 def check_document(doc: dict[str, Any], rules: RuleSet, filename: str = "editor") -> CheckReport:
-    """Validate with build_scenario (as lint does) and derive every task's answer."""
-    problems: list[CheckProblem] = []
+    """Validate with build_scenario (as lint does) and derive every task's answer.
+
+    The problems are the domain's, reworded with the names the editor shows (so no longer
+    located at a file line); a rule problem said once for several variants names no single
+    variant.
+    """
+    problems: list[Problem] = []
     try:
         build_scenario(doc, rules, filename)
     except ScenarioError as exc:
         words = _Words(doc, rules)
-        problems = [CheckProblem(p.code or "other", words.describe(p, under), p.task_id,
-                                 p.component_id, under[0] if len(under) == 1 else None, p.field)
+        problems = [replace(p, message=words.describe(p, under), code=p.code or "other",
+                            variant_id=under[0] if len(under) == 1 else None,
+                            file=None, line=None)
                     for p, under in words.merged(exc.problems)]
     return CheckReport(problems, derive(doc, rules))
 
@@ -150,7 +141,8 @@ class _Words:
         self.tasks = _by_id(doc.get("tasks"))
         self.components = _by_id(doc.get("components"))
         self.variants = _by_id(doc.get("variants"))
-        self.services = {vid: services for vid, _, services in _service_maps(doc)}
+        self.services: dict[str | None, dict[Any, Any]] = {
+            vid: services for vid, _, services in _service_maps(doc)}
 
     def task(self, task_id: str) -> str:
         number, task = self.tasks.get(task_id, (0, {}))

@@ -18,7 +18,7 @@ MAX_FILES = 50
 class _Dumper(yaml.SafeDumper):
     """Block style like the shipped files; multi-line text as literal blocks."""
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
+    def increase_indent(self, flow: bool = False, indentless: bool = False):  # noqa: ARG002 (named by PyYAML)
         return super().increase_indent(flow, False)  # "  - id: ..." as the files are written
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.schema import Feedback as FeedbackPolicy
 from ..models import Attempt, ClassSession, ClassSessionScenario, Participant, ScenarioVersion
 from .policy import attempt_status, settings_from_document
 
@@ -77,7 +78,7 @@ def for_attempt(
     if document is None:
         document = session.get(ScenarioVersion, attempt.version_id).document
     settings = settings_from_document(document)
-    if settings.mode != "assessment" or settings.feedback == "always":
+    if not settings.assessment or settings.feedback == FeedbackPolicy.ALWAYS:
         return SHOWN
     if _teaches(session, viewer, attempt.version_id):
         return SHOWN
