@@ -120,6 +120,8 @@ def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
 
 def check_document(doc: dict[str, Any], rules: RuleSet, filename: str = "editor") -> CheckReport:
     """Validate with build_scenario (as lint does) and derive every task's answer."""
+    provider = doc.get("provider") if isinstance(doc, dict) else None
+    rules = rules.providers.get(str(provider or rules.provider), rules)  # the doc's provider
     problems: list[CheckProblem] = []
     try:
         build_scenario(doc, rules, filename)
