@@ -116,6 +116,8 @@ def check_document(doc: dict[str, Any], rules: RuleSet, filename: str = "editor"
     located at a file line); a rule problem said once for several variants names no single
     variant.
     """
+    provider = doc.get("provider") if isinstance(doc, dict) else None
+    rules = rules.providers.get(str(provider or rules.provider), rules)  # the doc's provider
     problems: list[Problem] = []
     try:
         build_scenario(doc, rules, filename)
