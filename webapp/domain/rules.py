@@ -229,7 +229,7 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         doc = load_yaml(text, filename)
     except YamlProblem as exc:
         raise RuleSetError([exc.problem]) from None
-    if not isinstance(doc, dict):
+    if not isinstance(doc, Located):
         raise RuleSetError([Problem("the rule set must be a YAML mapping", filename)])
     problems: list[Problem] = []
     parties = _parties(doc, filename, problems)
@@ -268,7 +268,7 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         problems.append(Problem("'rules' must be a non-empty list", filename, line_of(doc)))
         entries = []
     for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict):
+        if not isinstance(entry, Located):
             problems.append(Problem(f"rule {number} must be a mapping", filename,
                                     line_of(entries)))
             continue
