@@ -1,7 +1,9 @@
 """The grader: compare a learner's placements with the parties the rule set derives.
 
 Pure and deterministic. The answer key of a (scenario, variant, rule set) is computed once
-and cached on the scenario, so grading is a handful of dictionary look-ups per task.
+per worker and kept in a bounded cache keyed by the scenario's content hash and the rule
+set's digest (so a reloaded or changed rule set never meets an old key), and grading is a
+handful of dictionary look-ups per task.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..cache import BoundedCache
 from .errors import GradingError, Problem
 from .rules import PARTIES, RuleSet
 from .scenario import Scenario
@@ -110,9 +113,12 @@ def check_variant(scenario: Scenario, variant: str | None) -> str | None:
     return None
 
 
+_KEYS: BoundedCache[_Key] = BoundedCache(512)
+
+
 def _key(scenario: Scenario, variant: str | None, rules: RuleSet) -> _Key:
-    cache_key = ("key", variant, id(rules))
-    key = scenario._cache.get(cache_key)
+    cache_key = (scenario.id, scenario.content_hash, variant, rules.digest)
+    key = _KEYS.get(cache_key)
     if key is not None:
         return key
     services = scenario.services_for(variant)
@@ -129,9 +135,7 @@ def _key(scenario: Scenario, variant: str | None, rules: RuleSet) -> _Key:
                                          task.area, given, rule.party, verdict,
                                          rule.explanation, rule.source)
         outcomes.append((task.id, by_given))
-    key = _Key(frozenset(t.id for t in scenario.tasks), tuple(outcomes))
-    scenario._cache[cache_key] = key
-    return key
+    return _KEYS.put(cache_key, _Key(frozenset(t.id for t in scenario.tasks), tuple(outcomes)))
 
 
 def grade(scenario: Scenario, variant: str | None, rules: RuleSet,

@@ -7,7 +7,9 @@ A pair that none of these covers raises NoRuleError: the rule set never guesses.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,13 @@ class RuleSet:
                 self._index[(rule.area, "model", rule.model)] = rule
             else:
                 self._index[(rule.area, "default", None)] = rule
+
+    @cached_property
+    def digest(self) -> str:
+        """A hash of the content (not the file name): caches key on it, never on id()."""
+        blob = repr((self.provider, self.title, self.areas, self.services, self.models,
+                     self.rules))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def lookup(self, area: str, service: str) -> Rule | None:
         """The rule deciding (area, service), or None when no rule does."""

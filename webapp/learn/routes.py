@@ -11,7 +11,7 @@ from ..services import content
 from ..services.attempts import best_scores, get_attempt, stored_result
 from ..services.grading import AttemptLimitReached, grade_and_record
 from ..services.learners import current_learner_id, current_viewer
-from ..services.policy import attempt_status, settings_from_document
+from ..services.policy import AttemptStatus, attempt_status, settings_from_document
 from ..services.visibility import for_attempt
 from . import bp, pages
 from .forms import BoardForm, answer_field, read_answers, read_order
@@ -34,9 +34,10 @@ def _variant(scenario, value: str | None) -> str | None:
 @bp.get("/")
 def catalogue():
     """Every published scenario with this learner's best score."""
-    playables = content.published(db.session)
+    source = content.content()
+    playables = content.published(db.session, source)
     best = best_scores(db.session, current_learner_id(create=False))
-    entries = pages.catalogue([p.scenario for p in playables], content.rules(), best)
+    entries = pages.catalogue([p.scenario for p in playables], source.rules, best)
     return render_template("learn/catalogue.html", entries=entries)
 
 
@@ -60,7 +61,9 @@ def _render_board(playable, variant, *, form=None, answers=None, order=None, err
 
 def _status(settings, scenario_id: str):
     """Where the person looking stands on a scenario: their account's attempts when signed
-    in, else this browser's."""
+    in, else this browser's. Practice shows none of it: no query then."""
+    if settings.mode != "assessment":
+        return AttemptStatus(settings, 0, None)
     viewer = current_viewer()
     return attempt_status(db.session, settings, scenario_id, viewer.learner_id,
                           getattr(viewer.user, "id", None))
@@ -94,7 +97,7 @@ def submit(scenario_id: str):
     try:
         current_learner_id()  # a new browser gets its learner cookie with this attempt
         graded = grade_and_record(db.session, playable, variant, answers, current_viewer(),
-                                  task_order=order)
+                                  task_order=order, source=content.content())
     except AttemptLimitReached:
         return _render_board(playable, variant, form=form, answers=answers, order=order,
                              status_code=403)
