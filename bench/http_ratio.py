@@ -222,23 +222,16 @@ def run_wrk(
     return rate, total, bad
 
 
-def count_stored(url: str, learner_id: str) -> tuple[int, int]:
+def count_stored(url: str) -> tuple[int, int]:
+    """Attempts and per-task rows in the (fresh) database."""
     from sqlalchemy import create_engine, text
 
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url)
     with engine.connect() as conn:
-        attempts = conn.execute(
-            text("SELECT count(*) FROM attempts WHERE learner_id = :l"), {"l": learner_id}
-        ).scalar_one()
-        rows = conn.execute(
-            text(
-                "SELECT count(*) FROM attempt_answers a JOIN attempts t ON t.id = a.attempt_id "
-                "WHERE t.learner_id = :l"
-            ),
-            {"l": learner_id},
-        ).scalar_one()
+        attempts = conn.execute(text("SELECT count(*) FROM attempts")).scalar_one()
+        rows = conn.execute(text("SELECT count(*) FROM attempt_answers")).scalar_one()
     engine.dispose()
     return attempts, rows
 
@@ -321,19 +314,22 @@ def main() -> int:
     ]
     try:
         body = json.dumps(grade_body()).encode()
-        cookie, first = learner_cookie(app_port, body)
-        learner_id = _learner_of(url, first)
+        cookie, _ = learner_cookie(app_port, body)
+        # the pages are loaded by another learner with one attempt: the grading learner
+        # makes thousands, which no real learner's catalogue (best scores) has to read
+        reader, _ = learner_cookie(app_port, body)
         jh = {"Content-Type": "application/json"}
         ch = {"Cookie": cookie}
+        rh = {"Cookie": reader}
         bare = f"http://127.0.0.1:{bare_port}"
         app = f"http://127.0.0.1:{app_port}"
         endpoints = {
             "hello": (f"{bare}/hello", "GET", None, {}),
             "echo": (f"{bare}/echo", "POST", body, jh),
             "grade": (f"{app}/api/v1/scenarios/{SCENARIO}/grade", "POST", body, {**jh, **ch}),
-            "view": (f"{app}/api/v1/scenarios/{SCENARIO}?variant={VARIANT}", "GET", None, ch),
-            "catalogue": (f"{app}/", "GET", None, ch),
-            "board": (f"{app}/scenarios/{SCENARIO}", "GET", None, ch),
+            "view": (f"{app}/api/v1/scenarios/{SCENARIO}?variant={VARIANT}", "GET", None, rh),
+            "catalogue": (f"{app}/", "GET", None, rh),
+            "board": (f"{app}/scenarios/{SCENARIO}", "GET", None, rh),
         }
         chosen = args.only.split(",") if args.only else list(endpoints)
         for needed in ("hello", "echo"):
@@ -364,7 +360,7 @@ def main() -> int:
     finally:
         for proc in servers:
             stop(proc)
-    attempts, rows = count_stored(url, learner_id)
+    attempts, rows = count_stored(url)
     if args.db == "postgresql":
         drop_postgres()
     tasks = len(json.loads(body)["answers"])
@@ -398,7 +394,7 @@ def main() -> int:
     # the trainer's access log has every 200 it sent (the first grade included)
     answered = served_200(folder / "trainer.log", f"POST /api/v1/scenarios/{SCENARIO}/grade")
     print(
-        f"grades: wrk saw {ok_grades} 200s, the trainer sent {answered} (with the first); "
+        f"grades: wrk saw {ok_grades} 200s, the trainer sent {answered} (with the two first ones); "
         f"attempts stored: {attempts}, per-task rows: {rows} (expected {answered * tasks}); "
         f"missing: {answered - attempts}; non-2xx or errors overall: {bad_total}"
     )
@@ -411,20 +407,6 @@ def served_200(log: Path, request_line: str) -> int:
     pattern = re.compile(rf'"{re.escape(request_line)} HTTP/1\.1" 200 ')
     with log.open(errors="replace") as fh:
         return sum(1 for line in fh if pattern.search(line))
-
-
-def _learner_of(url: str, attempt_id: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        learner = conn.execute(
-            text("SELECT learner_id FROM attempts WHERE id = :a"), {"a": attempt_id}
-        ).scalar_one()
-    engine.dispose()
-    return learner
 
 
 if __name__ == "__main__":
