@@ -166,7 +166,9 @@ def grade_body() -> dict[str, Any]:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SRM_LOG_LEVEL": "WARNING"})
     with app.app_context():
-        key = answer_key(content.content().library.get(SCENARIO), VARIANT, content.rules())
+        scenario = content.content().library.get(SCENARIO)
+        assert scenario is not None, f"no built-in scenario {SCENARIO}"
+        key = answer_key(scenario, VARIANT, content.rules())
     answers = {
         tid: (party if i % 2 else "customer") for i, (tid, party) in enumerate(sorted(key.items()))
     }
@@ -213,8 +215,11 @@ def run_wrk(
         text=True,
         check=True,
     ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
+    rate_line = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total_line = re.search(r"(\d+) requests in", out)
+    if rate_line is None or total_line is None:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    rate, total = float(rate_line.group(1)), int(total_line.group(1))
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if errors:
@@ -372,7 +377,7 @@ def main() -> int:
         f"{args.limits}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
     print(f"{'endpoint':<12}{'median req/s':>14}{'baseline':>10}{'ratio':>8}{'target':>8}")
-    targets = {
+    targets: dict[str, tuple[str, float]] = {
         "grade": ("echo", 0.35),
         "view": ("hello", 0.8),
         "catalogue": ("hello", 0.5),
@@ -380,10 +385,10 @@ def main() -> int:
     }
     met = True
     for name, median in medians.items():
-        base, target = targets.get(name, (None, None))
-        if base is None:
+        if name not in targets:
             print(f"{name:<12}{median:>14.0f}")
             continue
+        base, target = targets[name]
         ratio = median / medians[base]
         met &= ratio >= target
         print(
