@@ -206,10 +206,10 @@ def stored_per_learner(url: str, code: str) -> dict[int, int]:
     return {int(nick.split()[-1]): count for nick, count in rows}
 
 
-def run(n: int, workers: int) -> bool:
+def run(n: int, workers: int, redis_uri: str = REDIS_URI, pg_db: str = PG_DB) -> bool:
     tmp = Path(tempfile.mkdtemp(prefix="srm-two-hosts-"))
     secret = secrets.token_hex(32)
-    url = lc.fresh_postgres(PG_DB)
+    url = lc.fresh_postgres(pg_db)
     lc.Run = ResendingRun  # run_class builds the class from this name
     servers: list[subprocess.Popen] = []
     nginx = None
@@ -217,7 +217,7 @@ def run(n: int, workers: int) -> bool:
     try:
         code, key, tasks = lc.prepare(url, tmp / "setup", secret)
         ports = [lc.free_port(), lc.free_port()]
-        os.environ.update({"SRM_PROXIES": "1", "SRM_RATELIMIT_STORAGE_URI": REDIS_URI})
+        os.environ.update({"SRM_PROXIES": "1", "SRM_RATELIMIT_STORAGE_URI": redis_uri})
         for i, port in enumerate(ports, 1):
             instance = tmp / f"app-{i}"
             instance.mkdir()
@@ -237,7 +237,7 @@ def run(n: int, workers: int) -> bool:
             stop(nginx)
         for proc in servers:
             stop(proc)
-        lc.drop_postgres(PG_DB)
+        lc.drop_postgres(pg_db)
     lost = sorted(i for i in result.acknowledged if stored.get(i, 0) == 0)
     duplicated = sum(max(0, c - 1) for c in stored.values())
     unacknowledged = sum(1 for i, c in stored.items() if c and i not in result.acknowledged)
@@ -285,12 +285,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--learners", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="workers per app server")
+    parser.add_argument("--redis-uri", default=REDIS_URI, help="the shared rate-limit store")
+    parser.add_argument("--pg-db", default=PG_DB, help="scratch PostgreSQL database (dropped)")
     args = parser.parse_args()
     if not 2 <= args.learners <= lc.MAX_LEARNERS:
         parser.error(f"--learners must be between 2 and {lc.MAX_LEARNERS}")
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         parser.error("nginx is not installed (Debian: apt-get install nginx-light)")
-    return 0 if run(args.learners, args.workers) else 1
+    return 0 if run(args.learners, args.workers, args.redis_uri, args.pg_db) else 1
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 
-from ..domain import GradingError, Scenario
+from ..domain import GradingError, RuleSet, Scenario
 from ..domain.grader import check_variant
 from ..domain.text import quote
 from ..extensions import db
@@ -34,10 +34,11 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def learner_view(scenario: Scenario, variant: str | None) -> dict[str, Any]:
+def learner_view(scenario: Scenario, variant: str | None,
+                 rules: RuleSet | None = None) -> dict[str, Any]:
     """The scenario as a learner sees it before grading: no party, rule or explanation."""
     services = scenario.services_for(variant)
-    rules = content.rules().for_provider(scenario.provider)
+    rules = (rules or content.rules()).for_provider(scenario.provider)
     return {
         **scenario_summary(scenario),
         "description": scenario.description,
@@ -74,7 +75,12 @@ def show_scenario(scenario_id: str):
         variant = check_variant(scenario, request.args.get("variant") or None)
     except GradingError as exc:
         raise ApiError(400, "unknown variant", exc.details) from None
-    return jsonify(learner_view(scenario, variant))
+    source = content.content()
+    body = source.views.get_or_build(
+        (scenario.id, scenario.content_hash, variant, source.rules.digest),
+        lambda: current_app.json.dumps(learner_view(scenario, variant, source.rules)).encode()
+        + b"\n")
+    return Response(body, mimetype="application/json")
 
 
 def parse_grade_request(data: dict[str, Any], scenario: Scenario) -> tuple[
@@ -113,7 +119,7 @@ def grade_scenario(scenario_id: str):
     try:
         current_learner_id()  # a new browser gets its learner cookie with this attempt
         graded = grade_and_record(db.session, playable, variant, answers, current_viewer(),
-                                  task_order=order)
+                                  task_order=order, source=content.content())
     except GradingError as exc:
         raise ApiError(400, "the answers cannot be graded", exc.details) from None
     except AttemptLimitReached as exc:

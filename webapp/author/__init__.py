@@ -11,4 +11,4 @@ def init_app(app: Flask) -> None:
     from . import analytics_routes, preview_routes, routes, transfer_routes  # noqa: F401
 
     app.register_blueprint(bp)
-    app.extensions["srm_authored_published"] = published_playables
+    app.extensions["srm_content"].authored_source = published_playables

@@ -1,7 +1,9 @@
 """The grader: compare a learner's placements with the parties the rule set derives.
 
 Pure and deterministic. The answer key of a (scenario, variant, rule set) is computed once
-and cached on the scenario, so grading is a handful of dictionary look-ups per task.
+per worker and kept in a bounded cache keyed by the scenario's content hash and the rule
+set's digest (so a reloaded or changed rule set never meets an old key), and grading is a
+handful of dictionary look-ups per task.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..cache import BoundedCache
 from .errors import GradingError, Problem, UnknownProviderError
 from .rules import PARTIES, RuleSet
 from .scenario import Scenario
@@ -132,13 +135,16 @@ def check_variant(scenario: Scenario, variant: str | None) -> str | None:
     return None
 
 
+_KEYS: BoundedCache[_Key] = BoundedCache(512)
+
+
 def _key(scenario: Scenario, variant: str | None, rules: RuleSet) -> _Key:
     try:
         rules = rules.for_provider(scenario.provider)  # the scenario's provider decides
     except UnknownProviderError as exc:
         raise GradingError(exc.problems) from None
-    cache_key = ("key", variant, id(rules))
-    key = scenario._cache.get(cache_key)
+    cache_key = (scenario.id, scenario.content_hash, variant, rules.digest)
+    key = _KEYS.get(cache_key)
     if key is not None:
         return key
     services = scenario.services_for(variant)
@@ -156,9 +162,7 @@ def _key(scenario: Scenario, variant: str | None, rules: RuleSet) -> _Key:
                                          rule.explanation, rule.source, rule.control,
                                          task.explain or "")
         outcomes.append((task.id, by_given))
-    key = _Key(frozenset(t.id for t in scenario.tasks), tuple(outcomes))
-    scenario._cache[cache_key] = key
-    return key
+    return _KEYS.put(cache_key, _Key(frozenset(t.id for t in scenario.tasks), tuple(outcomes)))
 
 
 def grade(scenario: Scenario, variant: str | None, rules: RuleSet,

@@ -13,9 +13,11 @@ providers' files beside it, so any rule set hands out its siblings by provider i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +148,13 @@ class RuleSet:
         if other is None:
             raise UnknownProviderError(provider, list(self.providers))
         return other
+
+    @cached_property
+    def digest(self) -> str:
+        """A hash of the content (not the file name): caches key on it, never on id()."""
+        blob = repr((self.provider, self.title, self.parties, self.areas, self.services,
+                     self.models, self.rules))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def lookup(self, area: str, service: str) -> Rule | None:
         """The rule deciding (area, service), or None when no rule does."""

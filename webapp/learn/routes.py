@@ -10,7 +10,7 @@ from ..extensions import csrf, db
 from ..services import content
 from ..services.attempts import best_scores
 from ..services.grading import AttemptLimitReached, grade_and_record
-from ..services.policy import attempt_status
+from ..services.policy import AttemptStatus, attempt_status
 from ..services.visibility import for_card_check
 from . import bp, pages
 from . import catalogue as catalogue_view
@@ -35,9 +35,10 @@ def _variant(scenario, value: str | None) -> str | None:
 @bp.get("/")
 def catalogue():
     """Every published scenario with this learner's best score: a start, times, filters."""
-    playables = content.published(db.session)
+    source = content.content()
+    playables = content.published(db.session, source)
     best = best_scores(db.session, current_learner_id(create=False))
-    listing = catalogue_view.build([p.scenario for p in playables], content.rules(), best,
+    listing = catalogue_view.build([p.scenario for p in playables], source.rules, best,
                                    request.args)
     return render_template("learn/catalogue.html", catalogue=listing)
 
@@ -68,7 +69,9 @@ def _check_url(scenario) -> str | None:
 
 def _status(settings, scenario_id: str):
     """Where the person looking stands on a scenario: their account's attempts when signed
-    in, else this browser's."""
+    in, else this browser's. Practice shows none of it: no query then."""
+    if settings.mode != "assessment":
+        return AttemptStatus(settings, 0, None)
     viewer = current_viewer()
     return attempt_status(db.session, settings, scenario_id, viewer.learner_id,
                           getattr(viewer.user, "id", None))
@@ -102,7 +105,7 @@ def submit(scenario_id: str):
     try:
         current_learner_id()  # a new browser gets its learner cookie with this attempt
         graded = grade_and_record(db.session, playable, variant, answers, current_viewer(),
-                                  task_order=order)
+                                  task_order=order, source=content.content())
     except AttemptLimitReached:
         return _render_board(playable, variant, form=form, answers=answers, order=order,
                              status_code=403)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain import DEFAULT_PROVIDER, GradeReport, RuleSet
 from ..domain.grader import CORRECT, INCORRECT, UNANSWERED, TaskResult
 from ..models import Attempt, AttemptAnswer, ScenarioVersion
+from ..models.base import utcnow
 
 
 def record_attempt(session: Session, version: ScenarioVersion, report: GradeReport,
@@ -45,6 +47,60 @@ def record_attempt(session: Session, version: ScenarioVersion, report: GradeRepo
     session.add(attempt)
     session.flush()
     return attempt
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    """An attempt just stored by insert_attempt: its columns, without an ORM object."""
+
+    id: str
+    scenario_slug: str
+    version_id: int
+    variant: str | None
+    learner_id: str | None
+    user_id: int | None
+    participant_id: int | None
+    class_scenario_id: int | None
+    class_try: int | None
+    score: float
+    correct: int
+    total: int
+    created_at: datetime
+
+
+_ATTEMPTS = Attempt.__table__
+_VERDICTS = AttemptAnswer.__table__
+
+
+def insert_attempt(session: Session, version_id: int, report: GradeReport,
+                   learner_id: str | None, *, task_order: list[str] | None = None,
+                   user_id: int | None = None) -> StoredAttempt:
+    """Store an attempt and its per-task verdicts with two Core INSERTs (no commit).
+
+    The same rows as record_attempt, without the unit of work: one INSERT for the attempt,
+    one (executemany) for its verdicts, in the session's transaction.
+    """
+    stored = StoredAttempt(
+        id=secrets.token_hex(16), scenario_slug=report.scenario_id, version_id=version_id,
+        variant=report.variant, learner_id=learner_id, user_id=user_id, participant_id=None,
+        class_scenario_id=None, class_try=None, score=report.score, correct=report.correct,
+        total=report.total, created_at=utcnow())
+    session.execute(insert(_ATTEMPTS), [{
+        "id": stored.id, "scenario_slug": stored.scenario_slug, "version_id": version_id,
+        "variant": stored.variant, "learner_id": learner_id, "user_id": user_id,
+        "participant_id": None, "class_scenario_id": None, "class_try": None,
+        "class_sent_by": None, "task_order": task_order,
+        "answers": {r.task_id: r.given for r in report.results if r.given is not None},
+        "score": stored.score, "correct": stored.correct, "total": stored.total,
+        "created_at": stored.created_at,
+    }])
+    session.execute(insert(_VERDICTS), [
+        {"attempt_id": stored.id, "task_id": r.task_id, "position": i, "given": r.given,
+         "expected": r.expected, "correct": r.verdict == CORRECT,
+         "scenario_slug": stored.scenario_slug, "version_id": version_id}
+        for i, r in enumerate(report.results)
+    ])
+    return stored
 
 
 def get_attempt(session: Session, attempt_id: str) -> Attempt | None:

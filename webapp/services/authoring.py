@@ -9,10 +9,10 @@ publishing again then adds a new version, so every attempt keeps the one it was 
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,7 +21,9 @@ from ..domain.scenario import ID_PATTERN
 from ..domain.text import quote
 from ..models import Attempt, ClassSessionScenario, ScenarioRecord, ScenarioVersion, User
 from ..models.base import utcnow
-from .content import Playable, content
+from .content import Content, Playable, content, mark_changed
+
+log = logging.getLogger(__name__)
 
 
 class AuthoringError(ValueError):
@@ -186,6 +188,7 @@ def publish(session: Session, record: ScenarioRecord, rules: RuleSet) -> Scenari
     record.draft = doc
     record.status = "published"
     record.updated_at = now
+    mark_changed(session)
     session.flush()
     return version
 
@@ -194,6 +197,7 @@ def archive(session: Session, record: ScenarioRecord) -> None:
     """Take the scenario out of the catalogue; attempts and results stay."""
     record.status = "archived"
     record.updated_at = utcnow()
+    mark_changed(session)
     session.flush()
 
 
@@ -201,6 +205,7 @@ def restore(session: Session, record: ScenarioRecord) -> None:
     """Bring an archived scenario back as a draft."""
     record.status = "draft"
     record.updated_at = utcnow()
+    mark_changed(session)
     session.flush()
 
 
@@ -224,31 +229,32 @@ def duplicate(session: Session, owner: User, source: dict[str, Any], slug: str,
 
 # --- the catalogue hook --------------------------------------------------------------------
 
-def _scenario_of(version: ScenarioVersion, rules: RuleSet) -> Scenario | None:
-    cache = current_app.extensions.setdefault("srm_authored_cache", {})
-    key = (version.id, version.content_hash, id(rules))
-    if key not in cache:
-        try:
-            cache[key] = build_scenario(version.document, rules, version.scenario.slug)
-        except Exception:  # noqa: BLE001 - a rule-set change can break an old version
-            current_app.logger.error("authored scenario %s v%s no longer validates",
-                                     version.scenario.slug, version.number)
-            cache[key] = None
-    return cache[key]
+def _scenario_of(version: ScenarioVersion, source: Content) -> Scenario | None:
+    """The playable scenario of a version, built once per worker for its content and rule set
+    (None when the rule set no longer accepts it)."""
+    rules = source.rules
+    key = (version.id, version.content_hash, rules.digest)
+    hit = source.scenarios.get(key)
+    if hit is not None:
+        return hit or None
+    try:
+        scenario: Scenario | bool = build_scenario(version.document, rules, version.scenario.slug)
+    except Exception:  # noqa: BLE001 - a rule-set change can break an old version
+        log.error("authored scenario %s v%s no longer validates",
+                  version.scenario.slug, version.number)
+        scenario = False  # remembered as "not playable" (the cache holds no None)
+    return source.scenarios.put(key, scenario) or None
 
 
-def published_playables(session: Session, slug: str | None = None) -> list[Playable]:
-    """Published authored scenarios at their current version (the content hook)."""
+def published_playables(session: Session, source: Content) -> list[Playable]:
+    """Published authored scenarios at their current version (the content's authored source)."""
     query = select(ScenarioRecord).where(ScenarioRecord.origin == "authored",
                                          ScenarioRecord.status == "published"
                                          ).options(selectinload(ScenarioRecord.versions))
-    if slug is not None:
-        query = query.where(ScenarioRecord.slug == slug)
-    rules = content().rules
     items = []
     for record in session.execute(query).scalars():
         version = current_version(record)
-        scenario = _scenario_of(version, rules) if version else None
-        if scenario is not None and scenario.id not in content().library.scenarios:
+        scenario = _scenario_of(version, source) if version else None
+        if scenario is not None and scenario.id not in source.library.scenarios:
             items.append(Playable(scenario, "authored", version.id))
     return items

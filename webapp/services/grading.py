@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session
 
 from .. import signals
 from ..domain import GradeReport, grade
-from ..models import Attempt
 from . import content
-from .attempts import record_attempt
-from .policy import attempt_status, lock_attempts
+from .attempts import StoredAttempt, insert_attempt
+from .policy import attempt_status, lock_attempts, needs_count
 from .visibility import Feedback, Viewer, for_attempt
 
 
@@ -22,7 +21,7 @@ class AttemptLimitReached(Exception):
 
 @dataclass(frozen=True)
 class GradedAttempt:
-    attempt: Attempt
+    attempt: StoredAttempt
     report: GradeReport
     feedback: Feedback
 
@@ -38,24 +37,26 @@ class GradedAttempt:
 
 def grade_and_record(session: Session, playable: content.Playable, variant: str | None,
                      answers: Mapping[str, str | None], viewer: Viewer,
-                     task_order: list[str] | None = None) -> GradedAttempt:
-    """Check the attempt limit, grade, store the attempt (flushes; the caller commits).
+                     task_order: list[str] | None = None, *,
+                     source: content.Content) -> GradedAttempt:
+    """Check the attempt limit, grade, store the attempt (the caller commits).
 
     The viewer is the learner: a signed-in account's attempts count per account, anyone
     else's per browser. Raises AttemptLimitReached, or GradingError for answers that cannot
-    be graded.
+    be graded. The attempt counts are read only when the scenario limits attempts.
     """
     scenario = playable.scenario
     user_id = getattr(viewer.user, "id", None)
-    lock_attempts(session, scenario.settings, scenario.id, viewer.learner_id, user_id)
-    before = attempt_status(session, scenario.settings, scenario.id, viewer.learner_id,
-                            user_id)
-    if not before.can_attempt:
-        raise AttemptLimitReached(
-            f"all {before.limit} attempts at this scenario have been used")
-    report = grade(scenario, variant, content.rules(), answers)
-    version = content.snapshot_version(session, playable)
-    attempt = record_attempt(session, version, report, viewer.learner_id,
+    if needs_count(scenario.settings):
+        lock_attempts(session, scenario.settings, scenario.id, viewer.learner_id, user_id)
+        before = attempt_status(session, scenario.settings, scenario.id, viewer.learner_id,
+                                user_id)
+        if not before.can_attempt:
+            raise AttemptLimitReached(
+                f"all {before.limit} attempts at this scenario have been used")
+    report = grade(scenario, variant, source.rules, answers)
+    version = content.snapshot(session, playable, source)
+    attempt = insert_attempt(session, version.id, report, viewer.learner_id,
                              task_order=task_order, user_id=user_id)
     signals.answers_graded.send(None, session=session, report=report, attempt_id=attempt.id,
                                 learner_id=viewer.learner_id, user_id=user_id,

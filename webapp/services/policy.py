@@ -56,6 +56,11 @@ def settings_from_document(doc: dict[str, Any]) -> Settings:
     )
 
 
+def needs_count(settings: Settings) -> bool:
+    """Whether storing an attempt depends on the attempts made before (a limited assessment)."""
+    return settings.mode == "assessment" and settings.max_attempts is not None
+
+
 def attempt_status(session: Session, settings: Settings, scenario_slug: str,
                    learner_id: str | None, user_id: int | None = None) -> AttemptStatus:
     """Count a learner's own attempts at a scenario (class sessions not included): the
@@ -84,7 +89,7 @@ def lock_attempts(session: Session, settings: Settings, scenario_slug: str,
     lock: requests that write take BEGIN IMMEDIATE (see database.py).
     """
     who = f"user:{user_id}" if user_id is not None else learner_id
-    if not settings.assessment or settings.max_attempts is None or not who:
+    if not needs_count(settings) or not who:
         return
     if session.get_bind().dialect.name != "postgresql":
         return

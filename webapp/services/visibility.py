@@ -20,7 +20,7 @@ room has seen a scenario's key, answering cannot open again for it (key_seen).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -69,8 +69,27 @@ NOT_REVEALED = "The host did not reveal the answers of this scenario."
 # --- attempts outside a class -------------------------------------------------------------
 
 
+class AttemptFacts(Protocol):
+    """What the decision reads of an attempt: a stored Attempt, or the record of one just
+    inserted (services.attempts.StoredAttempt)."""
+
+    @property
+    def scenario_slug(self) -> str: ...
+    @property
+    def version_id(self) -> int: ...
+    @property
+    def learner_id(self) -> str | None: ...
+    @property
+    def user_id(self) -> int | None: ...
+    @property
+    def participant_id(self) -> int | None: ...
+    @property
+    def class_scenario_id(self) -> int | None: ...
+
+
 def for_attempt(
-    session: Session, viewer: Viewer, attempt: Attempt, document: dict[str, Any] | None = None
+    session: Session, viewer: Viewer, attempt: AttemptFacts,
+    document: dict[str, Any] | None = None,
 ) -> Feedback:
     """May this viewer see the feedback of this stored attempt now?"""
     if attempt.class_scenario_id is not None:
@@ -210,7 +229,7 @@ def key_seen(session: Session, cs: ClassSession, item: ClassSessionScenario) -> 
     )
 
 
-def _class_attempt(session: Session, viewer: Viewer, attempt: Attempt) -> Feedback:
+def _class_attempt(session: Session, viewer: Viewer, attempt: AttemptFacts) -> Feedback:
     """A class answer set: its host sees it all; its learner, what for_class allows."""
     from .classroom.sessions import may_host, token_hash_of
 
