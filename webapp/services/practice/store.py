@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -179,6 +180,7 @@ def record_reviews(
     )
     rows = _pairs(session, owner, provider, keys)
     tags = tags or {}
+    log: list[dict[str, Any]] = []
     for placement in placed:
         key = (placement.area, placement.service)
         row = rows[key]
@@ -194,22 +196,24 @@ def record_reviews(
         row.reviews += 1
         row.last_result = "correct" if placement.correct else "incorrect"
         row.misconception = None if placement.correct else number
-        session.add(
-            PracticeReview(
-                owner=owner,
-                provider=provider,
-                area=placement.area,
-                service=placement.service,
-                given=placement.given,
-                expected=placement.expected,
-                correct=placement.correct,
-                misconception=number if not placement.correct else None,
-                origin=origin,
-                attempt_id=attempt_id,
-                round_id=round_id,
-                reviewed_at=naive(now),
-            )
+        log.append(
+            {
+                "owner": owner,
+                "provider": provider,
+                "area": placement.area,
+                "service": placement.service,
+                "given": placement.given,
+                "expected": placement.expected,
+                "correct": placement.correct,
+                "misconception": number if not placement.correct else None,
+                "origin": origin,
+                "attempt_id": attempt_id,
+                "round_id": round_id,
+                "reviewed_at": naive(now),
+            }
         )
+    # the log in one multi-row statement: this runs inside every graded attempt
+    session.execute(sa_insert(PracticeReview.__table__), log)
     session.flush()
     return rows
 
