@@ -55,18 +55,40 @@ def seed(count: int) -> None:
             for position, task in enumerate(scenario.tasks):
                 expected = key[variant][task.id]
                 roll = rng.random()
-                given = (None if roll > .97 else expected if roll < skill
-                         else rng.choice([p for p in scenario.parties if p != expected]))
+                given = (
+                    None
+                    if roll > 0.97
+                    else expected
+                    if roll < skill
+                    else rng.choice([p for p in scenario.parties if p != expected])
+                )
                 correct += given == expected
-                answers.append({"attempt_id": attempt_id, "task_id": task.id,
-                                "position": position, "given": given, "expected": expected,
-                                "correct": given == expected, "scenario_slug": SLUG,
-                                "version_id": version.id})
+                answers.append(
+                    {
+                        "attempt_id": attempt_id,
+                        "task_id": task.id,
+                        "position": position,
+                        "given": given,
+                        "expected": expected,
+                        "correct": given == expected,
+                        "scenario_slug": SLUG,
+                        "version_id": version.id,
+                    }
+                )
             total = len(scenario.tasks)
-            attempts.append({"id": attempt_id, "scenario_slug": SLUG, "version_id": version.id,
-                             "variant": variant, "learner_id": rng.choice(learners),
-                             "answers": {}, "score": correct / total, "correct": correct,
-                             "total": total})
+            attempts.append(
+                {
+                    "id": attempt_id,
+                    "scenario_slug": SLUG,
+                    "version_id": version.id,
+                    "variant": variant,
+                    "learner_id": rng.choice(learners),
+                    "answers": {},
+                    "score": correct / total,
+                    "correct": correct,
+                    "total": total,
+                }
+            )
         db.session.execute(insert(Attempt), attempts)
         db.session.execute(insert(AttemptAnswer), answers)
         db.session.commit()
@@ -84,8 +106,11 @@ def explain(version_id: int | None) -> None:
         scenario_stats(db.session, SLUG, version_id)
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    prefix = ("EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite"
-              else "EXPLAIN (ANALYZE, BUFFERS) ")
+    prefix = (
+        "EXPLAIN QUERY PLAN "
+        if db.engine.dialect.name == "sqlite"
+        else "EXPLAIN (ANALYZE, BUFFERS) "
+    )
     connection = db.session.connection()
     for statement, parameters in statements:
         print("\n" + " ".join(statement.split()))
@@ -121,8 +146,9 @@ def main() -> None:
 def run(args: argparse.Namespace, folder: Path) -> None:
     """Migrate, seed, time and (optionally) explain, in `folder` or the given database."""
     url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder),
-                      "SECRET_KEY": "bench"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder), "SECRET_KEY": "bench"}
+    )
     with app.app_context():
         if url.startswith("postgres"):
             with db.engine.begin() as conn:
@@ -132,19 +158,25 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     with app.app_context():
         started = time.perf_counter()
         seed(args.attempts)
-        print(f"seeded {args.attempts:,} attempts in {time.perf_counter() - started:.1f} s "
-              f"({db.engine.dialect.name})")
+        print(
+            f"seeded {args.attempts:,} attempts in {time.perf_counter() - started:.1f} s "
+            f"({db.engine.dialect.name})"
+        )
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
         version_id = db.session.execute(select(Attempt.version_id).limit(1)).scalar_one()
         for label, chosen in (("whole scenario", None), ("one version", version_id)):
             timings, stats = timed(args.runs, chosen)
-            print(f"analytics ({label}) for {stats.attempts:,} attempts, {len(stats.tasks)} "
-                  f"tasks: median {statistics.median(timings) * 1000:.0f} ms, "
-                  f"best {min(timings) * 1000:.0f} ms over {args.runs} runs")
-        print(f"median score {stats.median:.2f}; most missed: {stats.tasks[0].task_id} "
-              f"({stats.tasks[0].correct_rate:.0%} correct)")
+            print(
+                f"analytics ({label}) for {stats.attempts:,} attempts, {len(stats.tasks)} "
+                f"tasks: median {statistics.median(timings) * 1000:.0f} ms, "
+                f"best {min(timings) * 1000:.0f} ms over {args.runs} runs"
+            )
+        print(
+            f"median score {stats.median:.2f}; most missed: {stats.tasks[0].task_id} "
+            f"({stats.tasks[0].correct_rate:.0%} correct)"
+        )
         if args.explain:
             explain(None)
             explain(version_id)

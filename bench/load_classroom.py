@@ -63,6 +63,7 @@ JITTER = 0.3
 
 # --- a small HTTP/1.1 client on asyncio (keep-alive, one connection per learner) ---------
 
+
 class Http:
     """One keep-alive connection to the local server; reconnects when the server closed it."""
 
@@ -82,11 +83,19 @@ class Http:
                 await self.writer.wait_closed()
         self.reader = self.writer = None
 
-    async def request(self, method: str, path: str, body: dict | None = None,
-                      headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict, bytes]:
         data = json.dumps(body).encode() if body is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}",
-                 "Connection: keep-alive"]
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{self.port}",
+            "Connection: keep-alive",
+        ]
         if body is not None:
             lines += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
         if self.cookies:
@@ -137,6 +146,7 @@ class EmptyReply(Exception):
 
 # --- set-up: database, app data, server ------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -167,8 +177,14 @@ def prepare(url: str, instance: Path, secret: str) -> tuple[str, dict[str, str],
     from webapp.services import accounts, content
     from webapp.services.classroom import sessions as svc
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
-                      "INSTANCE_PATH": str(instance), "SRM_LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secret,
+            "INSTANCE_PATH": str(instance),
+            "SRM_LOG_LEVEL": "WARNING",
+        }
+    )
     database.upgrade(app)
     with app.app_context():
         host = accounts.create_user(db.session, HOST_EMAIL, "instructor", HOST_PASSWORD)
@@ -181,17 +197,43 @@ def prepare(url: str, instance: Path, secret: str) -> tuple[str, dict[str, str],
     return code, key, len(key)
 
 
-def start_server(url: str, instance: Path, secret: str, port: int, workers: int,
-                 threads: int, log: Path, worker_class: str = "gevent") -> subprocess.Popen:
-    env = {**os.environ, "SRM_SQLALCHEMY_DATABASE_URI": url, "SRM_SECRET_KEY": secret,
-           "SRM_INSTANCE_PATH": str(instance), "SRM_LOG_LEVEL": "WARNING",
-           "SRM_JOIN_LIMIT": os.environ.get("SRM_JOIN_LIMIT", JOIN_LIMIT)}
-    cmd = [str(Path(sys.executable).with_name("srm-trainer")), "serve", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--threads", str(threads),
-           "--worker-class", worker_class, "--no-migrate"]
+def start_server(
+    url: str,
+    instance: Path,
+    secret: str,
+    port: int,
+    workers: int,
+    threads: int,
+    log: Path,
+    worker_class: str = "gevent",
+) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "SRM_SQLALCHEMY_DATABASE_URI": url,
+        "SRM_SECRET_KEY": secret,
+        "SRM_INSTANCE_PATH": str(instance),
+        "SRM_LOG_LEVEL": "WARNING",
+        "SRM_JOIN_LIMIT": os.environ.get("SRM_JOIN_LIMIT", JOIN_LIMIT),
+    }
+    cmd = [
+        str(Path(sys.executable).with_name("srm-trainer")),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        worker_class,
+        "--no-migrate",
+    ]
     out = log.open("wb")
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -244,8 +286,9 @@ def host_login(port: int) -> tuple[urllib.request.OpenerDirector, str]:
     base = f"http://127.0.0.1:{port}"
     html = opener.open(f"{base}/auth/login", timeout=10).read().decode()
     token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-    form = urllib.parse.urlencode({"email": HOST_EMAIL, "password": HOST_PASSWORD,
-                                   "csrf_token": token}).encode()
+    form = urllib.parse.urlencode(
+        {"email": HOST_EMAIL, "password": HOST_PASSWORD, "csrf_token": token}
+    ).encode()
     opener.open(f"{base}/auth/login", data=form, timeout=10).read()
     html = opener.open(f"{base}/host/", timeout=10).read().decode()
     token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
@@ -254,13 +297,17 @@ def host_login(port: int) -> tuple[urllib.request.OpenerDirector, str]:
 
 def host_post(opener, port: int, path: str, csrf: str) -> int:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", data=b"{}", method="POST",
-        headers={"Content-Type": "application/json", "X-CSRFToken": csrf})
+        f"http://127.0.0.1:{port}{path}",
+        data=b"{}",
+        method="POST",
+        headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
+    )
     with opener.open(request, timeout=30) as response:
         return response.status
 
 
 # --- the class --------------------------------------------------------------------------
+
 
 class Run:
     def __init__(self, n: int, port: int, code: str, key: dict[str, str]):
@@ -284,8 +331,9 @@ class Run:
         api = f"/api/v1/sessions/{self.code}"
         try:
             async with join_gate:
-                status, _, body = await http.request("POST", f"{api}/join",
-                                                     {"nickname": f"Learner {i:03d}"})
+                status, _, body = await http.request(
+                    "POST", f"{api}/join", {"nickname": f"Learner {i:03d}"}
+                )
                 self.note("join", status)
                 if status != 201:
                     self.errors.append(f"join {i}: {status} {body[:120]!r}")
@@ -331,11 +379,14 @@ class Run:
         answers = dict(self.key)
         for task in random.sample(list(answers), k=random.randint(0, 4)):
             answers[task] = "aws" if answers[task] == "customer" else "customer"
-        body = {"participant_token": token, "scenario_id": SCENARIO, "answer_set": 1,
-                "answers": answers}
+        body = {
+            "participant_token": token,
+            "scenario_id": SCENARIO,
+            "answer_set": 1,
+            "answers": answers,
+        }
         started = time.monotonic()
-        status, _, reply = await http.request("POST", f"/api/v1/sessions/{self.code}/answers",
-                                              body)
+        status, _, reply = await http.request("POST", f"/api/v1/sessions/{self.code}/answers", body)
         done = time.monotonic()
         self.note("answers", status)
         if status != 201:
@@ -350,8 +401,7 @@ class Run:
         return True
 
 
-async def run_class(n: int, port: int, code: str, key: dict[str, str], opener, csrf: str
-                    ) -> Run:
+async def run_class(n: int, port: int, code: str, key: dict[str, str], opener, csrf: str) -> Run:
     run = Run(n, port, code, key)
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(40)  # joins arrive over a few seconds, as a room scanning a QR
@@ -369,15 +419,20 @@ async def run_class(n: int, port: int, code: str, key: dict[str, str], opener, c
     await wait_for(lambda: run.joined + len(run.errors) >= n, 90)
     await asyncio.sleep(1.5)  # everyone polling in the lobby
     run.open_at = time.monotonic()
-    await loop.run_in_executor(None, host_post, opener, port,
-                               f"/api/v1/sessions/{code}/open", csrf)
+    await loop.run_in_executor(None, host_post, opener, port, f"/api/v1/sessions/{code}/open", csrf)
     # the host's dashboard, polled while the answers arrive (JSON, every 200 ms)
     dash_seen_all = 0.0
     dash_polls = 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        dash = await loop.run_in_executor(None, lambda: json.loads(opener.open(
-            f"http://127.0.0.1:{port}/api/v1/sessions/{code}/dashboard", timeout=30).read()))
+        dash = await loop.run_in_executor(
+            None,
+            lambda: json.loads(
+                opener.open(
+                    f"http://127.0.0.1:{port}/api/v1/sessions/{code}/dashboard", timeout=30
+                ).read()
+            ),
+        )
         dash_polls += 1
         if dash["answered"] >= run.answered and run.answered + len(run.errors) >= n:
             dash_seen_all = time.monotonic()
@@ -386,11 +441,11 @@ async def run_class(n: int, port: int, code: str, key: dict[str, str], opener, c
     run.dashboard_lag = dash_seen_all - run.last_answer_at if dash_seen_all else None
     run.dashboard_polls = dash_polls
     run.reveal_at = time.monotonic()
-    await loop.run_in_executor(None, host_post, opener, port,
-                               f"/api/v1/sessions/{code}/reveal", csrf)
+    await loop.run_in_executor(
+        None, host_post, opener, port, f"/api/v1/sessions/{code}/reveal", csrf
+    )
     await wait_for(lambda: len(run.follow_s) >= run.answered, 15)
-    await loop.run_in_executor(None, host_post, opener, port,
-                               f"/api/v1/sessions/{code}/end", csrf)
+    await loop.run_in_executor(None, host_post, opener, port, f"/api/v1/sessions/{code}/end", csrf)
     remaining = RUN_LIMIT - (time.monotonic() - started)
     done, pending = await asyncio.wait(learners, timeout=max(remaining, 5))
     for task in pending:
@@ -403,23 +458,29 @@ def count_in_database(url: str, code: str) -> dict[str, int]:
     from sqlalchemy import create_engine, text
 
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     engine = create_engine(url)
     with engine.connect() as conn:
-        sid = conn.execute(text("SELECT id FROM class_sessions WHERE code = :c"),
-                           {"c": code}).scalar_one()
+        sid = conn.execute(
+            text("SELECT id FROM class_sessions WHERE code = :c"), {"c": code}
+        ).scalar_one()
         one = lambda sql: conn.execute(text(sql), {"s": sid}).scalar_one()  # noqa: E731
         counts = {
             "participants": one("SELECT count(*) FROM participants WHERE session_id = :s"),
-            "answer sets": one("SELECT count(*) FROM attempts a JOIN participants p "
-                               "ON p.id = a.participant_id WHERE p.session_id = :s"),
+            "answer sets": one(
+                "SELECT count(*) FROM attempts a JOIN participants p "
+                "ON p.id = a.participant_id WHERE p.session_id = :s"
+            ),
             "distinct (participant, scenario)": one(
                 "SELECT count(*) FROM (SELECT DISTINCT a.participant_id, a.class_scenario_id "
                 "FROM attempts a JOIN participants p ON p.id = a.participant_id "
-                "WHERE p.session_id = :s) x"),
-            "task verdicts": one("SELECT count(*) FROM attempt_answers aa JOIN attempts a "
-                                 "ON a.id = aa.attempt_id JOIN participants p "
-                                 "ON p.id = a.participant_id WHERE p.session_id = :s"),
+                "WHERE p.session_id = :s) x"
+            ),
+            "task verdicts": one(
+                "SELECT count(*) FROM attempt_answers aa JOIN attempts a "
+                "ON a.id = aa.attempt_id JOIN participants p "
+                "ON p.id = a.participant_id WHERE p.session_id = :s"
+            ),
         }
     engine.dispose()
     return counts
@@ -440,8 +501,9 @@ def bench(kind: str, n: int, workers: int, threads: int, worker_class: str) -> b
     try:
         code, key, tasks = prepare(url, tmp, secret)
         port = free_port()
-        proc = start_server(url, tmp, secret, port, workers, threads, tmp / "server.log",
-                            worker_class)
+        proc = start_server(
+            url, tmp, secret, port, workers, threads, tmp / "server.log", worker_class
+        )
         opener, csrf = host_login(port)
         master = gunicorn_master(proc.pid)
         cpu0, wall0, srv0 = time.process_time(), time.monotonic(), server_cpu(master)
@@ -455,41 +517,61 @@ def bench(kind: str, n: int, workers: int, threads: int, worker_class: str) -> b
         if kind == "postgres":
             drop_postgres()
     five = sum(v for (ep, st), v in run.statuses.items() if st >= 500)
-    ok = (counts["participants"] == n and counts["answer sets"] == n
-          and counts["distinct (participant, scenario)"] == n
-          and counts["task verdicts"] == n * tasks and five == 0 and not run.errors
-          and len(run.submit_ms) == n)
+    ok = (
+        counts["participants"] == n
+        and counts["answer sets"] == n
+        and counts["distinct (participant, scenario)"] == n
+        and counts["task verdicts"] == n * tasks
+        and five == 0
+        and not run.errors
+        and len(run.submit_ms) == n
+    )
     shape = f"--threads {threads}" if worker_class == "gthread" else "(gevent)"
     print(f"\n== {kind}: {n} learners, srm-trainer serve --workers {workers} {shape} ==")
-    print("responses: " + ", ".join(f"{ep} {st}: {v}" for (ep, st), v in
-                                    sorted(run.statuses.items())))
+    print(
+        "responses: " + ", ".join(f"{ep} {st}: {v}" for (ep, st), v in sorted(run.statuses.items()))
+    )
     print(f"in the database: {counts} (expected {n} / {n} / {n} / {n * tasks})")
-    print(f"lost answer sets: {n - counts['answer sets']}, duplicated: "
-          f"{counts['answer sets'] - counts['distinct (participant, scenario)']}, "
-          f"5xx: {five}, client errors: {len(run.errors)}")
+    print(
+        f"lost answer sets: {n - counts['answer sets']}, duplicated: "
+        f"{counts['answer sets'] - counts['distinct (participant, scenario)']}, "
+        f"5xx: {five}, client errors: {len(run.errors)}"
+    )
     for line in run.errors[:10]:
         print(f"  error: {line}")
     ms = run.submit_ms
-    print(f"answer submission latency (ms): p50 {pct(ms, 50):.0f}, p95 {pct(ms, 95):.0f}, "
-          f"p99 {pct(ms, 99):.0f}, max {max(ms) if ms else float('nan'):.0f}, "
-          f"mean {statistics.fmean(ms) if ms else float('nan'):.0f}")
+    print(
+        f"answer submission latency (ms): p50 {pct(ms, 50):.0f}, p95 {pct(ms, 95):.0f}, "
+        f"p99 {pct(ms, 99):.0f}, max {max(ms) if ms else float('nan'):.0f}, "
+        f"mean {statistics.fmean(ms) if ms else float('nan'):.0f}"
+    )
     lag = run.dashboard_lag
-    print(f"dashboard showed all answers {lag * 1000:.0f} ms after the last one was stored "
-          f"({run.dashboard_polls} dashboard polls)" if lag is not None
-          else "dashboard never showed all answers")
+    print(
+        f"dashboard showed all answers {lag * 1000:.0f} ms after the last one was stored "
+        f"({run.dashboard_polls} dashboard polls)"
+        if lag is not None
+        else "dashboard never showed all answers"
+    )
     for label, values in (("open", run.open_follow_s), ("reveal", run.follow_s)):
         if values:
-            print(f"learners' screens followed '{label}' in (s): p50 {pct(values, 50):.2f}, "
-                  f"p95 {pct(values, 95):.2f}, max {max(values):.2f}")
+            print(
+                f"learners' screens followed '{label}' in (s): p50 {pct(values, 50):.2f}, "
+                f"p95 {pct(values, 95):.2f}, max {max(values):.2f}"
+            )
     requests = sum(run.statuses.values())
-    print(f"class ran {wall:.1f} s, {requests} requests; server CPU {srv_cpu:.1f} s "
-          f"({srv_cpu / requests * 1000:.1f} ms a request), load generator CPU "
-          f"{client_cpu:.1f} s, machine load average at the end {os.getloadavg()[0]:.2f}")
+    print(
+        f"class ran {wall:.1f} s, {requests} requests; server CPU {srv_cpu:.1f} s "
+        f"({srv_cpu / requests * 1000:.1f} ms a request), load generator CPU "
+        f"{client_cpu:.1f} s, machine load average at the end {os.getloadavg()[0]:.2f}"
+    )
     follows = [pct(v, 95) for v in (run.open_follow_s, run.follow_s)]
-    verdict = (ok and pct(ms, 95) < 500 and lag is not None and lag < 2
-               and all(f < 2 for f in follows))
-    print("targets (answer p95 < 500 ms, dashboard < 2 s, screens follow open and reveal "
-          "within 2 s at p95, nothing lost): " + ("met" if verdict else "NOT met"))
+    verdict = (
+        ok and pct(ms, 95) < 500 and lag is not None and lag < 2 and all(f < 2 for f in follows)
+    )
+    print(
+        "targets (answer p95 < 500 ms, dashboard < 2 s, screens follow open and reveal "
+        "within 2 s at p95, nothing lost): " + ("met" if verdict else "NOT met")
+    )
     shutil.rmtree(tmp, ignore_errors=True)
     return verdict
 
@@ -505,8 +587,9 @@ def main() -> int:
     if not 1 <= args.learners <= MAX_LEARNERS:
         parser.error(f"--learners must be between 1 and {MAX_LEARNERS}")
     kinds = ("postgres", "sqlite") if args.db == "both" else (args.db,)
-    results = [bench(kind, args.learners, args.workers, args.threads, args.worker_class)
-               for kind in kinds]
+    results = [
+        bench(kind, args.learners, args.workers, args.threads, args.worker_class) for kind in kinds
+    ]
     return 0 if all(results) else 1
 
 

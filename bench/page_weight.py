@@ -35,8 +35,13 @@ def fetch(client, url: str) -> bytes:
 def measure(scenario: str) -> tuple[list[tuple[str, int]], list[str]]:
     """(url, bytes) for the page and everything it loads; and any third-party URLs."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/weight.sqlite3",
-                          "SECRET_KEY": "bench", "INSTANCE_PATH": tmp})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/weight.sqlite3",
+                "SECRET_KEY": "bench",
+                "INSTANCE_PATH": tmp,
+            }
+        )
         database.upgrade(app)
         client = app.test_client()
         page = f"/scenarios/{scenario}"
@@ -57,8 +62,11 @@ def measure(scenario: str) -> tuple[list[tuple[str, int]], list[str]]:
             body = fetch(client, url)
             sizes.append((url, len(body)))
             if parts.path.endswith(".js"):
-                queue.extend(urljoin(url, u).split("?")[0] for u in IMPORT.findall(body.decode())
-                             if u.startswith((".", "/")))
+                queue.extend(
+                    urljoin(url, u).split("?")[0]
+                    for u in IMPORT.findall(body.decode())
+                    if u.startswith((".", "/"))
+                )
         return sizes, foreign
 
 

@@ -23,41 +23,71 @@ THREE_PART = {
         {"id": "db-on-rds", "title": "Database on RDS", "services": {"db": "rds"}},
     ],
     "tasks": [
-        {"id": "patch-web", "text": "Patch the web server's operating system",
-         "component": "web", "area": "guest-os-patching"},
-        {"id": "patch-db", "text": "Apply database engine patches",
-         "component": "db", "area": "db-engine-patching"},
-        {"id": "photo-access", "text": "Decide who may read the photos",
-         "component": "files", "area": "iam-access"},
-        {"id": "racks", "text": "Guard the data centre doors",
-         "component": "files", "area": "physical-security"},
+        {
+            "id": "patch-web",
+            "text": "Patch the web server's operating system",
+            "component": "web",
+            "area": "guest-os-patching",
+        },
+        {
+            "id": "patch-db",
+            "text": "Apply database engine patches",
+            "component": "db",
+            "area": "db-engine-patching",
+        },
+        {
+            "id": "photo-access",
+            "text": "Decide who may read the photos",
+            "component": "files",
+            "area": "iam-access",
+        },
+        {
+            "id": "racks",
+            "text": "Guard the data centre doors",
+            "component": "files",
+            "area": "physical-security",
+        },
     ],
 }
 
 
 def editor_data(doc: dict, csrf: str, action: str = "save") -> dict:
     """The editor's form fields for a document, as the browser would post them."""
-    data = {"csrf_token": csrf, "action": action, "title": doc.get("title", ""),
-            "summary": doc.get("summary", ""), "description": doc.get("description", "")}
+    data = {
+        "csrf_token": csrf,
+        "action": action,
+        "title": doc.get("title", ""),
+        "summary": doc.get("summary", ""),
+        "description": doc.get("description", ""),
+    }
     if "shared" in doc.get("parties", []):
         data["shared"] = "on"
     for i, c in enumerate(doc.get("components", [])):
-        data |= {f"components-{i}-id": c.get("id", ""), f"components-{i}-name": c["name"],
-                 f"components-{i}-service": c["service"]}
+        data |= {
+            f"components-{i}-id": c.get("id", ""),
+            f"components-{i}-name": c["name"],
+            f"components-{i}-service": c["service"],
+        }
     for i, v in enumerate(doc.get("variants", [])):
         data |= {f"variants-{i}-id": v.get("id", ""), f"variants-{i}-title": v["title"]}
         for cid, svc in v["services"].items():
             data[f"variants-{i}-service-{cid}"] = svc
     for i, t in enumerate(doc.get("tasks", [])):
-        data |= {f"tasks-{i}-id": t.get("id", ""), f"tasks-{i}-text": t["text"],
-                 f"tasks-{i}-component": t["component"], f"tasks-{i}-area": t["area"]}
+        data |= {
+            f"tasks-{i}-id": t.get("id", ""),
+            f"tasks-{i}-text": t["text"],
+            f"tasks-{i}-component": t["component"],
+            f"tasks-{i}-area": t["area"],
+        }
         if t.get("misconception"):
             data[f"tasks-{i}-misconception"] = str(t["misconception"])
     settings = doc.get("settings", {})
-    data |= {"mode": settings.get("mode", "practice"),
-             "max_attempts": str(settings.get("max_attempts") or ""),
-             "feedback": settings.get("feedback", "always"),
-             "pass_score": str(round(settings.get("pass_score", 0.8) * 100))}
+    data |= {
+        "mode": settings.get("mode", "practice"),
+        "max_attempts": str(settings.get("max_attempts") or ""),
+        "feedback": settings.get("feedback", "always"),
+        "pass_score": str(round(settings.get("pass_score", 0.8) * 100)),
+    }
     return data
 
 
@@ -72,16 +102,19 @@ def signed_in(app, email="teacher@example.org", role="instructor"):
 
 def create_scenario(client, auth, title="Shop on three services", slug="shop") -> str:
     """Create a draft through the form; returns its id."""
-    response = client.post("/author/new", data={"title": title, "slug": slug,
-                                                "csrf_token": auth.csrf("/author/")})
+    response = client.post(
+        "/author/new", data={"title": title, "slug": slug, "csrf_token": auth.csrf("/author/")}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return slug
 
 
 def save(client, auth, slug, doc, action="save"):
     """Post the editor form for a document."""
-    return client.post(f"/author/scenarios/{slug}",
-                       data=editor_data(doc, auth.csrf(f"/author/scenarios/{slug}"), action))
+    return client.post(
+        f"/author/scenarios/{slug}",
+        data=editor_data(doc, auth.csrf(f"/author/scenarios/{slug}"), action),
+    )
 
 
 def grade(client, slug, answers, variant=None):
@@ -155,7 +188,6 @@ class _FormReader(HTMLParser):
     def handle_data(self, data):
         if self.textarea and not self.in_template:
             self.fields[self.textarea] += data
-
 
 
 def form_fields(html: str, form_class: str = "js-editor") -> dict[str, str]:

@@ -149,8 +149,12 @@ def count_rows(app, model) -> int:
 DEFAULT_PASSWORD = "correct horse battery staple"
 
 
-def make_user(app, email: str = "teacher@example.org", role: str = "instructor",
-              password: str = DEFAULT_PASSWORD):
+def make_user(
+    app,
+    email: str = "teacher@example.org",
+    role: str = "instructor",
+    password: str = DEFAULT_PASSWORD,
+):
     """Create an account directly in the database; returns its id."""
     from webapp.services import accounts
 
@@ -175,8 +179,9 @@ class AuthActions:
 
     def login(self, email: str = "teacher@example.org", password: str = DEFAULT_PASSWORD):
         token = csrf_token_from(self._client)
-        return self._client.post("/auth/login", data={
-            "email": email, "password": password, "csrf_token": token})
+        return self._client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+        )
 
     def logout(self):
         token = csrf_token_from(self._client)

@@ -23,8 +23,9 @@ def hidden_fields(html: str) -> dict[str, str]:
     return fields
 
 
-def filled_form(client, app, scenario_id: str = COURSE, variant: str | None = None,
-                wrong: int = 0) -> dict[str, str]:
+def filled_form(
+    client, app, scenario_id: str = COURSE, variant: str | None = None, wrong: int = 0
+) -> dict[str, str]:
     """Load the board and answer every task, the first `wrong` of them wrongly."""
     url = f"/scenarios/{scenario_id}" + (f"?variant={variant}" if variant else "")
     html = client.get(url).get_data(as_text=True)

@@ -16,14 +16,16 @@ GRADE = f"/api/v1/scenarios/{ORACLE}/grade"
 
 
 def nothing_stored(app) -> bool:
-    return all(count_rows(app, m) == 0 for m in
-               (Attempt, AttemptAnswer, ScenarioVersion, ScenarioRecord))
+    return all(
+        count_rows(app, m) == 0 for m in (Attempt, AttemptAnswer, ScenarioVersion, ScenarioRecord)
+    )
 
 
 def test_list_scenarios(client):
     body = client.get("/api/v1/scenarios").get_json()
     ids = [s["id"] for s in body["scenarios"]]
-    assert ORACLE in ids and len(ids) >= 10
+    assert ORACLE in ids
+    assert len(ids) >= 10
     oracle = next(s for s in body["scenarios"] if s["id"] == ORACLE)
     assert oracle["parties"] == ["aws", "customer"]
     assert [v["id"] for v in oracle["variants"]] == ["oracle-on-ec2", "oracle-on-rds"]
@@ -81,9 +83,18 @@ def test_grade_stores_the_attempt_and_explains(app, client):
     assert "RDS" in results[wrong_task]["explanation"]
     assert results[wrong_task]["source"].startswith("https://")
     assert results["choose-region"]["given"] is None
-    assert set(results[wrong_task]) >= {"task_id", "text", "component", "service", "area",
-                                        "given", "expected", "correct", "explanation",
-                                        "source"}
+    assert set(results[wrong_task]) >= {
+        "task_id",
+        "text",
+        "component",
+        "service",
+        "area",
+        "given",
+        "expected",
+        "correct",
+        "explanation",
+        "source",
+    }
     assert count_rows(app, Attempt) == 1
     assert count_rows(app, AttemptAnswer) == len(key)
     stored = client.get(body["result_url"]).get_json()
@@ -105,21 +116,26 @@ def test_learner_cookie_ties_attempts_to_a_learner(app, client):
         from sqlalchemy import select
 
         from webapp.extensions import db
+
         learners = set(db.session.execute(select(Attempt.learner_id)).scalars())
-    assert len(learners) == 1 and None not in learners
+    assert len(learners) == 1
+    assert None not in learners
 
 
-@pytest.mark.parametrize("payload, fragment", [
-    ({"answers": {"nope": "aws"}}, "unknown task id 'nope'"),
-    ({"answers": {"patch-oracle": "amazon"}}, "unknown party 'amazon'"),
-    ({"answers": {"patch-oracle": "shared"}}, "'shared' is not used"),
-    ({"variant": "oracle-on-lambda", "answers": {}}, "unknown variant 'oracle-on-lambda'"),
-    ({"answers": ["aws"]}, "'answers' must be an object"),
-    ({"answers": {"patch-oracle": 3}}, "must be a string or null"),
-    ({"variant": 7, "answers": {}}, "'variant' must be a string"),
-    ({"answers": {}, "extra": 1}, "unknown field 'extra'"),
-    ({"answers": {}, "task_order": ["patch-oracle"]}, "'task_order' must list every task"),
-])
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        ({"answers": {"nope": "aws"}}, "unknown task id 'nope'"),
+        ({"answers": {"patch-oracle": "amazon"}}, "unknown party 'amazon'"),
+        ({"answers": {"patch-oracle": "shared"}}, "'shared' is not used"),
+        ({"variant": "oracle-on-lambda", "answers": {}}, "unknown variant 'oracle-on-lambda'"),
+        ({"answers": ["aws"]}, "'answers' must be an object"),
+        ({"answers": {"patch-oracle": 3}}, "must be a string or null"),
+        ({"variant": 7, "answers": {}}, "'variant' must be a string"),
+        ({"answers": {}, "extra": 1}, "unknown field 'extra'"),
+        ({"answers": {}, "task_order": ["patch-oracle"]}, "'task_order' must list every task"),
+    ],
+)
 def test_bad_answers_get_400_with_details_and_store_nothing(app, client, payload, fragment):
     response = client.post(GRADE, json=payload)
     assert response.status_code == 400
@@ -129,14 +145,17 @@ def test_bad_answers_get_400_with_details_and_store_nothing(app, client, payload
     assert nothing_stored(app)
 
 
-@pytest.mark.parametrize("data, content_type, status, fragment", [
-    ("{not json", "application/json", 400, "malformed JSON"),
-    ("[1, 2]", "application/json", 400, "must be a JSON object"),
-    ("\xff\xfe", "application/json", 400, "malformed JSON"),
-    ("answers=aws", "application/x-www-form-urlencoded", 415, "Content-Type: application/json"),
-    ('{"answers": {}}', "text/plain", 415, "Content-Type: application/json"),
-    ("", None, 415, "Content-Type: application/json"),
-])
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "fragment"),
+    [
+        ("{not json", "application/json", 400, "malformed JSON"),
+        ("[1, 2]", "application/json", 400, "must be a JSON object"),
+        ("\xff\xfe", "application/json", 400, "malformed JSON"),
+        ("answers=aws", "application/x-www-form-urlencoded", 415, "Content-Type: application/json"),
+        ('{"answers": {}}', "text/plain", 415, "Content-Type: application/json"),
+        ("", None, 415, "Content-Type: application/json"),
+    ],
+)
 def test_malformed_bodies(app, client, data, content_type, status, fragment):
     kwargs = {"data": data.encode("latin-1")}
     if content_type:
@@ -189,8 +208,10 @@ def test_wrong_method_is_json_405(client):
 def test_responsibility_lookup(client):
     body = client.get("/api/v1/responsibility?area=db-engine-patching&service=rds").get_json()
     assert body["party"] == "aws"
-    assert body["area"] == "db-engine-patching" and body["service"] == "rds"
-    assert body["explanation"] and body["source"].startswith("https://")
+    assert body["area"] == "db-engine-patching"
+    assert body["service"] == "rds"
+    assert body["explanation"]
+    assert body["source"].startswith("https://")
     on_ec2 = client.get("/api/v1/responsibility?area=db-engine-patching&service=ec2")
     assert on_ec2.get_json()["party"] == "customer"
 
@@ -212,6 +233,7 @@ def test_grading_api_needs_no_csrf_token(app, client):
 
 
 def test_no_cors_is_granted(client):
-    response = client.options(GRADE, headers={"Origin": "https://evil.example",
-                                              "Access-Control-Request-Method": "POST"})
+    response = client.options(
+        GRADE, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "Access-Control-Allow-Origin" not in response.headers

@@ -18,7 +18,8 @@ GRADE = f"/api/v1/scenarios/{SLUG}/grade"
 
 pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
-    reason="SQLite serialises writers with BEGIN IMMEDIATE; the race needs PostgreSQL")
+    reason="SQLite serialises writers with BEGIN IMMEDIATE; the race needs PostgreSQL",
+)
 
 
 @pytest.fixture
@@ -58,8 +59,9 @@ def test_simultaneous_last_attempts_store_only_one(app, monkeypatch):
 
     monkeypatch.setattr(grading, "attempt_status", status_then_wait)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        statuses = sorted(pool.map(
-            lambda c: c.post(GRADE, json={"answers": {}}).status_code, clients))
+        statuses = sorted(
+            pool.map(lambda c: c.post(GRADE, json={"answers": {}}).status_code, clients)
+        )
 
     assert statuses == [200, 403]
     assert count_rows(app, Attempt) == 2

@@ -19,8 +19,11 @@ def scenario_dir(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("scenarios")
     shutil.copy(SCENARIOS / "s3-vpc-ec2-oracle.yaml", folder)
-    _scenario(folder, "exam-after-last",
-              "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n")
+    _scenario(
+        folder,
+        "exam-after-last",
+        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n",
+    )
     return folder
 
 
@@ -31,20 +34,21 @@ def app_config(scenario_dir):
 
 def attempt_ids(app) -> list[str]:
     with app.app_context():
-        return list(db.session.execute(
-            select(Attempt.id).order_by(Attempt.created_at)).scalars())
+        return list(db.session.execute(select(Attempt.id).order_by(Attempt.created_at)).scalars())
 
 
 def test_anonymous_assessment_attempt_shows_the_score_only_even_after_the_last(app, client):
     first = attempt(client, app, "exam-after-last", wrong=4)  # 75%: not a pass
     attempt_id = first.headers["Location"].rsplit("/", 1)[-1]
     held = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
-    assert held["feedback_withheld"] is True and held["results"] == []
+    assert held["feedback_withheld"] is True
+    assert held["results"] == []
     assert held["score"] is not None  # the score is not withheld in an assessment
     assert "expected" not in client.get(f"/api/v1/attempts/{attempt_id}").get_data(as_text=True)
     attempt(client, app, "exam-after-last", wrong=1)  # the last attempt: a new browser would
     still = client.get(f"/api/v1/attempts/{attempt_id}").get_json()  # get two more
-    assert still["feedback_withheld"] is True and still["results"] == []
+    assert still["feedback_withheld"] is True
+    assert still["results"] == []
     assert "Feedback is held back" in still["note"]
 
 
@@ -58,11 +62,14 @@ def test_class_answer_is_hidden_until_the_host_reveals(app):
     held = learner.get(f"/api/v1/attempts/{attempt_id}")
     assert held.status_code == 200
     body = held.get_json()
-    assert body["results"] == [] and body["score"] is None and body["feedback_withheld"]
+    assert body["results"] == []
+    assert body["score"] is None
+    assert body["feedback_withheld"]
     assert "expected" not in held.get_data(as_text=True)
     assert learner.get(f"/attempts/{attempt_id}").status_code == 403
     assert learner.get(f"/attempts/{attempt_id}/what-if/oracle-on-rds").status_code == 403
     host.act(code, "close", "reveal")
     assert learner.get(f"/attempts/{attempt_id}").status_code == 200
     shown = learner.get(f"/api/v1/attempts/{attempt_id}").get_json()
-    assert shown["score"] == 1.0 and len(shown["results"]) == len(key_for(app))
+    assert shown["score"] == 1.0
+    assert len(shown["results"]) == len(key_for(app))

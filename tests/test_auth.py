@@ -37,8 +37,9 @@ def test_unknown_email_gets_the_same_answer(app, auth):
 
 def test_login_without_csrf_token_is_refused(app, client):
     make_user(app)
-    response = client.post("/auth/login", data={"email": "teacher@example.org",
-                                                "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/auth/login", data={"email": "teacher@example.org", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 400
     assert client.get("/author/").status_code == 302
 
@@ -76,9 +77,12 @@ def test_session_cookie_is_secure_over_https(app):
     client = app.test_client()
     html = client.get("/auth/login", base_url="https://localhost").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post("/auth/login", base_url="https://localhost", data={
-        "email": "teacher@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token},
-        headers={"Referer": "https://localhost/auth/login"})
+    response = client.post(
+        "/auth/login",
+        base_url="https://localhost",
+        data={"email": "teacher@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token},
+        headers={"Referer": "https://localhost/auth/login"},
+    )
     assert response.status_code == 302
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie
@@ -128,11 +132,19 @@ def test_first_run_prints_a_one_time_setup_link(app, client, capsys):
     token = path.rsplit("/", 1)[1]
     with app.app_context():
         stored = db.session.execute(select(SetupToken)).scalar_one()
-        assert stored.token_hash != token and token not in stored.token_hash
+        assert stored.token_hash != token
+        assert token not in stored.token_hash
     html = client.get(path).get_data(as_text=True)
     token_field = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post(path, data={"email": "Admin@Example.org", "password": DEFAULT_PASSWORD,
-                                       "confirm": DEFAULT_PASSWORD, "csrf_token": token_field})
+    response = client.post(
+        path,
+        data={
+            "email": "Admin@Example.org",
+            "password": DEFAULT_PASSWORD,
+            "confirm": DEFAULT_PASSWORD,
+            "csrf_token": token_field,
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         admin = db.session.execute(select(User)).scalar_one()
@@ -149,8 +161,15 @@ def test_setup_form_errors_store_nothing(app, client, capsys):
     path = _run_first_run_hook(app, capsys)
     html = client.get(path).get_data(as_text=True)
     token_field = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post(path, data={"email": "admin@example.org", "password": "short",
-                                       "confirm": "different", "csrf_token": token_field})
+    response = client.post(
+        path,
+        data={
+            "email": "admin@example.org",
+            "password": "short",
+            "confirm": "different",
+            "csrf_token": token_field,
+        },
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "Use 12 to 256 characters." in body
@@ -175,23 +194,28 @@ def test_a_new_setup_link_revokes_the_old_one(app, client, capsys):
 def test_cli_users_create_with_password_on_stdin(app, runner, auth):
     from webapp.cli import main
 
-    result = runner.invoke(main, ["users", "create", "Prof@Example.org", "--role", "instructor",
-                                  "--password-stdin"], input=DEFAULT_PASSWORD + "\n")
+    result = runner.invoke(
+        main,
+        ["users", "create", "Prof@Example.org", "--role", "instructor", "--password-stdin"],
+        input=DEFAULT_PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "created instructor prof@example.org" in result.output
     assert auth.login(email="prof@example.org").status_code == 302
 
 
-@pytest.mark.parametrize("args,stdin,message", [
-    (["bad-email"], DEFAULT_PASSWORD, "Enter an email address"),
-    (["a@example.org"], "short", "at least 12 characters"),
-    (["a@example.org", "--role", "learner"], DEFAULT_PASSWORD, "Invalid value for '--role'"),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["bad-email"], DEFAULT_PASSWORD, "Enter an email address"),
+        (["a@example.org"], "short", "at least 12 characters"),
+        (["a@example.org", "--role", "learner"], DEFAULT_PASSWORD, "Invalid value for '--role'"),
+    ],
+)
 def test_cli_users_create_refuses_bad_input(app, runner, args, stdin, message):
     from webapp.cli import main
 
-    result = runner.invoke(main, ["users", "create", *args, "--password-stdin"],
-                           input=stdin + "\n")
+    result = runner.invoke(main, ["users", "create", *args, "--password-stdin"], input=stdin + "\n")
     assert result.exit_code != 0
     assert message in result.output
     assert count_rows(app, User) == 0
@@ -201,8 +225,11 @@ def test_cli_users_create_refuses_a_duplicate(app, runner):
     from webapp.cli import main
 
     make_user(app, "a@example.org")
-    result = runner.invoke(main, ["users", "create", "A@example.org", "--password-stdin"],
-                           input=DEFAULT_PASSWORD + "\n")
+    result = runner.invoke(
+        main,
+        ["users", "create", "A@example.org", "--password-stdin"],
+        input=DEFAULT_PASSWORD + "\n",
+    )
     assert result.exit_code == 1
     assert "already exists" in result.output
     assert count_rows(app, User) == 1

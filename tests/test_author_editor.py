@@ -25,7 +25,8 @@ from webapp.models import Attempt, AttemptAnswer, ScenarioRecord, ScenarioVersio
 def _record(app, slug):
     with app.app_context():
         record = db.session.execute(
-            select(ScenarioRecord).where(ScenarioRecord.slug == slug)).scalar_one()
+            select(ScenarioRecord).where(ScenarioRecord.slug == slug)
+        ).scalar_one()
         db.session.expunge(record)
         return record
 
@@ -41,15 +42,19 @@ def test_new_scenario_is_a_private_draft(app):
 
 def test_new_scenario_id_defaults_from_the_title(app):
     client, auth = signed_in(app)
-    response = client.post("/author/new", data={"title": "Lambda & friends!", "slug": "",
-                                                "csrf_token": auth.csrf("/author/")})
+    response = client.post(
+        "/author/new",
+        data={"title": "Lambda & friends!", "slug": "", "csrf_token": auth.csrf("/author/")},
+    )
     assert response.headers["Location"].endswith("/author/scenarios/lambda-friends")
 
 
 def test_new_scenario_cannot_take_a_builtin_id(app):
     client, auth = signed_in(app)
-    response = client.post("/author/new", data={"title": "Mine", "slug": "s3-vpc-ec2-oracle",
-                                                "csrf_token": auth.csrf("/author/")})
+    response = client.post(
+        "/author/new",
+        data={"title": "Mine", "slug": "s3-vpc-ec2-oracle", "csrf_token": auth.csrf("/author/")},
+    )
     assert response.status_code == 400
     assert "is a built-in scenario" in response.get_data(as_text=True)
     assert count_rows(app, ScenarioRecord) == 0
@@ -57,11 +62,14 @@ def test_new_scenario_cannot_take_a_builtin_id(app):
 
 def test_new_scenario_bad_id_gets_a_message_next_to_the_field(app):
     client, auth = signed_in(app)
-    response = client.post("/author/new", data={"title": "Mine", "slug": "Not An Id",
-                                                "csrf_token": auth.csrf("/author/")})
+    response = client.post(
+        "/author/new",
+        data={"title": "Mine", "slug": "Not An Id", "csrf_token": auth.csrf("/author/")},
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="slug-error"' in html and "lowercase letters" in html
+    assert 'id="slug-error"' in html
+    assert "lowercase letters" in html
     assert count_rows(app, ScenarioRecord) == 0
 
 
@@ -70,17 +78,25 @@ def test_editor_shows_derived_answers_per_variant_and_flags_no_rule(app):
     slug = create_scenario(client, auth)
     doc = copy.deepcopy(THREE_PART)
     # photos in S3 have no guest OS: no rule decides this pair
-    doc["tasks"].append({"id": "patch-photos", "text": "Patch the photo store's OS",
-                         "component": "files", "area": "guest-os-patching"})
+    doc["tasks"].append(
+        {
+            "id": "patch-photos",
+            "text": "Patch the photo store's OS",
+            "component": "files",
+            "area": "guest-os-patching",
+        }
+    )
     assert save(client, auth, slug, doc).status_code == 302
     page = text_of(client.get(f"/author/scenarios/{slug}").get_data(as_text=True))
     assert "Database on EC2: Customer" in page
     assert "Database on RDS: AWS" in page  # engine patches move to AWS on RDS
     assert "No rule" in page
     # the check names the task, the area and the component as the editor's lists do
-    assert ("Task 5, “Patch the photo store's OS”: the rule set does not decide “Operating "
-            "system patching” for “Product photos” on Amazon S3. Pick another area or "
-            "component.") in page  # said once: it holds in both variants
+    assert (
+        "Task 5, “Patch the photo store's OS”: the rule set does not decide “Operating "
+        "system patching” for “Product photos” on Amazon S3. Pick another area or "
+        "component."
+    ) in page  # said once: it holds in both variants
 
     # publishing is refused until fixed; the draft is kept
     response = save(client, auth, slug, doc, action="publish")
@@ -102,11 +118,18 @@ def test_live_check_endpoint_uses_the_lint_checks(app):
     doc = copy.deepcopy(THREE_PART)
     doc["tasks"][0]["area"] = "db-backups"  # no rule for db-backups on ec2? (it has one)
     doc["tasks"][2]["area"] = "security-groups"  # S3 has no security groups: no rule
-    doc["tasks"].append({"id": "db-apps", "text": "Update the tools on the database server",
-                         "component": "db", "area": "application-software"})  # not on RDS
+    doc["tasks"].append(
+        {
+            "id": "db-apps",
+            "text": "Update the tools on the database server",
+            "component": "db",
+            "area": "application-software",
+        }
+    )  # not on RDS
     data = editor_data(doc, auth.csrf(f"/author/scenarios/{slug}"))
-    response = client.post(f"/author/scenarios/{slug}/check", data=data,
-                           headers={"X-CSRFToken": data["csrf_token"]})
+    response = client.post(
+        f"/author/scenarios/{slug}/check", data=data, headers={"X-CSRFToken": data["csrf_token"]}
+    )
     body = response.get_json()
     assert response.status_code == 200
     assert body["ok"] is False
@@ -114,24 +137,35 @@ def test_live_check_endpoint_uses_the_lint_checks(app):
     assert flagged == [2, 4]
     assert body["tasks"][2]["derived"][0]["party"] is None
     assert body["tasks"][1]["derived"][1] | {"explanation": ""} == {
-        "variant": "db-on-rds", "variant_title": "Database on RDS", "service": "rds",
+        "variant": "db-on-rds",
+        "variant_title": "Database on RDS",
+        "service": "rds",
         "service_name": "Amazon RDS",
-        "party": "aws", "party_name": "AWS", "explanation": "",
-        "source": body["tasks"][1]["derived"][1]["source"], "outside_parties": False,
-        "control": "shared", "control_name": "Shared control", "task_explanation": None}
+        "party": "aws",
+        "party_name": "AWS",
+        "explanation": "",
+        "source": body["tasks"][1]["derived"][1]["source"],
+        "outside_parties": False,
+        "control": "shared",
+        "control_name": "Shared control",
+        "task_explanation": None,
+    }
     # the problem `srm-trainer lint` reports for this pair, as data: what, which task and
     # field, the form field to go to, and a message in the names the editor shows
     no_rule = [p for p in body["problems"] if p["code"] == "no-rule"]
     assert [(p["task_id"], p["field"], p["variant_id"], p["target"]) for p in no_rule] == [
         ("photo-access", "area", None, "tasks-2-area"),  # once for both variants
-        ("db-apps", "area", "db-on-rds", "tasks-4-area")]
+        ("db-apps", "area", "db-on-rds", "tasks-4-area"),
+    ]
     assert no_rule[0]["message"] == (
         "Task 3, “Decide who may read the photos”: the rule set does not decide “Security "
-        "groups” for “Product photos” on Amazon S3. Pick another area or component.")
+        "groups” for “Product photos” on Amazon S3. Pick another area or component."
+    )
     assert no_rule[1]["message"] == (
         "Task 5, “Update the tools on the database server”: the rule set does not decide "
         "“Application software” for “Orders database” on Amazon RDS in the variant "
-        "“Database on RDS”. Pick another area or component.")
+        "“Database on RDS”. Pick another area or component."
+    )
     assert body["tasks"][2]["owner"] == "⚠ No rule decides it"
     assert body["tasks"][1]["owner"] == "Database on EC2: Customer · Database on RDS: AWS"
     assert body["tasks"][2]["problems"] == []  # the row's own list shows the no-rule already
@@ -160,7 +194,8 @@ def test_bad_form_input_changes_nothing(app):
     html = response.get_data(as_text=True)
     assert "Nothing was saved" in html
     assert 'id="components-0-service-error"' in html
-    assert 'id="tasks-1-text-error"' in html and "under 300 characters" in html
+    assert 'id="tasks-1-text-error"' in html
+    assert "under 300 characters" in html
     assert 'id="max_attempts-error"' in html
     assert 'value="A new title that must not be stored"' in html  # what was typed stays
     assert _record(app, slug).draft == before
@@ -171,14 +206,21 @@ def test_removed_rows_and_blank_rows_are_dropped(app):
     slug = create_scenario(client, auth)
     data = editor_data(THREE_PART, auth.csrf(f"/author/scenarios/{slug}"))
     data["tasks-3-remove"] = "on"
-    data |= {"tasks-9-id": "", "tasks-9-text": "", "tasks-9-component": "",
-             "tasks-9-area": ""}
-    data |= {"tasks-7-id": "", "tasks-7-text": "Encrypt the exports before upload",
-             "tasks-7-component": "files", "tasks-7-area": "client-side-encryption"}
+    data |= {"tasks-9-id": "", "tasks-9-text": "", "tasks-9-component": "", "tasks-9-area": ""}
+    data |= {
+        "tasks-7-id": "",
+        "tasks-7-text": "Encrypt the exports before upload",
+        "tasks-7-component": "files",
+        "tasks-7-area": "client-side-encryption",
+    }
     assert client.post(f"/author/scenarios/{slug}", data=data).status_code == 302
     tasks = _record(app, slug).draft["tasks"]
-    assert [t["id"] for t in tasks] == ["patch-web", "patch-db", "photo-access",
-                                        "encrypt-the-exports-before-upload"]
+    assert [t["id"] for t in tasks] == [
+        "patch-web",
+        "patch-db",
+        "photo-access",
+        "encrypt-the-exports-before-upload",
+    ]
 
 
 def test_published_scenario_is_playable_and_edits_wait_for_publish(app):
@@ -188,7 +230,8 @@ def test_published_scenario_is_playable_and_edits_wait_for_publish(app):
     learner = app.test_client()
     view = learner.get(f"/api/v1/scenarios/{slug}?variant=db-on-rds").get_json()
     assert [t["id"] for t in view["tasks"]] == ["patch-web", "patch-db", "photo-access", "racks"]
-    assert "expected" not in str(view) and "party" not in str(view["tasks"])
+    assert "expected" not in str(view)
+    assert "party" not in str(view["tasks"])
     report = grade(learner, slug, {"patch-web": "customer", "patch-db": "aws"}, "db-on-rds")
     assert report.status_code == 200, report.get_json()
     assert report.get_json()["correct"] == 2
@@ -221,8 +264,10 @@ def test_editing_a_scenario_with_attempts_makes_a_new_version(app):
     second = grade(learner, slug, {"patch-web": "customer"}).get_json()
 
     with app.app_context():
-        versions = {a.id: db.session.get(ScenarioVersion, a.version_id).number
-                    for a in db.session.execute(select(Attempt)).scalars()}
+        versions = {
+            a.id: db.session.get(ScenarioVersion, a.version_id).number
+            for a in db.session.execute(select(Attempt)).scalars()
+        }
     assert versions == {first["attempt_id"]: 1, second["attempt_id"]: 2}
     old = learner.get(f"/api/v1/attempts/{first['attempt_id']}").get_json()
     assert old["results"][0]["text"] == "Patch the web server's guest operating system"
@@ -239,8 +284,10 @@ def test_archive_hides_and_restore_brings_back_as_draft(app):
     learner = app.test_client()
     attempt = grade(learner, slug, {"patch-web": "customer"}).get_json()["attempt_id"]
     token = auth.csrf(f"/author/scenarios/{slug}")
-    assert client.post(f"/author/scenarios/{slug}/archive",
-                       data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/author/scenarios/{slug}/archive", data={"csrf_token": token}).status_code
+        == 302
+    )
     assert learner.get(f"/api/v1/scenarios/{slug}").status_code == 404
     assert learner.get(f"/api/v1/attempts/{attempt}").status_code == 200  # results stay
     client.post(f"/author/scenarios/{slug}/restore", data={"csrf_token": token})
@@ -251,17 +298,24 @@ def test_archive_hides_and_restore_brings_back_as_draft(app):
 def test_builtins_are_read_only_and_duplicable(app):
     client, auth = signed_in(app)
     page = client.get("/author/scenarios/s3-vpc-ec2-oracle").get_data(as_text=True)
-    assert "read-only" in page and "<fieldset class=\"editor__all\" disabled>" in page
+    assert "read-only" in page
+    assert '<fieldset class="editor__all" disabled>' in page
     data = editor_data(THREE_PART, auth.csrf("/author/"))
     assert client.post("/author/scenarios/s3-vpc-ec2-oracle", data=data).status_code == 403
-    response = client.post("/author/scenarios/s3-vpc-ec2-oracle/duplicate", data={
-        "title": "Oracle for my class", "slug": "oracle-class",
-        "csrf_token": auth.csrf("/author/")})
+    response = client.post(
+        "/author/scenarios/s3-vpc-ec2-oracle/duplicate",
+        data={
+            "title": "Oracle for my class",
+            "slug": "oracle-class",
+            "csrf_token": auth.csrf("/author/"),
+        },
+    )
     assert response.status_code == 302
     record = _record(app, "oracle-class")
     assert record.draft["title"] == "Oracle for my class"
     assert len(record.draft["tasks"]) == len(
-        app.extensions["srm_content"].library.get("s3-vpc-ec2-oracle").tasks)
+        app.extensions["srm_content"].library.get("s3-vpc-ec2-oracle").tasks
+    )
     # the copy opens in the editor and passes the check as it is
     page = client.get("/author/scenarios/oracle-class").get_data(as_text=True)
     assert "Ready to publish" in page
@@ -281,18 +335,23 @@ def test_preview_is_the_learners_board_with_no_answers(app):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     # the learner's board: its module, its named zones and its button, posting back here
-    assert 'data-module="board"' in html and "js/board.js" in html
+    assert 'data-module="board"' in html
+    assert "js/board.js" in html
     zones = re.findall(r'<h3 class="zone__title" id="zone-(\w+)">.*?</span>([^<]+)</h3>', html)
     assert zones == [("aws", "AWS"), ("customer", "Customer")]
-    assert re.search(r'<button class="button button--primary" type="submit">Check answers</button>',
-                     html)
+    assert re.search(
+        r'<button class="button button--primary" type="submit">Check answers</button>', html
+    )
     assert f'action="/author/scenarios/{slug}/preview"' in html
     assert learn_hidden_fields(html)["variant"] == "db-on-rds"
     text = text_of(html)
-    assert "Preview" in text and "Apply database engine patches" in text
-    assert 'aria-current="page">' in html and "Database on RDS" in text  # the variant switch
+    assert "Preview" in text
+    assert "Apply database engine patches" in text
+    assert 'aria-current="page">' in html
+    assert "Database on RDS" in text
     # nothing before checking: no verdicts, no expected party, no explanation
-    assert "Expected" not in text and "Score:" not in text
+    assert "Expected" not in text
+    assert "Score:" not in text
     rule = app.extensions["srm_content"].rules.lookup("db-engine-patching", "rds")
     assert rule.explanation not in text
 
@@ -303,11 +362,13 @@ def test_preview_grades_on_the_server_and_records_nothing(app):
     save(client, auth, slug, THREE_PART, action="publish")
     learner = app.test_client()
     assert grade(learner, slug, {"patch-web": "customer"}).status_code == 200
-    before = (count_rows(app, Attempt), count_rows(app, AttemptAnswer),
-              count_rows(app, ScenarioVersion))
+    before = (
+        count_rows(app, Attempt),
+        count_rows(app, AttemptAnswer),
+        count_rows(app, ScenarioVersion),
+    )
     assert before[0] == 1
-    html = client.get(f"/author/scenarios/{slug}/preview?variant=db-on-rds").get_data(
-        as_text=True)
+    html = client.get(f"/author/scenarios/{slug}/preview?variant=db-on-rds").get_data(as_text=True)
     data = learn_hidden_fields(html)
     data.update({"answer-patch-db": "customer", "answer-racks": "aws"})
     response = client.post(f"/author/scenarios/{slug}/preview", data=data)
@@ -318,12 +379,16 @@ def test_preview_grades_on_the_server_and_records_nothing(app):
     # the result cards of the learner's result page: choice, expected party, the rule's why
     card = re.search(r'<li class="result result--incorrect">.*?</li>', html, re.S).group(0)
     assert "Apply database engine patches" in card
-    assert "Your choice</dt><dd>Customer" in card and "Expected</dt><dd>AWS" in card
+    assert "Your choice</dt><dd>Customer" in card
+    assert "Expected</dt><dd>AWS" in card
     # the board again, with the choices kept in the same order, still posting to the preview
     assert 'value="customer" checked' in html
     assert learn_hidden_fields(html)["task_order"] == data["task_order"]
-    after = (count_rows(app, Attempt), count_rows(app, AttemptAnswer),
-             count_rows(app, ScenarioVersion))
+    after = (
+        count_rows(app, Attempt),
+        count_rows(app, AttemptAnswer),
+        count_rows(app, ScenarioVersion),
+    )
     assert after == before
 
 
@@ -331,13 +396,21 @@ def test_preview_keeps_choices_when_the_form_expired_or_a_value_is_bad(app):
     client, auth = signed_in(app)
     slug = create_scenario(client, auth)
     save(client, auth, slug, THREE_PART)
-    response = client.post(f"/author/scenarios/{slug}/preview", data={
-        "csrf_token": "stale", "variant": "db-on-ec2", "answer-racks": "aws"})
+    response = client.post(
+        f"/author/scenarios/{slug}/preview",
+        data={"csrf_token": "stale", "variant": "db-on-ec2", "answer-racks": "aws"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "The form had expired" in html and 'value="aws" checked' in html
-    response = client.post(f"/author/scenarios/{slug}/preview", data={
-        "csrf_token": auth.csrf(f"/author/scenarios/{slug}/preview"), "answer-racks": "nobody"})
+    assert "The form had expired" in html
+    assert 'value="aws" checked' in html
+    response = client.post(
+        f"/author/scenarios/{slug}/preview",
+        data={
+            "csrf_token": auth.csrf(f"/author/scenarios/{slug}/preview"),
+            "answer-racks": "nobody",
+        },
+    )
     assert response.status_code == 400
     assert "Choose AWS or Customer." in response.get_data(as_text=True)
     assert count_rows(app, Attempt) == 0
@@ -355,8 +428,10 @@ def test_author_script_never_reaches_a_learner_page(app):
     client, auth = signed_in(app)
     slug = create_scenario(client, auth)
     doc = copy.deepcopy(THREE_PART)
-    doc["description"] = ("Hello <script>alert('x')</script> and "
-                          "[link](javascript:alert(1)) <img src=x onerror=alert(2)>")
+    doc["description"] = (
+        "Hello <script>alert('x')</script> and "
+        "[link](javascript:alert(1)) <img src=x onerror=alert(2)>"
+    )
     save(client, auth, slug, doc, action="publish")
     learner = app.test_client()
     page = learner.get(f"/scenarios/{slug}")
@@ -377,15 +452,22 @@ def test_the_rendered_editor_form_posts_back_unchanged(app):
     doc = copy.deepcopy(THREE_PART)
     doc["parties"] = ["aws", "customer", "shared"]
     doc["tasks"][0]["misconception"] = 3
-    doc["settings"] = {"mode": "assessment", "max_attempts": 2, "feedback": "after-last",
-                       "pass_score": 0.7}
+    doc["settings"] = {
+        "mode": "assessment",
+        "max_attempts": 2,
+        "feedback": "after-last",
+        "pass_score": 0.7,
+    }
     save(client, auth, slug, doc)
     before = _record(app, slug).draft
     fields = form_fields(client.get(f"/author/scenarios/{slug}").get_data(as_text=True))
-    assert "components-0-name" in fields and "tasks-3-area" in fields
+    assert "components-0-name" in fields
+    assert "tasks-3-area" in fields
     # a blank row to fill in is offered after the stored ones
-    assert fields["tasks-4-text"] == "" and fields["components-3-name"] == ""
+    assert fields["tasks-4-text"] == ""
+    assert fields["components-3-name"] == ""
     fields["action"] = "save"
     assert client.post(f"/author/scenarios/{slug}", data=fields).status_code == 302
     assert _record(app, slug).draft == before
-    assert before["settings"] == doc["settings"] and before["tasks"][0]["misconception"] == 3
+    assert before["settings"] == doc["settings"]
+    assert before["tasks"][0]["misconception"] == 3

@@ -116,7 +116,8 @@ def test_a_task_without_text_but_with_choices_is_kept_for_the_check(rules):
         ("web", "guest-os-patching"),
         ("web", None),
     ]  # the empty third row is the blank one
-    assert "text" not in doc["tasks"][0] and not state.invalid
+    assert "text" not in doc["tasks"][0]
+    assert not state.invalid
 
 
 def _draft(app, slug):

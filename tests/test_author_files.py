@@ -17,8 +17,10 @@ from webapp.models import ScenarioRecord
 
 
 def _upload(client, auth, files):
-    data = {"csrf_token": auth.csrf("/author/"),
-            "files": [(io.BytesIO(body.encode()), name) for name, body in files]}
+    data = {
+        "csrf_token": auth.csrf("/author/"),
+        "files": [(io.BytesIO(body.encode()), name) for name, body in files],
+    }
     return client.post("/author/import", data=data, content_type="multipart/form-data")
 
 
@@ -34,8 +36,9 @@ def test_export_builtin_is_the_file_format(app):
     assert 'filename="s3-vpc-ec2-oracle.yaml"' in response.headers["Content-Disposition"]
     rules = load_rules(ROOT / "scenarios" / "rules" / "aws.yaml")
     exported = parse_scenario(response.get_data(as_text=True), rules, "export.yaml")
-    shipped = parse_scenario((ROOT / "scenarios" / "s3-vpc-ec2-oracle.yaml").read_text(),
-                             rules, "file.yaml")
+    shipped = parse_scenario(
+        (ROOT / "scenarios" / "s3-vpc-ec2-oracle.yaml").read_text(), rules, "file.yaml"
+    )
     assert exported == shipped
     assert response.get_data(as_text=True).startswith("id: s3-vpc-ec2-oracle\ntitle:")
 
@@ -57,8 +60,9 @@ def test_export_then_import_round_trips(app):
 
 def test_import_several_files(app):
     client, auth = signed_in(app)
-    response = _upload(client, auth, [("a.yaml", _shop_yaml("shop-a")),
-                                      ("b.yaml", _shop_yaml("shop-b"))])
+    response = _upload(
+        client, auth, [("a.yaml", _shop_yaml("shop-a")), ("b.yaml", _shop_yaml("shop-b"))]
+    )
     assert response.status_code == 302
     with app.app_context():
         records = db.session.execute(select(ScenarioRecord)).scalars().all()
@@ -69,16 +73,24 @@ def test_import_several_files(app):
 def test_import_is_all_or_nothing_with_file_and_line(app):
     client, auth = signed_in(app)
     bad = _shop_yaml("shop-bad").replace("area: iam-access", "area: no-such-area")
-    response = _upload(client, auth, [("good.yaml", _shop_yaml("shop-good")),
-                                      ("bad.yaml", bad),
-                                      ("broken.yaml", "id: [unclosed\n")])
+    response = _upload(
+        client,
+        auth,
+        [
+            ("good.yaml", _shop_yaml("shop-good")),
+            ("bad.yaml", bad),
+            ("broken.yaml", "id: [unclosed\n"),
+        ],
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Nothing was imported" in html
     line = bad.splitlines().index("  area: no-such-area") + 1
-    assert f"bad.yaml:{line}: task &#39;photo-access&#39;: unknown area &#39;no-such-area&#39;" \
-        in html
-    assert "broken.yaml:" in html and "invalid YAML" in html
+    assert (
+        f"bad.yaml:{line}: task &#39;photo-access&#39;: unknown area &#39;no-such-area&#39;" in html
+    )
+    assert "broken.yaml:" in html
+    assert "invalid YAML" in html
     assert count_rows(app, ScenarioRecord) == 0
 
 
@@ -87,8 +99,9 @@ def test_import_refuses_builtin_ids_and_other_peoples_ids(app):
     create_scenario(owner, owner_auth, slug="taken")
     client, auth = signed_in(app, "other@example.org")
     builtin = (ROOT / "scenarios" / "ec2-web-server.yaml").read_text()
-    response = _upload(client, auth, [("ec2-web-server.yaml", builtin),
-                                      ("taken.yaml", _shop_yaml("taken"))])
+    response = _upload(
+        client, auth, [("ec2-web-server.yaml", builtin), ("taken.yaml", _shop_yaml("taken"))]
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "ec2-web-server.yaml:1: &#39;ec2-web-server&#39; is a built-in scenario" in html
@@ -98,8 +111,9 @@ def test_import_refuses_builtin_ids_and_other_peoples_ids(app):
 
 def test_import_refuses_duplicate_ids_and_empty_uploads(app):
     client, auth = signed_in(app)
-    response = _upload(client, auth, [("a.yaml", _shop_yaml("same")),
-                                      ("b.yaml", _shop_yaml("same"))])
+    response = _upload(
+        client, auth, [("a.yaml", _shop_yaml("same")), ("b.yaml", _shop_yaml("same"))]
+    )
     assert response.status_code == 400
     assert "scenario id &#39;same&#39; is also in a.yaml" in response.get_data(as_text=True)
     response = _upload(client, auth, [])
@@ -127,8 +141,7 @@ def test_cli_import_publish_and_owner(app, runner, tmp_path):
     make_user(app, "prof@example.org")
     path = tmp_path / "shop.yaml"
     path.write_text(_shop_yaml("shop-cli"))
-    result = runner.invoke(main, ["import", "--publish", "--owner", "prof@example.org",
-                                  str(path)])
+    result = runner.invoke(main, ["import", "--publish", "--owner", "prof@example.org", str(path)])
     assert result.exit_code == 0, result.output
     assert app.test_client().get("/api/v1/scenarios/shop-cli").status_code == 200
 
@@ -140,7 +153,8 @@ def test_cli_import_errors_change_nothing(app, runner, tmp_path):
     bad.write_text(_shop_yaml("bad-one").replace("service: s3", "service: floppy"))
     result = runner.invoke(main, ["import", str(good), str(bad)])
     assert result.exit_code == 1
-    assert f"{bad}:" in result.output and "unknown service 'floppy'" in result.output
+    assert f"{bad}:" in result.output
+    assert "unknown service 'floppy'" in result.output
     assert "nothing was imported" in result.output
     assert count_rows(app, ScenarioRecord) == 0
 

@@ -140,11 +140,14 @@ BUILTIN_EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
 }
 
 MINE = {
-    "id": "mine", "title": "Mine", "summary": "An instructor's scenario.",
+    "id": "mine",
+    "title": "Mine",
+    "summary": "An instructor's scenario.",
     "parties": ["aws", "customer"],
     "components": [{"id": "web", "name": "Web server", "service": "ec2"}],
-    "tasks": [{"id": "patch", "text": "Patch the OS", "component": "web",
-               "area": "guest-os-patching"}],
+    "tasks": [
+        {"id": "patch", "text": "Patch the OS", "component": "web", "area": "guest-os-patching"}
+    ],
 }
 
 
@@ -176,8 +179,12 @@ def test_every_route_has_an_expected_entry():
 
 def _user(email, role, password=PASSWORD):
     # a cheap hash keeps 200+ sign-ins fast; the login code path is the real one
-    user = User(email=email, role=role, active=True,
-                password_hash=generate_password_hash(password, "pbkdf2:sha256:1000"))
+    user = User(
+        email=email,
+        role=role,
+        active=True,
+        password_hash=generate_password_hash(password, "pbkdf2:sha256:1000"),
+    )
     db.session.add(user)
     return user
 
@@ -199,11 +206,17 @@ def world(app):
         authoring.publish(db.session, record, rules())
         cs, participant = _class_session(owner)
         db.session.commit()
-        ids = {"other": other.id, "pending": pending.id, "code": cs.code,
-               "participant": participant.id}
+        ids = {
+            "other": other.id,
+            "pending": pending.id,
+            "code": cs.code,
+            "participant": participant.id,
+        }
     learner = app.test_client()
-    attempt = learner.post("/api/v1/scenarios/s3-vpc-ec2-oracle/grade",
-                           json={"answers": {}, "variant": "oracle-on-ec2"}).get_json()
+    attempt = learner.post(
+        "/api/v1/scenarios/s3-vpc-ec2-oracle/grade",
+        json={"answers": {}, "variant": "oracle-on-ec2"},
+    ).get_json()
     return {"attempt": attempt["attempt_id"], "learner": learner, **ids}
 
 
@@ -214,14 +227,20 @@ def _class_session(host):
     from webapp.models import ClassSession, ClassSessionScenario, Participant
     from webapp.services import content
 
-    version = content.snapshot_version(db.session, content.find_published(db.session,
-                                                                          "ec2-web-server"))
-    cs = ClassSession(code="MATRIX42", host_id=host.id, phase="lobby", current_index=0,
-                      state_version=1)
-    cs.scenarios = [ClassSessionScenario(position=0, scenario_slug="ec2-web-server",
-                                         version_id=version.id, variant=None)]
-    participant = Participant(nickname="Kim", nickname_key="kim",
-                              token_hash=hashlib.sha256(b"matrix").hexdigest())
+    version = content.snapshot_version(
+        db.session, content.find_published(db.session, "ec2-web-server")
+    )
+    cs = ClassSession(
+        code="MATRIX42", host_id=host.id, phase="lobby", current_index=0, state_version=1
+    )
+    cs.scenarios = [
+        ClassSessionScenario(
+            position=0, scenario_slug="ec2-web-server", version_id=version.id, variant=None
+        )
+    ]
+    participant = Participant(
+        nickname="Kim", nickname_key="kim", token_hash=hashlib.sha256(b"matrix").hexdigest()
+    )
     cs.participants = [participant]
     db.session.add(cs)
     db.session.flush()
@@ -233,11 +252,15 @@ def _client(app, world, role):
         return world["learner"]
     client = app.test_client()
     if role != "anonymous":
-        email = {"instructor": "owner@example.org", "other": "other@example.org",
-                 "admin": "admin@example.org"}[role]
+        email = {
+            "instructor": "owner@example.org",
+            "other": "other@example.org",
+            "admin": "admin@example.org",
+        }[role]
         token = _token(client, "/auth/login")
-        response = client.post("/auth/login", data={"email": email, "password": PASSWORD,
-                                                    "csrf_token": token})
+        response = client.post(
+            "/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302, f"{role} could not sign in"
     return client
 
@@ -249,10 +272,16 @@ def _token(client, path="/") -> str:
 
 def _url(endpoint: str, rule: str, world: dict, slug: str) -> str:
     values = {
-        "scenario_id": "s3-vpc-ec2-oracle", "attempt_id": world["attempt"],
-        "variant": "oracle-on-rds", "slug": slug, "token": "not-a-live-token",
-        "filename": "css/app.css", "code": world["code"], "action": "open",
-        "participant_id": str(world["participant"]), "comparison_id": "aws-azure-web-app",
+        "scenario_id": "s3-vpc-ec2-oracle",
+        "attempt_id": world["attempt"],
+        "variant": "oracle-on-rds",
+        "slug": slug,
+        "token": "not-a-live-token",
+        "filename": "css/app.css",
+        "code": world["code"],
+        "action": "open",
+        "participant_id": str(world["participant"]),
+        "comparison_id": "aws-azure-web-app",
         "round_id": "0" * 32,
         "user_id": str(world["pending"] if endpoint == "admin.new_link" else world["other"]),
     }
@@ -284,29 +313,42 @@ def _cases(table):
         if (endpoint, method) not in table:
             continue
         for i, role in enumerate(ROLES):
-            yield pytest.param(endpoint, method, rule, role, table[(endpoint, method)][i],
-                               id=f"{endpoint}-{method}-{role}")
+            yield pytest.param(
+                endpoint,
+                method,
+                rule,
+                role,
+                table[(endpoint, method)][i],
+                id=f"{endpoint}-{method}-{role}",
+            )
 
 
-@pytest.mark.parametrize("endpoint,method,rule,role,status", list(_cases(EXPECTED)))
+@pytest.mark.parametrize(("endpoint", "method", "rule", "role", "status"), list(_cases(EXPECTED)))
 def test_route_role_status(app, world, endpoint, method, rule, role, status):
     client = _client(app, world, role)
     response = _request(client, method, _url(endpoint, rule, world, "mine"))
     assert response.status_code in (status if isinstance(status, set) else {status}), (
-        f"{method} {rule} as {role}: {response.status_code}, expected {status}")
+        f"{method} {rule} as {role}: {response.status_code}, expected {status}"
+    )
 
 
-@pytest.mark.parametrize("endpoint,method,rule,role,status", list(_cases(BUILTIN_EXPECTED)))
+@pytest.mark.parametrize(
+    ("endpoint", "method", "rule", "role", "status"), list(_cases(BUILTIN_EXPECTED))
+)
 def test_builtin_scenario_route_role_status(app, world, endpoint, method, rule, role, status):
     client = _client(app, world, role)
     response = _request(client, method, _url(endpoint, rule, world, "s3-vpc-ec2-oracle"))
     assert response.status_code == status, (
-        f"{method} {rule} (built-in) as {role}: {response.status_code}, expected {status}")
+        f"{method} {rule} (built-in) as {role}: {response.status_code}, expected {status}"
+    )
 
 
 def test_a_scenario_that_does_not_exist_is_404_for_everyone_signed_in(app, world):
     for role in ("instructor", "other", "admin"):
         client = _client(app, world, role)
-        for path in ("/author/scenarios/nope", "/author/scenarios/nope/analytics",
-                     "/author/scenarios/nope/export.yaml"):
+        for path in (
+            "/author/scenarios/nope",
+            "/author/scenarios/nope/analytics",
+            "/author/scenarios/nope/export.yaml",
+        ):
             assert client.get(path).status_code == 404, (role, path)

@@ -55,8 +55,10 @@ def test_a_placed_card_is_checked_with_its_reason_and_source(client, app):
     right = check(client, variant="oracle-on-ec2", task_id=task, party=party)
     assert right.status_code == 200
     body = right.get_json()
-    assert body["correct"] is True and body["task_id"] == task
-    assert body["explanation"] and body["source"].startswith("https://")
+    assert body["correct"] is True
+    assert body["task_id"] == task
+    assert body["explanation"]
+    assert body["source"].startswith("https://")
     missed = check(client, variant="oracle-on-ec2", task_id=task, party=wrong).get_json()
     assert missed["correct"] is False
     assert "expected" not in missed  # the reason says it; no field hands over the party
@@ -67,8 +69,10 @@ def test_the_variant_decides_the_answer(client, app):
     ec2 = key_for(app, COURSE, "oracle-on-ec2")
     rds = key_for(app, COURSE, "oracle-on-rds")
     task = next(t for t in ec2 if ec2[t] != rds[t])
-    assert check(client, variant="oracle-on-rds", task_id=task,
-                 party=ec2[task]).get_json()["correct"] is False
+    assert (
+        check(client, variant="oracle-on-rds", task_id=task, party=ec2[task]).get_json()["correct"]
+        is False
+    )
 
 
 def test_an_assessment_refuses_and_reveals_nothing(client, app):
@@ -81,19 +85,26 @@ def test_an_assessment_refuses_and_reveals_nothing(client, app):
     assert not [s for s in secrets(app) if s in text]
     assert count_rows(app, Attempt) == 0
     # the board offers no per-card option either
-    assert "data-check-url=\"\"" in client.get(f"/scenarios/{EXAM}").get_data(as_text=True)
+    assert 'data-check-url=""' in client.get(f"/scenarios/{EXAM}").get_data(as_text=True)
     assert "Check each card as I place it" not in client.get(f"/scenarios/{EXAM}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"task_id": "nope", "party": "aws"}, {"task_id": "patch-oracle", "party": "nobody"},
-    {"task_id": "patch-oracle", "party": "shared"}, {"task_id": ["x"], "party": {"a": 1}},
-    {"task_id": "patch-oracle", "party": "aws", "variant": "nope"},
-    {"task_id": "patch-oracle", "party": "aws", "variant": 3},
-    {"task_id": "patch-oracle", "party": "aws", "answers": {}},
-    {"task_id": "x" * 10000, "party": "aws"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"task_id": "nope", "party": "aws"},
+        {"task_id": "patch-oracle", "party": "nobody"},
+        {"task_id": "patch-oracle", "party": "shared"},
+        {"task_id": ["x"], "party": {"a": 1}},
+        {"task_id": "patch-oracle", "party": "aws", "variant": "nope"},
+        {"task_id": "patch-oracle", "party": "aws", "variant": 3},
+        {"task_id": "patch-oracle", "party": "aws", "answers": {}},
+        {"task_id": "x" * 10000, "party": "aws"},
+    ],
+)
 def test_bad_requests_are_400_and_store_nothing(client, app, body):
     response = check(client, **body)
     assert response.status_code == 400, response.get_json()
@@ -101,10 +112,15 @@ def test_bad_requests_are_400_and_store_nothing(client, app, body):
     assert count_rows(app, Attempt) == 0
 
 
-@pytest.mark.parametrize("data,kind", [("[1, 2]", "application/json"), ("{", "application/json"),
-                                       ("task_id=x", "application/x-www-form-urlencoded"),
-                                       ('{"task_id": "\\u0000", "party": "aws"}',
-                                        "application/json")])
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        ("[1, 2]", "application/json"),
+        ("{", "application/json"),
+        ("task_id=x", "application/x-www-form-urlencoded"),
+        ('{"task_id": "\\u0000", "party": "aws"}', "application/json"),
+    ],
+)
 def test_bodies_that_are_not_a_json_object_never_fail(client, data, kind):
     response = client.post(f"/api/v1/scenarios/{COURSE}/check", data=data, content_type=kind)
     assert 400 <= response.status_code < 500
@@ -146,12 +162,11 @@ def _doc(**settings):
 def test_the_setting_is_validated_by_the_scenario_format(app):
     with app.app_context():
         rules = content.rules()
-    scenario = parse_scenario(_doc(mode="practice", feedback_per_card="true"), rules,
-                              filename="x.yaml")
+    scenario = parse_scenario(
+        _doc(mode="practice", feedback_per_card="true"), rules, filename="x.yaml"
+    )
     assert scenario.settings.feedback_per_card is True
     with pytest.raises(ScenarioError, match="feedback_per_card must be true or false"):
-        parse_scenario(_doc(mode="practice", feedback_per_card='"yes"'), rules,
-                       filename="x.yaml")
+        parse_scenario(_doc(mode="practice", feedback_per_card='"yes"'), rules, filename="x.yaml")
     with pytest.raises(ScenarioError, match="practice only"):
-        parse_scenario(_doc(mode="assessment", feedback_per_card="true"), rules,
-                       filename="x.yaml")
+        parse_scenario(_doc(mode="assessment", feedback_per_card="true"), rules, filename="x.yaml")

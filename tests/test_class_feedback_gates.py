@@ -34,7 +34,8 @@ def key_texts(app, scenario_id: str = COURSE, variant: str | None = VARIANT) -> 
         scenario = content.content().library.get(scenario_id)
         report = grade(scenario, variant, content.rules(), {})
     texts = {r.explanation for r in report.results} | {r.source for r in report.results}
-    assert all(texts) and len(texts) > 4
+    assert all(texts)
+    assert len(texts) > 4
     return texts
 
 
@@ -100,7 +101,7 @@ def _flip(key: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "actions, screen",
+    ("actions", "screen"),
     [
         ((), "The host will open the cards"),  # the lobby
         (("open",), "Send answers"),  # answering open, nothing sent yet
@@ -122,10 +123,12 @@ def test_immediate_after_sending_with_sets_left_holds_the_key_back(app, host):
     assert sent.status_code == 201
     assert leaked(app, {"answers": readable(sent)}) == {}
     body = sent.get_json()
-    assert body["score"] is None and "expected" not in json.dumps(body)
+    assert body["score"] is None
+    assert "expected" not in json.dumps(body)
     views = assert_no_key(app, ada, code)
     panel = views[f"/play/{code}/panel"]
-    assert "Your answers are in" in panel and "Change your answers" in panel
+    assert "Your answers are in" in panel
+    assert "Change your answers" in panel
     assert "until you send your last answer set" in panel
 
 
@@ -135,7 +138,8 @@ def test_immediate_after_sending_the_last_set_shows_own_feedback(app, host):
     host.act(code, "open")
     assert answer(ada, code, token, _flip(key_for(app))).status_code == 201
     last = answer(ada, code, token, key_for(app))
-    assert last.status_code == 201 and last.get_json()["feedback"] == "shown"
+    assert last.status_code == 201
+    assert last.get_json()["feedback"] == "shown"
     assert len(leaked(app, {"answers": readable(last)})) == 1
     views = assert_key_shown(app, ada, code)
     assert "Change your answers" not in views[f"/play/{code}/panel"]
@@ -174,11 +178,13 @@ def test_reopen_is_refused_once_a_learner_has_seen_the_key(app, host):
     assert answer(bea, code, tb, _flip(key_for(app))).status_code == 201  # one set left
     host.act(code, "close")
     panel = host.client.get(f"/host/{code}/panel").get_data(as_text=True)
-    assert "Open answering" not in panel and "cannot open again" in panel
+    assert "Open answering" not in panel
+    assert "cannot open again" in panel
     refused = host.post(f"{API}/{code}/open")
     assert refused.status_code == 409
     body = refused.get_json()
-    assert "seen the answers" in body["error"] and body["details"]
+    assert "seen the answers" in body["error"]
+    assert body["details"]
     with app.app_context():
         assert _db.session.query(ClassSession).one().phase == "closed"
     token = csrf_token_from(host.client, f"/host/{code}")
@@ -254,12 +260,14 @@ def test_after_reveal_moving_on_without_revealing_keeps_the_key(app, host):
     host.act(code, "open", "reveal", "end")
     views = learner_views(ada, code)  # SECOND revealed: its key may share COURSE's rules
     me = json.loads(views[f"{API}/{code}/me"])[0]
-    assert me["result"]["feedback"] == "after-reveal" and '"expected"' not in json.dumps(me)
+    assert me["result"]["feedback"] == "after-reveal"
+    assert '"expected"' not in json.dumps(me)
     assert "did not reveal" in me["note"]
     panel = views[f"/play/{code}/panel"]
     with app.app_context():
         title = content.content().library.get(COURSE).title
-    assert f"Feedback for {title}" not in panel and "did not reveal" in panel
+    assert f"Feedback for {title}" not in panel
+    assert "did not reveal" in panel
     assert f"{len(key_for(app))} of {len(key_for(app))} right" in panel  # the score stays
 
 
@@ -289,7 +297,8 @@ def test_a_stranger_never_sees_a_class_answer_even_after_the_reveal(app, host):
     attempt_id = _attempt_id(app)
     stranger = app.test_client()
     body = stranger.get(f"/api/v1/attempts/{attempt_id}")
-    assert body.status_code == 200 and body.get_json()["results"] == []
+    assert body.status_code == 200
+    assert body.get_json()["results"] == []
     assert leaked(app, {"api": readable(body)}) == {}
     assert stranger.get(f"/attempts/{attempt_id}").status_code == 403
     assert stranger.get(f"/attempts/{attempt_id}/what-if/oracle-on-rds").status_code == 403
@@ -308,7 +317,8 @@ def test_the_host_sees_the_key_on_the_dashboard_and_report_before_the_reveal(app
     assert all(t["expected"] is None for t in open_dash["tasks"])  # may be projected
     host.act(code, "close")
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
-    assert dash["tasks"] and all(t["expected"] for t in dash["tasks"])
+    assert dash["tasks"]
+    assert all(t["expected"] for t in dash["tasks"])
     report = host.client.get(f"{API}/{code}/report").get_json()
     assert all(t["expected"] for t in report["tasks"])
     assert_no_key(app, ada, code)

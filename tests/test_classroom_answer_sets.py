@@ -66,7 +66,8 @@ def test_later_sets_are_stored_once_each_and_the_limit_holds(app, host):
     fourth = answer(learner, code, token, key)
     assert fourth.status_code == 409
     body = fourth.get_json()
-    assert "all 3 answer sets" in body["error"] and body["details"] == ["already-answered"]
+    assert "all 3 answer sets" in body["error"]
+    assert body["details"] == ["already-answered"]
     assert stored(app)[:2] == (3, 3 * len(key))
     with app.app_context():
         tries = sorted(_db.session.execute(_db.select(Attempt.class_try)).scalars())
@@ -81,7 +82,7 @@ def test_the_last_set_counts_on_the_dashboard_leaderboard_and_report(app, host):
     key = key_for(app)
     first = next(iter(key))
     right, wrong = key[first], flip(key, first)[first]
-    assert answer(ada, code, ta, key).status_code == 201          # Ada: right, then wrong
+    assert answer(ada, code, ta, key).status_code == 201  # Ada: right, then wrong
     assert answer(ada, code, ta, flip(key, first)).status_code == 201
     assert answer(bea, code, tb, flip(key, first)).status_code == 201  # Bea: wrong, then right
     assert answer(bea, code, tb, key).status_code == 201
@@ -93,18 +94,26 @@ def test_the_last_set_counts_on_the_dashboard_leaderboard_and_report(app, host):
     host.post(f"{API}/{code}/leaderboard", {"show": True})
     board = host.client.get(f"{API}/{code}/dashboard").get_json()["leaderboard"]
     assert [(r["nickname"], r["correct"]) for r in board] == [
-        ("Bea", len(key)), ("Ada", len(key) - 1)]
+        ("Bea", len(key)),
+        ("Ada", len(key) - 1),
+    ]
     host.act(code, "reveal", "end")
     report = host.client.get(f"{API}/{code}/report").get_json()
     assert report["answer_sets_allowed"] == 2
     people = {p["nickname"]: p["scenarios"] for p in report["participants"]}
-    assert len(people["Ada"]) == 1 and people["Ada"][0]["answers"][first] == wrong
-    assert people["Ada"][0]["answer_sets"] == 2 and people["Bea"][0]["score"] == 1.0
+    assert len(people["Ada"]) == 1
+    assert people["Ada"][0]["answers"][first] == wrong
+    assert people["Ada"][0]["answer_sets"] == 2
+    assert people["Bea"][0]["score"] == 1.0
     tasks = {t["task_id"]: t for t in report["tasks"]}
     assert tasks[first]["counts"] == {right: 1, wrong: 1, "unanswered": 0}
-    rows = list(csv.DictReader(io.StringIO(
-        host.client.get(f"{API}/{code}/report?format=csv").get_data(as_text=True))))
-    assert len(rows) == 2 * len(key) and {r["answer_sets"] for r in rows} == {"2"}
+    rows = list(
+        csv.DictReader(
+            io.StringIO(host.client.get(f"{API}/{code}/report?format=csv").get_data(as_text=True))
+        )
+    )
+    assert len(rows) == 2 * len(key)
+    assert {r["answer_sets"] for r in rows} == {"2"}
 
 
 def test_concurrent_sends_store_each_try_once(app, host):
@@ -117,7 +126,8 @@ def test_concurrent_sends_store_each_try_once(app, host):
     # read "none sent yet", and then only one stores try 1. Never more than allowed or a
     # try stored twice.
     sent = statuses.count(201)
-    assert sent in (1, 2) and statuses.count(409) == 6 - sent
+    assert sent in (1, 2)
+    assert statuses.count(409) == 6 - sent
     assert stored(app)[:2] == (sent, sent * len(key))
     with app.app_context():
         tries = sorted(_db.session.execute(_db.select(Attempt.class_try)).scalars())
@@ -135,7 +145,8 @@ def test_the_learner_page_offers_a_changed_set_holding_the_last_answers(app, hos
     sent = flip(key, first)
     assert answer(learner, code, token, sent).status_code == 201
     page = learner.get(f"/play/{code}").get_data(as_text=True)
-    assert "You can still change them once" in page and "js-again" in page
+    assert "You can still change them once" in page
+    assert "js-again" in page
     assert 'class="board' not in page
     again = learner.get(f"/play/{code}/panel?again=1").get_data(as_text=True)
     assert "last chance to change them" in again
@@ -143,11 +154,11 @@ def test_the_learner_page_offers_a_changed_set_holding_the_last_answers(app, hos
     assert checked == sent  # the board holds the answers sent last
     # the plain form (no JavaScript) sends the second set; then no third is offered
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', again).group(1)
-    form = {"csrf_token": csrf, "scenario_id": COURSE,
-            **{f"answer-{t}": p for t, p in key.items()}}
+    form = {"csrf_token": csrf, "scenario_id": COURSE, **{f"answer-{t}": p for t, p in key.items()}}
     assert learner.post(f"/play/{code}", data=form).status_code == 302
     page = learner.get(f"/play/{code}?again=1").get_data(as_text=True)
-    assert "js-again" not in page and 'class="board' not in page
+    assert "js-again" not in page
+    assert 'class="board' not in page
     assert stored(app)[0] == 2
 
 
@@ -159,19 +170,24 @@ def test_a_numbered_set_resent_after_a_lost_reply_is_not_stored_twice(app, host)
     assert answer(learner, code, token, key, answer_set=1).status_code == 201
     resent = answer(learner, code, token, key, answer_set=1)
     assert resent.status_code == 409
-    assert resent.get_json() == {"error": "answer set 1 is already stored",
-                                 "details": ["already-answered"]}
+    assert resent.get_json() == {
+        "error": "answer set 1 is already stored",
+        "details": ["already-answered"],
+    }
     assert stored(app)[0] == 1
     assert answer(learner, code, token, key, answer_set=2).status_code == 201
     assert stored(app)[0] == 2
 
 
-@pytest.mark.parametrize("number, status, problem", [
-    (3, 400, "'answer_set' 3 is not the next set: that is 1"),
-    ("1", 400, "'answer_set' must be a whole number"),
-    (0, 400, "'answer_set' must be a whole number"),
-    (True, 400, "'answer_set' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("number", "status", "problem"),
+    [
+        (3, 400, "'answer_set' 3 is not the next set: that is 1"),
+        ("1", 400, "'answer_set' must be a whole number"),
+        (0, 400, "'answer_set' must be a whole number"),
+        (True, 400, "'answer_set' must be a whole number"),
+    ],
+)
 def test_bad_answer_set_numbers_are_refused(app, host, number, status, problem):
     code = host.create(answer_sets=3)
     learner, token = join(app, code, "Ada")
@@ -187,7 +203,9 @@ def test_the_boards_carry_the_number_of_the_set_they_send(app, host):
     learner, token = join(app, code, "Ada")
     host.act(code, "open")
     first = learner.get(f"/play/{code}").get_data(as_text=True)
-    assert 'data-answer-set="1"' in first and 'name="answer_set" value="1"' in first
+    assert 'data-answer-set="1"' in first
+    assert 'name="answer_set" value="1"' in first
     assert answer(learner, code, token, key_for(app), answer_set=1).status_code == 201
     again = learner.get(f"/play/{code}?again=1").get_data(as_text=True)
-    assert 'data-answer-set="2"' in again and 'name="answer_set" value="2"' in again
+    assert 'data-answer-set="2"' in again
+    assert 'name="answer_set" value="2"' in again

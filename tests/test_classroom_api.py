@@ -27,12 +27,14 @@ def other(app):
 
 # --- creating ---------------------------------------------------------------------------
 
+
 def test_create_returns_an_unambiguous_code_and_join_url(app, host):
     response = host.post(API, {"scenarios": [COURSE, {"id": SECOND}]})
     assert response.status_code == 201
     body = response.get_json()
     code = body["code"]
-    assert len(code) == 6 and set(code) <= set(svc.CODE_ALPHABET)
+    assert len(code) == 6
+    assert set(code) <= set(svc.CODE_ALPHABET)
     assert not set("0O1IL") & set(svc.CODE_ALPHABET)
     assert body["join_url"].endswith(f"/join?code={code}")
     with app.app_context():
@@ -42,14 +44,17 @@ def test_create_returns_an_unambiguous_code_and_join_url(app, host):
         assert cs.scenarios[0].variant == "oracle-on-ec2"  # the default variant is pinned
 
 
-@pytest.mark.parametrize("body, problem", [
-    ({"scenarios": []}, "choose at least one scenario"),
-    ({"scenarios": ["no-such-scenario"]}, "no published scenario 'no-such-scenario'"),
-    ({"scenarios": [{"id": COURSE, "variant": "on-the-moon"}]}, "unknown variant"),
-    ({"scenarios": [COURSE, COURSE]}, "chosen twice"),
-    ({"scenarios": [COURSE], "colour": "red"}, "unknown field 'colour'"),
-    ({"scenarios": [COURSE], "feedback": "never"}, "'feedback' must be"),
-])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"scenarios": []}, "choose at least one scenario"),
+        ({"scenarios": ["no-such-scenario"]}, "no published scenario 'no-such-scenario'"),
+        ({"scenarios": [{"id": COURSE, "variant": "on-the-moon"}]}, "unknown variant"),
+        ({"scenarios": [COURSE, COURSE]}, "chosen twice"),
+        ({"scenarios": [COURSE], "colour": "red"}, "unknown field 'colour'"),
+        ({"scenarios": [COURSE], "feedback": "never"}, "'feedback' must be"),
+    ],
+)
 def test_create_rejects_bad_requests_and_stores_nothing(app, host, body, problem):
     response = host.post(API, body)
     assert response.status_code == 400
@@ -61,7 +66,8 @@ def test_create_rejects_bad_requests_and_stores_nothing(app, host, body, problem
 def test_create_needs_an_instructor_login_and_the_csrf_header(app, host, client):
     assert client.post(API, json={"scenarios": [COURSE]}).status_code == 403
     no_header = host.client.post(API, json={"scenarios": [COURSE]})
-    assert no_header.status_code == 400 and "CSRF" in no_header.get_json()["error"]
+    assert no_header.status_code == 400
+    assert "CSRF" in no_header.get_json()["error"]
     assert count_rows(app, ClassSession) == 0
 
 
@@ -75,6 +81,7 @@ def test_new_code_draws_again_when_a_code_is_taken(app, host, monkeypatch):
 
 # --- joining ----------------------------------------------------------------------------
 
+
 def test_join_returns_a_token_sets_a_cookie_and_counts_in_the_room(app, host):
     code = host.create()
     learner = app.test_client()
@@ -86,21 +93,26 @@ def test_join_returns_a_token_sets_a_cookie_and_counts_in_the_room(app, host):
     assert f"srm_class_{code}={body['participant_token']}" in response.headers["Set-Cookie"]
     polled = learner.get(f"{API}/{code}/state")
     # a join leaves the version (and every learner's ETag) alone; the count travels apart
-    assert polled.headers["X-Room-Count"] == "1" and polled.get_json()["version"] == before
+    assert polled.headers["X-Room-Count"] == "1"
+    assert polled.get_json()["version"] == before
     with app.app_context():  # only a hash of the token is kept
         row = _db.session.query(Participant).one()
-        assert row.token_hash != body["participant_token"] and len(row.token_hash) == 64
+        assert row.token_hash != body["participant_token"]
+        assert len(row.token_hash) == 64
 
 
-@pytest.mark.parametrize("nickname, status, message", [
-    ("ada", 409, "is taken"),  # case-insensitive
-    ("", 400, "enter a nickname"),
-    ("   ", 400, "enter a nickname"),
-    ("x" * 25, 400, "at most 24 characters"),
-    ("<script>", 400, "letters, digits"),
-    ("_hidden", 400, "starting with a letter or digit"),
-    (42, 400, "enter a nickname"),
-])
+@pytest.mark.parametrize(
+    ("nickname", "status", "message"),
+    [
+        ("ada", 409, "is taken"),  # case-insensitive
+        ("", 400, "enter a nickname"),
+        ("   ", 400, "enter a nickname"),
+        ("x" * 25, 400, "at most 24 characters"),
+        ("<script>", 400, "letters, digits"),
+        ("_hidden", 400, "starting with a letter or digit"),
+        (42, 400, "enter a nickname"),
+    ],
+)
 def test_join_rejects_taken_and_badly_formed_nicknames(app, host, nickname, status, message):
     code = host.create()
     join(app, code, "Ada")
@@ -128,6 +140,7 @@ def test_codes_are_read_forgivingly(app, host):
 
 # --- state ------------------------------------------------------------------------------
 
+
 def test_state_is_cacheable_and_changes_with_host_actions(app, host):
     code = host.create([COURSE, SECOND])
     learner = app.test_client()
@@ -135,13 +148,17 @@ def test_state_is_cacheable_and_changes_with_host_actions(app, host):
     assert first.status_code == 200
     etag = first.headers["ETag"]
     body = first.get_json()
-    assert body["phase"] == "lobby" and body["scenario"]["id"] == COURSE
-    assert body["scenario"]["position"] == 1 and body["scenario"]["count"] == 2
+    assert body["phase"] == "lobby"
+    assert body["scenario"]["id"] == COURSE
+    assert body["scenario"]["position"] == 1
+    assert body["scenario"]["count"] == 2
     unchanged = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
-    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert unchanged.status_code == 304
+    assert unchanged.data == b""
     host.act(code, "open")
     changed = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.get_json()["phase"] == "open"
+    assert changed.status_code == 200
+    assert changed.get_json()["phase"] == "open"
     assert changed.headers["ETag"] != etag
     assert "expected" not in changed.get_data(as_text=True)
 
@@ -155,25 +172,31 @@ def test_state_unknown_is_404_and_ended_is_410(app, host):
 
 # --- pacing -----------------------------------------------------------------------------
 
+
 def test_pacing_walks_through_the_scenarios(app, host):
     code = host.create([COURSE, SECOND])
     assert host.act(code, "open", "close", "reveal").get_json()["phase"] == "revealed"
     body = host.act(code, "next").get_json()
-    assert body["phase"] == "lobby" and body["position"] == 2
+    assert body["phase"] == "lobby"
+    assert body["position"] == 2
     host.act(code, "open", "reveal", "end")
     with app.app_context():
         cs = _db.session.query(ClassSession).one()
-        assert cs.phase == "ended" and cs.ended_at is not None
+        assert cs.phase == "ended"
+        assert cs.ended_at is not None
 
 
-@pytest.mark.parametrize("done, action, status", [
-    ((), "close", 409),
-    ((), "reveal", 409),
-    ((), "next", 409),
-    (("open",), "next", 409),
-    (("open", "reveal"), "next", 409),  # the last scenario: end instead
-    (("end",), "open", 410),
-])
+@pytest.mark.parametrize(
+    ("done", "action", "status"),
+    [
+        ((), "close", 409),
+        ((), "reveal", 409),
+        ((), "next", 409),
+        (("open",), "next", 409),
+        (("open", "reveal"), "next", 409),  # the last scenario: end instead
+        (("end",), "open", 410),
+    ],
+)
 def test_pacing_refuses_actions_the_phase_does_not_allow(app, host, done, action, status):
     code = host.create()
     host.act(code, *done)
@@ -182,12 +205,19 @@ def test_pacing_refuses_actions_the_phase_does_not_allow(app, host, done, action
     assert response.get_json()["error"]
 
 
-@pytest.mark.parametrize("path, body", [
-    ("open", None), ("close", None), ("reveal", None), ("next", None), ("end", None),
-    ("leaderboard", {"show": True}), ("participants/{pid}/remove", None),
-])
-def test_host_actions_are_refused_to_learners_and_other_instructors(app, host, other, path,
-                                                                    body):
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("open", None),
+        ("close", None),
+        ("reveal", None),
+        ("next", None),
+        ("end", None),
+        ("leaderboard", {"show": True}),
+        ("participants/{pid}/remove", None),
+    ],
+)
+def test_host_actions_are_refused_to_learners_and_other_instructors(app, host, other, path, body):
     code = host.create()
     learner, token = join(app, code, "Ada")
     with app.app_context():
@@ -211,14 +241,18 @@ def test_an_admin_may_run_any_session(app, host):
 def test_host_dashboard_and_report_are_refused_to_others(app, host, other):
     code = host.create()
     learner, _ = join(app, code, "Ada")
-    for url in (f"{API}/{code}/dashboard", f"{API}/{code}/report",
-                f"{API}/{code}/report?format=csv"):
+    for url in (
+        f"{API}/{code}/dashboard",
+        f"{API}/{code}/report",
+        f"{API}/{code}/report?format=csv",
+    ):
         assert learner.get(url).status_code == 403
         assert other.client.get(url).status_code == 403
         assert host.client.get(url).status_code == 200
 
 
 # --- answers ----------------------------------------------------------------------------
+
 
 def test_answers_are_graded_stored_once_and_feedback_waits_for_reveal(app, host):
     code = host.create()
@@ -228,18 +262,21 @@ def test_answers_are_graded_stored_once_and_feedback_waits_for_reveal(app, host)
     response = answer(learner, code, token, key)
     assert response.status_code == 201
     body = response.get_json()
-    assert body["feedback"] == "after-reveal" and body["score"] is None
+    assert body["feedback"] == "after-reveal"
+    assert body["score"] is None
     assert body["answered"] == len(key)
     assert "expected" not in response.get_data(as_text=True)
     assert "attempt_id" not in body  # would lead to the stored verdicts before reveal
     assert stored(app)[:2] == (1, len(key))
     second = answer(learner, code, token, key)
-    assert second.status_code == 409 and "already answered" in second.get_json()["error"]
+    assert second.status_code == 409
+    assert "already answered" in second.get_json()["error"]
     assert stored(app)[:2] == (1, len(key))
     host.act(code, "reveal")
     mine = learner.get(f"{API}/{code}/me").get_json()
     result = mine["scenarios"][0]["result"]
-    assert result["feedback"] == "shown" and result["score"] == 1.0
+    assert result["feedback"] == "shown"
+    assert result["score"] == 1.0
     assert {r["expected"] for r in result["results"]} <= {"aws", "customer"}
 
 
@@ -252,7 +289,8 @@ def test_immediate_feedback_session_returns_the_grade_shape(app, host):
     first = next(iter(key))
     wrong[first] = "aws" if key[first] == "customer" else "customer"
     body = answer(learner, code, token, wrong).get_json()
-    assert body["correct"] == len(key) - 1 and body["total"] == len(key)
+    assert body["correct"] == len(key) - 1
+    assert body["total"] == len(key)
     verdicts = {r["task_id"]: r["verdict"] for r in body["results"]}
     assert verdicts[first] == "incorrect"
     assert all(r["explanation"] for r in body["results"])
@@ -262,26 +300,32 @@ def test_the_participant_cookie_stands_in_for_the_token(app, host):
     code = host.create()
     learner, _ = join(app, code, "Ada")
     host.act(code, "open")
-    response = learner.post(f"{API}/{code}/answers",
-                            json={"scenario_id": COURSE, "answers": {}})
+    response = learner.post(f"{API}/{code}/answers", json={"scenario_id": COURSE, "answers": {}})
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("body, problem", [
-    ({"answers": {"patch-web-os": "nobody"}}, "unknown party"),
-    ({"answers": {"no-such-task": "aws"}}, "unknown task id"),
-    ({"answers": {"patch-web-os": "shared"}}, "not used in this scenario"),
-    ({"answers": ["aws"]}, "'answers' must be an object"),
-    ({"scenario_id": SECOND}, "must name a scenario of this session"),
-    ({"variant": "oracle-on-rds"}, "under variant 'oracle-on-ec2'"),
-    ({"bonus": 1}, "unknown field 'bonus'"),
-])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"answers": {"patch-web-os": "nobody"}}, "unknown party"),
+        ({"answers": {"no-such-task": "aws"}}, "unknown task id"),
+        ({"answers": {"patch-web-os": "shared"}}, "not used in this scenario"),
+        ({"answers": ["aws"]}, "'answers' must be an object"),
+        ({"scenario_id": SECOND}, "must name a scenario of this session"),
+        ({"variant": "oracle-on-rds"}, "under variant 'oracle-on-ec2'"),
+        ({"bonus": 1}, "unknown field 'bonus'"),
+    ],
+)
 def test_bad_answers_are_400_and_store_nothing(app, host, body, problem):
     code = host.create()
     learner, token = join(app, code, "Ada")
     host.act(code, "open")
-    request = {"participant_token": token, "scenario_id": COURSE,
-               "answers": {"patch-web-os": "customer"}, **body}
+    request = {
+        "participant_token": token,
+        "scenario_id": COURSE,
+        "answers": {"patch-web-os": "customer"},
+        **body,
+    }
     response = learner.post(f"{API}/{code}/answers", json=request)
     assert response.status_code == 400
     assert problem in json.dumps(response.get_json())
@@ -294,7 +338,8 @@ def test_answers_outside_the_open_phase_are_409(app, host):
     assert answer(learner, code, token, {}).status_code == 409  # lobby
     host.act(code, "open", "close")
     response = answer(learner, code, token, {})
-    assert response.status_code == 409 and "closed" in response.get_json()["error"]
+    assert response.status_code == 409
+    assert "closed" in response.get_json()["error"]
     host.act(code, "reveal", "next", "open")
     assert answer(learner, code, token, {}).status_code == 409  # the first one is over
     assert answer(learner, code, token, {}, scenario_id=SECOND).status_code == 201
@@ -312,8 +357,12 @@ def test_bad_or_foreign_tokens_are_403(app, host):
     stranger = app.test_client()
     assert answer(stranger, code, "x" * 43, {}).status_code == 403
     assert answer(stranger, code, foreign, {}).status_code == 403
-    assert stranger.post(f"{API}/{code}/answers",
-                         json={"scenario_id": COURSE, "answers": {}}).status_code == 403
+    assert (
+        stranger.post(
+            f"{API}/{code}/answers", json={"scenario_id": COURSE, "answers": {}}
+        ).status_code
+        == 403
+    )
     assert stored(app)[0] == 0
 
 
@@ -326,10 +375,12 @@ def test_removed_participant_cannot_answer_and_leaves_the_counts(app, host):
     response = host.post(f"{API}/{code}/participants/{pid}/remove")
     assert response.status_code == 200
     state = learner.get(f"{API}/{code}/state").get_json()
-    assert state["participants"] == 1 and state["removed"] == [pid]
+    assert state["participants"] == 1
+    assert state["removed"] == [pid]
     host.act(code, "open")
     refused = answer(learner, code, token, {})
-    assert refused.status_code == 403 and "removed" in refused.get_json()["error"]
+    assert refused.status_code == 403
+    assert "removed" in refused.get_json()["error"]
     assert host.post(f"{API}/{code}/participants/999999/remove").status_code == 404
 
 
@@ -376,11 +427,13 @@ def test_an_answer_racing_close_is_refused_and_not_kept(app, host):
         with pytest.raises(ClassError) as caught:
             store_checked(_db.session, checked)
         _db.session.rollback()
-    assert class_error_status(caught.value) == 409 and "closed" in caught.value.message
+    assert class_error_status(caught.value) == 409
+    assert "closed" in caught.value.message
     assert stored(app)[0] == 0
 
 
 # --- dashboard, leaderboard, report -----------------------------------------------------
+
 
 def _room(app, host, feedback="after-reveal"):
     """Three learners in an open session: Ada all right, Bea one wrong, Cy nothing sent."""
@@ -402,9 +455,13 @@ def test_dashboard_counts_per_zone_and_hides_the_key_while_open(app, host):
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
     assert (dash["joined"], dash["answered"]) == (3, 2)
     # while open the room's placements stay off the host's (projectable) screen...
-    assert dash["distribution"] == "hidden" and dash["tasks"] == []
+    assert dash["distribution"] == "hidden"
+    assert dash["tasks"] == []
     assert [(p["nickname"], p["status"]) for p in dash["people"]] == [
-        ("Ada", "sent"), ("Bea", "sent"), ("Cy", "waiting")]
+        ("Ada", "sent"),
+        ("Bea", "sent"),
+        ("Cy", "waiting"),
+    ]
     # ...unless the host turns the live distribution on
     assert host.post(f"{API}/{code}/live", {"show": True}).status_code == 200
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
@@ -419,7 +476,8 @@ def test_dashboard_counts_per_zone_and_hides_the_key_while_open(app, host):
     host.act(code, "close")
     dash = host.client.get(f"{API}/{code}/dashboard").get_json()
     assert dash["tasks"][0]["task_id"] == first  # the misplaced task leads the discussion
-    assert dash["tasks"][0]["expected"] == right and dash["tasks"][0]["misplaced"] == 1
+    assert dash["tasks"][0]["expected"] == right
+    assert dash["tasks"][0]["misplaced"] == 1
 
 
 def test_leaderboard_shows_nicknames_only_when_the_host_wants(app, host):
@@ -442,8 +500,10 @@ def test_report_per_participant_and_per_task(app, host):
     assert set(people) == {"Ada", "Bea", "Cy"}
     assert people["Cy"]["scenarios"] == []
     ada = people["Ada"]["scenarios"][0]
-    assert ada["scenario_id"] == COURSE and ada["variant"] == "oracle-on-ec2"
-    assert ada["score"] == 1.0 and ada["answers"] == key
+    assert ada["scenario_id"] == COURSE
+    assert ada["variant"] == "oracle-on-ec2"
+    assert ada["score"] == 1.0
+    assert ada["answers"] == key
     assert people["Bea"]["scenarios"][0]["score"] == round((len(key) - 1) / len(key), 4)
     tasks = {t["task_id"]: t for t in report["tasks"]}
     assert set(tasks) == set(key)
@@ -458,15 +518,18 @@ def test_report_as_csv(app, host):
 
     code, key, first = _room(app, host)
     answers = host.client.get(f"{API}/{code}/report?format=csv")
-    assert answers.status_code == 200 and answers.mimetype == "text/csv"
+    assert answers.status_code == 200
+    assert answers.mimetype == "text/csv"
     assert "attachment" in answers.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(answers.get_data(as_text=True))))
     assert len(rows) == 2 * len(key)
     bea_first = next(r for r in rows if r["nickname"] == "Bea" and r["task_id"] == first)
-    assert bea_first["correct"] == "no" and bea_first["expected"] == key[first]
+    assert bea_first["correct"] == "no"
+    assert bea_first["expected"] == key[first]
     tasks = host.client.get(f"{API}/{code}/report?format=csv&table=tasks")
     task_rows = list(csv.DictReader(io.StringIO(tasks.get_data(as_text=True))))
-    assert len(task_rows) == len(key) and task_rows[0]["unanswered"] == "1"
+    assert len(task_rows) == len(key)
+    assert task_rows[0]["unanswered"] == "1"
     assert host.client.get(f"{API}/{code}/report?format=xml").status_code == 400
 
 
@@ -474,7 +537,8 @@ def test_csv_cells_cannot_start_a_formula():
     from webapp.services.classroom.report import _cell
 
     assert _cell("=HYPERLINK()") == "'=HYPERLINK()"
-    assert _cell("-1") == "'-1" and _cell("Ada") == "Ada"
+    assert _cell("-1") == "'-1"
+    assert _cell("Ada") == "Ada"
 
 
 def test_a_reconnecting_learner_keeps_their_answers(app, host):
@@ -485,9 +549,12 @@ def test_a_reconnecting_learner_keeps_their_answers(app, host):
     assert answer(learner, code, token, key).status_code == 201
     # a new browser tab, or a phone that lost the connection: the cookie brings them back
     again = learner.get(f"/join?code={code}")
-    assert again.status_code == 302 and again.headers["Location"].endswith(f"/play/{code}")
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/play/{code}")
     page = learner.get(f"/play/{code}").get_data(as_text=True)
-    assert "Your answers are in" in page and "Send answers" not in page
+    assert "Your answers are in" in page
+    assert "Send answers" not in page
     mine = learner.get(f"{API}/{code}/me").get_json()
-    assert mine["nickname"] == "Ada" and mine["scenarios"][0]["answered"] is True
+    assert mine["nickname"] == "Ada"
+    assert mine["scenarios"][0]["answered"] is True
     assert stored(app)[0] == 1

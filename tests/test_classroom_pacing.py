@@ -69,7 +69,7 @@ def test_a_repeated_step_is_refused_instead_of_skipping_the_next(app, host):
 
 
 @pytest.mark.parametrize(
-    "body, problem",
+    ("body", "problem"),
     [
         ({"expect_phase": "open"}, "'expect_phase' must be"),
         ({"expect_phase": "nowhere", "expect_position": 1}, "'expect_phase' must be"),
@@ -91,7 +91,8 @@ def test_a_countdown_goes_with_open_only(app, host):
     code = host.create()
     host.act(code, "open")
     response = host.post(f"{API}/{code}/close", {"countdown": 30})
-    assert response.status_code == 400 and _phase(app) == ("open", 1)
+    assert response.status_code == 400
+    assert _phase(app) == ("open", 1)
 
 
 def test_the_plain_form_carries_the_phase_and_a_double_post_is_refused(app, host):
@@ -152,7 +153,8 @@ def test_a_bad_draft_is_refused_and_stores_nothing(app, host):
     assert _draft(ada, code, ta, {}).status_code == 409  # not open yet
     host.act(code, "open")
     refused = _draft(ada, code, ta, {"no-such-task": "aws"})
-    assert refused.status_code == 400 and refused.get_json()["details"]
+    assert refused.status_code == 400
+    assert refused.get_json()["details"]
     assert _draft(ada, code, "x" * 30, {}).status_code == 403
     assert count_rows(app, ClassDraft) == 0
 
@@ -163,14 +165,16 @@ def test_the_countdown_closes_answering_and_sends_the_drafts(app, host):
     response = host.post(f"{API}/{code}/open", {"countdown": 30})
     assert response.get_json()["seconds_left"] in (29, 30)
     state = ada.get(f"{API}/{code}/state").get_json()
-    assert state["phase"] == "open" and state["closes_at"].endswith("Z")
+    assert state["phase"] == "open"
+    assert state["closes_at"].endswith("Z")
     key = key_for(app)
     assert _draft(ada, code, ta, dict(list(key.items())[:2])).status_code == 200
     with app.app_context():  # the time runs out
         _db.session.execute(update(ClassSession).values(closes_at=utcnow() - timedelta(seconds=5)))
         _db.session.commit()
     state = ada.get(f"{API}/{code}/state").get_json()
-    assert state["phase"] == "closed" and state["closes_at"] is None
+    assert state["phase"] == "closed"
+    assert state["closes_at"] is None
     assert _sent(app) == [("Ada", "timer", 2)]
     late = answer(ada, code, ta, key)
     assert late.status_code == 409
@@ -221,13 +225,15 @@ def test_open_console_names_who_sent_and_hides_the_room_placements(app, host):
     answer(ada, code, ta, key_for(app))
     for path in (f"/host/{code}/panel", f"/host/{code}/present/panel"):
         panel = host.client.get(path).get_data(as_text=True)
-        assert "Not sent yet (1)" in panel and "Sent (1)" in panel
+        assert "Not sent yet (1)" in panel
+        assert "Sent (1)" in panel
         assert "Where the room put each card" not in panel
         assert "Customer 1" not in panel
     console = host.client.get(f"/host/{code}/panel").get_data(as_text=True)
     assert "Show live distribution: off" in console
     presenter = host.client.get(f"/host/{code}/present").get_data(as_text=True)
-    assert "Open answering" not in presenter and "Close answering" not in presenter
+    assert "Open answering" not in presenter
+    assert "Close answering" not in presenter
 
 
 def test_after_the_reveal_the_host_sees_each_reason_and_source(app, host):
@@ -237,7 +243,8 @@ def test_after_the_reveal_the_host_sees_each_reason_and_source(app, host):
     answer(ada, code, ta, key_for(app))
     host.act(code, "close")
     closed = host.client.get(f"{API}/{code}/dashboard").get_json()
-    assert closed["tasks"] and all("explanation" not in t for t in closed["tasks"])
+    assert closed["tasks"]
+    assert all("explanation" not in t for t in closed["tasks"])
     host.act(code, "reveal")
     revealed = host.client.get(f"{API}/{code}/dashboard").get_json()
     assert all(t["explanation"] and t["source"].startswith("https://") for t in revealed["tasks"])

@@ -7,8 +7,16 @@ import pytest
 from tests.helpers.classroom import API, Host, join
 from webapp.classroom.poll import poller
 
-HEADERS_COMPARED = ("ETag", "Cache-Control", "Content-Type", "X-Content-Type-Options",
-                    "Referrer-Policy", "X-Frame-Options", "Set-Cookie", "X-Room-Count")
+HEADERS_COMPARED = (
+    "ETag",
+    "Cache-Control",
+    "Content-Type",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "X-Frame-Options",
+    "Set-Cookie",
+    "X-Room-Count",
+)
 
 
 @pytest.fixture
@@ -44,14 +52,17 @@ def test_unchanged_and_built_states_are_answered_without_flask(app, host, counte
     code = host.create()
     learner, _ = join(app, code, "Ada")
     first = learner.get(f"{API}/{code}/state")
-    assert first.status_code == 200 and counted.calls == 1  # built by the view
+    assert first.status_code == 200
+    assert counted.calls == 1
     etag = first.headers["ETag"]
     again = learner.get(f"{API}/{code}/state")
     unchanged = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
     assert counted.calls == 1  # both answered in front of Flask
-    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert again.status_code == 200
+    assert again.get_json() == first.get_json()
     assert headers_of(again) == headers_of(first)
-    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert unchanged.status_code == 304
+    assert unchanged.data == b""
     assert unchanged.headers["ETag"] == etag
 
 
@@ -73,9 +84,9 @@ def test_a_change_is_seen_at_the_next_poll(app, host, counted):
     learner, _ = join(app, code, "Ada")
     first = learner.get(f"{API}/{code}/state")
     host.act(code, "open")
-    after = learner.get(f"{API}/{code}/state",
-                        headers={"If-None-Match": first.headers["ETag"]})
-    assert after.status_code == 200 and after.get_json()["phase"] == "open"
+    after = learner.get(f"{API}/{code}/state", headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200
+    assert after.get_json()["phase"] == "open"
     assert after.get_json()["version"] == first.get_json()["version"] + 1
     assert after.headers["ETag"] == f'"s{after.get_json()["version"]}"'
 
@@ -87,11 +98,11 @@ def test_a_change_made_by_another_worker_is_seen(app, host, make_app_like):
     learner, _ = join(app, code, "Ada")
     etag = learner.get(f"{API}/{code}/state").headers["ETag"]
     elsewhere = other.test_client()
-    assert elsewhere.get(f"{API}/{code}/state",
-                         headers={"If-None-Match": etag}).status_code == 304
+    assert elsewhere.get(f"{API}/{code}/state", headers={"If-None-Match": etag}).status_code == 304
     host.act(code, "open")  # in the first app
     changed = elsewhere.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.get_json()["phase"] == "open"
+    assert changed.status_code == 200
+    assert changed.get_json()["phase"] == "open"
 
 
 def test_unknown_and_ended_sessions_get_the_views_errors(app, host, counted):
@@ -99,10 +110,12 @@ def test_unknown_and_ended_sessions_get_the_views_errors(app, host, counted):
     learner, _ = join(app, code, "Ada")
     etag = learner.get(f"{API}/{code}/state").headers["ETag"]
     missing = learner.get(f"{API}/ZZZZZZ/state", headers={"If-None-Match": etag})
-    assert missing.status_code == 404 and "no class session" in missing.get_json()["error"]
+    assert missing.status_code == 404
+    assert "no class session" in missing.get_json()["error"]
     host.act(code, "end")
     ended = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
-    assert ended.status_code == 410 and "ended" in ended.get_json()["error"]
+    assert ended.status_code == 410
+    assert "ended" in ended.get_json()["error"]
 
 
 def test_the_fast_path_can_be_switched_off(make_app_like, app, host):
@@ -113,13 +126,13 @@ def test_the_fast_path_can_be_switched_off(make_app_like, app, host):
     fast.wsgi_app = inner
     client = plain.test_client()
     etag = client.get(f"{API}/{code}/state").headers["ETag"]
-    assert client.get(f"{API}/{code}/state",
-                      headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"{API}/{code}/state", headers={"If-None-Match": etag}).status_code == 304
     assert inner.calls == 2
 
 
 def test_joins_keep_the_version_and_polls_stay_304_with_the_room_count(
-        app, host, counted, monkeypatch):
+    app, host, counted, monkeypatch
+):
     from webapp.classroom import poll
 
     monkeypatch.setattr(poll, "ROOM_COUNT_SECONDS", 1e-9)  # recount at every poll
@@ -130,14 +143,16 @@ def test_joins_keep_the_version_and_polls_stay_304_with_the_room_count(
     for n in range(2, 8):
         join(app, code, f"Learner {n}")
         polled = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
-        assert polled.status_code == 304 and polled.headers["ETag"] == etag
+        assert polled.status_code == 304
+        assert polled.headers["ETag"] == etag
         assert polled.headers["X-Room-Count"] == str(n)
     assert counted.calls == 1  # only the first poll reached Flask
     again = learner.get(f"{API}/{code}/state").get_json()
     assert again["version"] == version
     host.act(code, "open")  # out of the lobby the count is not sent
     opened = learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag})
-    assert opened.status_code == 200 and "X-Room-Count" not in opened.headers
+    assert opened.status_code == 200
+    assert "X-Room-Count" not in opened.headers
 
 
 def test_the_room_count_may_lag_by_at_most_its_time_slot(app, host, monkeypatch):
@@ -147,14 +162,20 @@ def test_the_room_count_may_lag_by_at_most_its_time_slot(app, host, monkeypatch)
     code = host.create()
     learner, _ = join(app, code, "Ada")
     etag = learner.get(f"{API}/{code}/state").headers["ETag"]
-    assert learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}
-                       ).headers["X-Room-Count"] == "1"
+    assert (
+        learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}).headers["X-Room-Count"]
+        == "1"
+    )
     join(app, code, "Grace")
-    assert learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}
-                       ).headers["X-Room-Count"] == "1"  # this worker counted in this slot
+    assert (
+        learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}).headers["X-Room-Count"]
+        == "1"
+    )  # this worker counted in this slot
     monkeypatch.setattr(poll, "ROOM_COUNT_SECONDS", 1e-9)
-    assert learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}
-                       ).headers["X-Room-Count"] == "2"
+    assert (
+        learner.get(f"{API}/{code}/state", headers={"If-None-Match": etag}).headers["X-Room-Count"]
+        == "2"
+    )
 
 
 def test_the_polls_hand_written_sql_matches_the_model(app, host):
@@ -177,22 +198,31 @@ def test_the_polls_hand_written_sql_matches_the_model(app, host):
             cursor = connection.cursor()
             cursor.execute(head_sql, (code,))
             head = tuple(cursor.fetchone())
-            cs = db.session.execute(select(ClassSession).where(ClassSession.code == code)
-                                    ).scalar_one()
+            cs = db.session.execute(
+                select(ClassSession).where(ClassSession.code == code)
+            ).scalar_one()
             cursor.execute(count_sql, (cs.id, False))
             count = cursor.fetchone()[0]
             cursor.close()
         finally:
             connection.close()
-        assert head[:3] == (cs.id, cs.phase, cs.state_version) and head[3] is None
-        assert count == db.session.execute(
-            select(func.count()).select_from(Participant)
-            .where(Participant.session_id == cs.id, Participant.removed.is_(False))
-        ).scalar_one() == 2
+        assert head[:3] == (cs.id, cs.phase, cs.state_version)
+        assert head[3] is None
+        assert (
+            count
+            == db.session.execute(
+                select(func.count())
+                .select_from(Participant)
+                .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+            ).scalar_one()
+            == 2
+        )
     table = ClassSession.__table__
     for column in ("id", "phase", "state_version", "closes_at", "code"):
-        assert column in table.c and column in head_sql
-    assert table.name in head_sql and Participant.__table__.name in count_sql
+        assert column in table.c
+        assert column in head_sql
+    assert table.name in head_sql
+    assert Participant.__table__.name in count_sql
 
 
 @pytest.fixture

@@ -118,7 +118,8 @@ def test_the_task_csv_has_the_variant_and_share_and_no_empty_party_column(app, h
         "percent_correct",
     ]
     assert [r["task_id"] for r in rows[:2]] == missed
-    assert rows[0]["variant"] == "oracle-on-rds" and rows[0]["percent_correct"] == "33.3"
+    assert rows[0]["variant"] == "oracle-on-rds"
+    assert rows[0]["percent_correct"] == "33.3"
     assert rows[-1]["correct"] == "2"
 
 

@@ -58,14 +58,16 @@ def test_lint_of_a_missing_file(cli, tmp_path):
 def test_grade_prints_each_task_and_the_score(cli, tmp_path):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"patch-oracle": "aws", "patch-web-os": "customer"}))
-    result = cli.invoke(main, ["grade", "s3-vpc-ec2-oracle", str(answers),
-                               "--variant", "oracle-on-rds"])
+    result = cli.invoke(
+        main, ["grade", "s3-vpc-ec2-oracle", str(answers), "--variant", "oracle-on-rds"]
+    )
     assert result.exit_code == 0, result.output
     assert "ok  patch-oracle: given aws, expected aws" in result.output
     assert "ok  patch-web-os: given customer, expected customer" in result.output
     assert "score: 2/" in result.output
-    on_ec2 = cli.invoke(main, ["grade", "s3-vpc-ec2-oracle", str(answers),
-                               "--variant", "oracle-on-ec2", "--json"])
+    on_ec2 = cli.invoke(
+        main, ["grade", "s3-vpc-ec2-oracle", str(answers), "--variant", "oracle-on-ec2", "--json"]
+    )
     report = json.loads(on_ec2.output)
     verdict = {r["task_id"]: r["verdict"] for r in report["results"]}
     assert verdict["patch-oracle"] == "incorrect"
@@ -105,7 +107,8 @@ def test_a_broken_rule_set_stops_the_cli_with_one_line(cli, tmp_path, monkeypatc
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("error: the rule set is broken:") and str(broken) in lines[0]
+    assert lines[0].startswith("error: the rule set is broken:")
+    assert str(broken) in lines[0]
     assert "unknown party 'nobody'" in lines[0]
 
 
@@ -116,8 +119,13 @@ def test_the_app_refuses_to_start_with_a_broken_rule_set(tmp_path):
     broken = tmp_path / "aws.yaml"
     broken.write_text(RULES.read_text().replace("area: hardware", "area: hardwares", 1))
     with pytest.raises(RuleSetError, match="unknown area 'hardwares'"):
-        create_app({"SRM_RULES_FILE": str(broken), "INSTANCE_PATH": str(tmp_path),
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+        create_app(
+            {
+                "SRM_RULES_FILE": str(broken),
+                "INSTANCE_PATH": str(tmp_path),
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            }
+        )
 
 
 def test_a_broken_scenario_file_does_not_take_down_the_app(tmp_path, caplog):
@@ -127,9 +135,14 @@ def test_a_broken_scenario_file_does_not_take_down_the_app(tmp_path, caplog):
     folder = tmp_path / "scenarios"
     shutil.copytree(SCENARIOS, folder)
     (folder / "zz-broken.yaml").write_text("id: zz-broken\ntitle: [\n")
-    app = create_app({"SRM_SCENARIOS_DIR": str(folder), "INSTANCE_PATH": str(tmp_path),
-                      "SRM_RULES_FILE": str(RULES),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    app = create_app(
+        {
+            "SRM_SCENARIOS_DIR": str(folder),
+            "INSTANCE_PATH": str(tmp_path),
+            "SRM_RULES_FILE": str(RULES),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+        }
+    )
     with app.app_context():
         assert "s3-vpc-ec2-oracle" in content().library.scenarios
     assert any("zz-broken.yaml" in r.getMessage() for r in caplog.records)
@@ -143,10 +156,20 @@ def test_db_upgrade_creates_the_schema(cli, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     import sqlite3
 
-    tables = {r[0] for r in sqlite3.connect(tmp_path / "srm-trainer.sqlite3").execute(
-        "select name from sqlite_master where type='table'")}
-    assert {"attempts", "attempt_answers", "scenarios", "scenario_versions", "users",
-            "alembic_version"} <= tables
+    tables = {
+        r[0]
+        for r in sqlite3.connect(tmp_path / "srm-trainer.sqlite3").execute(
+            "select name from sqlite_master where type='table'"
+        )
+    }
+    assert {
+        "attempts",
+        "attempt_answers",
+        "scenarios",
+        "scenario_versions",
+        "users",
+        "alembic_version",
+    } <= tables
 
 
 def _free_port() -> int:
@@ -158,20 +181,29 @@ def _free_port() -> int:
 def test_serve_migrates_and_answers_with_gunicorn(tmp_path):
     """The README's first command: serve on the embedded SQLite default, nothing else."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "SRM_DATABASE_URL", "TEST_DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "SRM_DATABASE_URL", "TEST_DATABASE_URL")
+    }
     env["SRM_INSTANCE_PATH"] = str(tmp_path / "instance")
     exe = Path(sys.executable).with_name("srm-trainer")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "webapp.cli"]
-    proc = subprocess.Popen([*command, "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*command, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         body = None
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/scenarios",
-                                            timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/v1/scenarios", timeout=2
+                ) as response:
                     body = json.load(response)
                     break
             except OSError:
@@ -205,10 +237,12 @@ def test_secret_key_is_generated_once_and_shared(tmp_path, monkeypatch):
     from webapp import create_app
 
     monkeypatch.delenv("SRM_SECRET_KEY", raising=False)
-    first = create_app({"INSTANCE_PATH": str(tmp_path),
-                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"})
-    second = create_app({"INSTANCE_PATH": str(tmp_path),
-                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"})
+    first = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"}
+    )
+    second = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"}
+    )
     assert len(first.config["SECRET_KEY"]) == 64
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
@@ -217,8 +251,13 @@ def test_secret_key_is_generated_once_and_shared(tmp_path, monkeypatch):
 def test_postgres_urls_use_psycopg(tmp_path):
     from webapp import create_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
-                      "DATABASE_URL": "postgres://u@localhost/db"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "x",
+            "DATABASE_URL": "postgres://u@localhost/db",
+        }
+    )
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
 
 
@@ -227,15 +266,26 @@ def test_behind_a_proxy_the_forwarded_address_and_scheme_are_used(tmp_path):
 
     from webapp import create_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "SRM_PROXIES": 1,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "x",
+            "SRM_PROXIES": 1,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+        }
+    )
 
     @app.get("/whoami-test")
     def whoami():
         return {"addr": request.remote_addr, "secure": request.is_secure}
 
-    body = app.test_client().get("/whoami-test", headers={
-        "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}).get_json()
+    body = (
+        app.test_client()
+        .get(
+            "/whoami-test", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        )
+        .get_json()
+    )
     assert body == {"addr": "203.0.113.9", "secure": True}
 
 

@@ -16,8 +16,9 @@ def test_parallel_submissions_are_all_stored(app):
         statuses = []
         for i in range(6):
             variant = "oracle-on-rds" if (n + i) % 2 else "oracle-on-ec2"
-            response = client.post(GRADE, json={"variant": variant,
-                                                "answers": {"patch-oracle": "aws"}})
+            response = client.post(
+                GRADE, json={"variant": variant, "answers": {"patch-oracle": "aws"}}
+            )
             statuses.append(response.status_code)
         return statuses
 

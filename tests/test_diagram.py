@@ -45,13 +45,16 @@ def overlap(a, b) -> bool:
 def test_containers_hold_their_children_and_siblings_do_not_overlap(columns, stacked):
     lay = layout(COURSE, columns, with_stack=stacked)
     b = boxes_by_id(lay)
-    assert inside(b["web-server"], b["network"]) and inside(b["db"], b["network"])
+    assert inside(b["web-server"], b["network"])
+    assert inside(b["db"], b["network"])
     assert not overlap(b["data-bucket"], b["network"])
     assert not overlap(b["web-server"], b["db"])
     assert not inside(b["data-bucket"], b["network"])
     for box in lay.boxes():  # everything on the canvas
-        assert box.x >= 0 and box.y >= 0
-        assert box.x + box.w <= lay.width and box.y + box.h <= lay.height
+        assert box.x >= 0
+        assert box.y >= 0
+        assert box.x + box.w <= lay.width
+        assert box.y + box.h <= lay.height
 
 
 def test_every_component_is_drawn_once():
@@ -100,7 +103,8 @@ def test_nested_containers():
         Node("vm", "Instance", "Amazon EC2", "subnet"),
     ]
     b = boxes_by_id(layout(nodes))
-    assert inside(b["vm"], b["subnet"]) and inside(b["subnet"], b["vpc"])
+    assert inside(b["vm"], b["subnet"])
+    assert inside(b["subnet"], b["vpc"])
 
 
 def test_stack_layers_follow_the_share_of_tasks_customer_on_top():
@@ -110,7 +114,8 @@ def test_stack_layers_follow_the_share_of_tasks_customer_on_top():
     assert parts[0][2] > parts[1][2]
     assert layers({}) == []
     svg = render_svg(COURSE, title="t", desc_id="d", stacks={"db": {"aws": 1, "customer": 4}})
-    assert svg.count("dg-layer--customer") == 1 and "Customer · 4 tasks" in svg
+    assert svg.count("dg-layer--customer") == 1
+    assert "Customer · 4 tasks" in svg
     assert svg.count("No tasks") == 3  # the other components have no counts given
 
 
@@ -126,7 +131,8 @@ def test_text_is_escaped():
 
 def test_long_names_wrap_to_three_lines():
     lines = wrap("word " * 40)
-    assert len(lines) == 3 and lines[-1].endswith("…")
+    assert len(lines) == 3
+    assert lines[-1].endswith("…")
 
 
 # --- inside: in scenario files ---------------------------------------------------------
@@ -157,7 +163,7 @@ def test_course_scenario_puts_the_instance_and_database_in_the_vpc(rules):
 
 
 @pytest.mark.parametrize(
-    "value, code",
+    ("value", "code"),
     [("nowhere", "unknown-component"), ("db", "inside-cycle"), ("Not An Id", "bad-id")],
 )
 def test_bad_inside_is_a_problem_not_a_crash(rules, value, code):

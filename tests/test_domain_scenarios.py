@@ -46,15 +46,33 @@ def test_every_shipped_scenario_lints_clean(rules):
 
 def test_library_covers_every_service_model(library):
     services = {c.service for s in library.scenarios.values() for c in s.components}
-    services |= {svc for s in library.scenarios.values() for v in s.variants
-                 for _, svc in v.services}
-    for needed in ["ec2", "rds", "aurora", "elastic-beanstalk", "lambda", "s3", "dynamodb",
-                   "ecs-fargate", "ecs-ec2", "eks-self-managed-nodes", "eks-managed-node-group",
-                   "shield-standard", "shield-advanced", "trusted-advisor", "chime"]:
+    services |= {
+        svc for s in library.scenarios.values() for v in s.variants for _, svc in v.services
+    }
+    for needed in [
+        "ec2",
+        "rds",
+        "aurora",
+        "elastic-beanstalk",
+        "lambda",
+        "s3",
+        "dynamodb",
+        "ecs-fargate",
+        "ecs-ec2",
+        "eks-self-managed-nodes",
+        "eks-managed-node-group",
+        "shield-standard",
+        "shield-advanced",
+        "trusted-advisor",
+        "chime",
+    ]:
         assert needed in services, needed
-    assert any(s.parties == ("aws", "customer", "shared") and
-               {"patch-management", "configuration-management", "awareness-training"}
-               <= {t.area for t in s.tasks} for s in library.scenarios.values())
+    assert any(
+        s.parties == ("aws", "customer", "shared")
+        and {"patch-management", "configuration-management", "awareness-training"}
+        <= {t.area for t in s.tasks}
+        for s in library.scenarios.values()
+    )
 
 
 def test_at_least_five_tasks_target_misconceptions(library):
@@ -67,9 +85,16 @@ def test_course_scenario_covers_the_course_tasks(oracle):
     assert oracle.variant_ids == ("oracle-on-ec2", "oracle-on-rds")
     assert len(oracle.tasks) >= 12
     areas = {t.area for t in oracle.tasks}
-    assert {"guest-os-patching", "application-software", "security-groups",
-            "network-configuration", "db-engine-patching", "physical-security",
-            "hardware", "host-os-virtualization"} <= areas
+    assert {
+        "guest-os-patching",
+        "application-software",
+        "security-groups",
+        "network-configuration",
+        "db-engine-patching",
+        "physical-security",
+        "hardware",
+        "host-os-virtualization",
+    } <= areas
     services = {c.service for c in oracle.components}
     assert {"s3", "vpc", "ec2"} <= services
 
@@ -77,30 +102,41 @@ def test_course_scenario_covers_the_course_tasks(oracle):
 def test_patching_oracle_moves_from_customer_on_ec2_to_aws_on_rds(rules, oracle):
     on_ec2 = answer_key(oracle, "oracle-on-ec2", rules)
     on_rds = answer_key(oracle, "oracle-on-rds", rules)
-    db_tasks = [t.id for t in oracle.tasks if t.component == "db"
-                and t.area in ("db-engine-patching", "guest-os-patching", "db-backups",
-                               "db-high-availability")]
+    db_tasks = [
+        t.id
+        for t in oracle.tasks
+        if t.component == "db"
+        and t.area
+        in ("db-engine-patching", "guest-os-patching", "db-backups", "db-high-availability")
+    ]
     assert len(db_tasks) >= 4
     for task_id in db_tasks:
         assert on_ec2[task_id] == "customer"
         assert on_rds[task_id] == "aws"
     # the web server's tasks do not move with the database
-    web = [t.id for t in oracle.tasks if t.component == "web-server"
-           and t.area == "guest-os-patching"]
-    assert web and all(on_ec2[t] == on_rds[t] == "customer" for t in web)
+    web = [
+        t.id for t in oracle.tasks if t.component == "web-server" and t.area == "guest-os-patching"
+    ]
+    assert web
+    assert all(on_ec2[t] == on_rds[t] == "customer" for t in web)
 
 
 def test_compare_variants_highlights_the_moving_tasks(rules, oracle):
     rows = compare_variants(oracle, rules, "oracle-on-ec2", "oracle-on-rds")
     moved = {tid for tid, a, b in rows if a.expected != b.expected}
     key = {t.id: t for t in oracle.tasks}
-    assert moved and all(key[t].component == "db" for t in moved)
+    assert moved
+    assert all(key[t].component == "db" for t in moved)
     assert any(key[t].area == "db-engine-patching" for t in moved)
 
 
 def test_misconception_tasks_resolve_to_the_corrected_party(rules, library):
     expected = {  # misconception number -> the party a correct answer gives
-        3: "customer", 4: "aws", 6: "customer", 7: "customer", 16: "customer",
+        3: "customer",
+        4: "aws",
+        6: "customer",
+        7: "customer",
+        16: "customer",
     }
     seen = set()
     for s in library.scenarios.values():
@@ -137,8 +173,12 @@ def test_a_perfect_answer_scores_one_and_grading_is_deterministic(rules, oracle)
 
 def test_grading_errors_list_each_problem(rules, oracle):
     with pytest.raises(GradingError) as exc:
-        grade(oracle, "oracle-on-lambda", rules,
-              {"nope": "aws", "patch-oracle": "shared", "patch-web-os": "amazon"})
+        grade(
+            oracle,
+            "oracle-on-lambda",
+            rules,
+            {"nope": "aws", "patch-oracle": "shared", "patch-web-os": "amazon"},
+        )
     details = " | ".join(exc.value.details)
     assert "unknown variant 'oracle-on-lambda'" in details
     assert "unknown task id 'nope'" in details
@@ -200,25 +240,36 @@ def test_lint_reports_every_problem_with_file_and_line(rules):
     with pytest.raises(ScenarioError) as exc:
         parse_scenario(BROKEN, rules, "broken.yaml")
     details = exc.value.details
+
     def has(text: str, line: int) -> bool:
-        return any(d == f"broken.yaml:{line}: {text}" or
-                   (d.startswith(f"broken.yaml:{line}:") and text in d) for d in details)
+        return any(
+            d == f"broken.yaml:{line}: {text}"
+            or (d.startswith(f"broken.yaml:{line}:") and text in d)
+            for d in details
+        )
+
     assert has("duplicate component id 'web'", 9), details
     assert has("unknown service 'mainframe'", 11), details
     assert has("unknown component 'ghost'", 15), details
     assert has("duplicate task id 't1'", 24), details
     assert has("unknown area 'no-such-area'", 27), details
-    assert has("no rule decides area 'k8s-control-plane' on service 'rds' under variant 'b'",
-               31), details
+    assert has("no rule decides area 'k8s-control-plane' on service 'rds' under variant 'b'", 31), (
+        details
+    )
     assert has("not one of this scenario's parties", 35), details
 
 
 def test_empty_scenario_is_a_problem(rules):
     with pytest.raises(ScenarioError) as exc:
-        parse_scenario("id: empty\ntitle: E\nsummary: S\nparties: [aws, customer]\n"
-                       "components: []\ntasks: []\n", rules, "empty.yaml")
+        parse_scenario(
+            "id: empty\ntitle: E\nsummary: S\nparties: [aws, customer]\n"
+            "components: []\ntasks: []\n",
+            rules,
+            "empty.yaml",
+        )
     summary = exc.value.summary()
-    assert "at least one component" in summary and "at least one task" in summary
+    assert "at least one component" in summary
+    assert "at least one task" in summary
 
 
 def test_a_broken_copy_among_good_files_is_reported_and_the_rest_load(rules, tmp_path):

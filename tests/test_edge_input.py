@@ -28,7 +28,7 @@ def host(app):
 
 
 @pytest.mark.parametrize(
-    "value, problem",
+    ("value", "problem"),
     [
         ("a\x00b", "NUL"),
         ("\ud800", "surrogate"),
@@ -48,7 +48,8 @@ def test_text_problem_accepts_real_text(value):
 
 def test_quote_shows_a_short_escaped_prefix():
     quoted = quote("evil\x00\u2028" + "x" * 5000)
-    assert quoted.startswith("'evil\\x00\\u2028xx") and quoted.endswith("…'")
+    assert quoted.startswith("'evil\\x00\\u2028xx")
+    assert quoted.endswith("…'")
     assert len(quoted) < 60
     nested = [[[["deep"] * 9] * 9] * 9] * 9
     assert len(shorten(nested)) <= 41
@@ -63,7 +64,7 @@ def test_json_depth_is_counted_without_recursion():
 
 
 @pytest.mark.parametrize(
-    "raw, detail",
+    ("raw", "detail"),
     [
         (DEEP.encode(), "nested deeper than 32"),
         (b'{"a": "x\\u0000"}', "NUL"),
@@ -187,7 +188,8 @@ def test_editor_save_with_a_control_character_marks_the_field(app):
     html = response.get_data(as_text=True)
     assert "Nothing was saved" in html
     assert "This contains a NUL character. Remove it and try again." in html
-    assert 'id="tasks-0-text"' in html and 'aria-invalid="true"' in html
+    assert 'id="tasks-0-text"' in html
+    assert 'aria-invalid="true"' in html
     assert row_counts(app) == before
 
 
@@ -248,7 +250,7 @@ def test_class_start_with_bad_text_is_a_400(app, host, body):
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [
         ("scenario_id", "\ud800"),
         ("scenario_id", "s3\x00"),
@@ -370,7 +372,8 @@ def test_login_never_redirects_off_the_site(app, raw):
     assert response.status_code == 302
     assert response.headers["Location"] == "/author/"
     again = client.get(f"/auth/login?next={raw}")  # signed in already: the same rule
-    assert again.status_code == 302 and again.headers["Location"] == "/author/"
+    assert again.status_code == 302
+    assert again.headers["Location"] == "/author/"
 
 
 def test_login_follows_a_same_site_next(app):
@@ -383,7 +386,7 @@ def test_login_follows_a_same_site_next(app):
 
 
 @pytest.mark.parametrize(
-    "target, expected",
+    ("target", "expected"),
     [
         ("/host/", "/host/"),
         ("/author/scenarios/shop?x=1", "/author/scenarios/shop?x=1"),
@@ -467,7 +470,8 @@ def test_upload_errors_quote_a_short_prefix_of_a_value(app):
         "unknown field 'yyyy",
     ):
         assert start in html
-    assert "z" * 41 not in html and "y" * 41 not in html
+    assert "z" * 41 not in html
+    assert "y" * 41 not in html
     assert len(html) < 40_000
 
 

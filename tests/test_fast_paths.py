@@ -122,11 +122,13 @@ def test_practice_grading_stores_the_attempt_without_counting_attempts(app, clie
     assert not [s for s in seen if "scenario_versions" in s.lower()]  # cached once committed
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
-        assert attempt is not None and attempt.correct == len(key)
+        assert attempt is not None
+        assert attempt.correct == len(key)
         assert len(attempt.verdicts) == len(key)
     # what the learner reads back is what the reply said
     stored = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
-    assert stored["correct"] == len(key) and len(stored["results"]) == len(key)
+    assert stored["correct"] == len(key)
+    assert len(stored["results"]) == len(key)
 
 
 def test_a_version_made_in_a_rolled_back_transaction_is_not_remembered(app):
@@ -227,7 +229,8 @@ def test_the_answer_key_follows_the_rule_set_content_not_its_identity(app):
         scenario = source.library.get(ORACLE)
         rules = source.rules
     same = dataclasses.replace(rules)
-    assert same is not rules and same.digest == rules.digest
+    assert same is not rules
+    assert same.digest == rules.digest
     flipped = tuple(
         dataclasses.replace(r, party="shared" if r.party != "shared" else "aws")
         for r in rules.rules

@@ -75,7 +75,8 @@ def _assert_nothing_inline_but_the_nonce(html: str, csp: dict[str, str]) -> None
         if re.search(r"\ssrc=", tag):
             continue
         found = re.search(r'\snonce="([^"]+)"', tag)
-        assert found and found.group(1) in nonces, f"an inline script without the nonce: {tag}"
+        assert found, f"an inline script without the nonce: {tag}"
+        assert found.group(1) in nonces, f"an inline script without the nonce: {tag}"
 
 
 def test_the_import_map_carries_a_fresh_nonce_per_response(client):

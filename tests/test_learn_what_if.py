@@ -46,7 +46,8 @@ def test_what_if_explains_when_the_graded_version_no_longer_fits_the_rule_set(ap
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         version = db.session.execute(
-            select(ScenarioVersion).where(ScenarioVersion.id == attempt.version_id)).scalar_one()
+            select(ScenarioVersion).where(ScenarioVersion.id == attempt.version_id)
+        ).scalar_one()
         document = copy.deepcopy(version.document)
         document["tasks"][1]["area"] = "an-area-the-rules-dropped"
         version.document = document

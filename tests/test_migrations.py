@@ -31,29 +31,66 @@ def test_migrated_schema_matches_the_models(empty_database, tmp_path):
 
 def _seed_class_answers(conn) -> None:
     """A session with one scenario and two participants who each answered once (pre-0004)."""
-    conn.execute(text("INSERT INTO users (id, email, role, password_hash, active, created_at) "
-                      "VALUES (1, 'h@example.org', 'instructor', 'x', true, :t)"), {"t": T})
-    conn.execute(text("INSERT INTO scenarios (id, slug, origin, status, created_at, updated_at)"
-                      " VALUES (1, 'alpha', 'builtin', 'published', :t, :t)"), {"t": T})
-    conn.execute(text("INSERT INTO scenario_versions (id, scenario_id, number, content_hash, "
-                      "document, created_at) VALUES (1, 1, 1, :h, '{}', :t)"),
-                 {"h": "1" * 64, "t": T})
-    conn.execute(text("INSERT INTO class_sessions (id, code, host_id, phase, current_index, "
-                      "state_version, show_leaderboard, feedback_after_reveal, created_at) "
-                      "VALUES (1, 'ABCDEF', 1, 'open', 0, 1, false, true, :t)"), {"t": T})
-    conn.execute(text("INSERT INTO class_session_scenarios (id, session_id, position, "
-                      "scenario_slug, version_id) VALUES (1, 1, 0, 'alpha', 1)"))
+    conn.execute(
+        text(
+            "INSERT INTO users (id, email, role, password_hash, active, created_at) "
+            "VALUES (1, 'h@example.org', 'instructor', 'x', true, :t)"
+        ),
+        {"t": T},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO scenarios (id, slug, origin, status, created_at, updated_at)"
+            " VALUES (1, 'alpha', 'builtin', 'published', :t, :t)"
+        ),
+        {"t": T},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO scenario_versions (id, scenario_id, number, content_hash, "
+            "document, created_at) VALUES (1, 1, 1, :h, '{}', :t)"
+        ),
+        {"h": "1" * 64, "t": T},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO class_sessions (id, code, host_id, phase, current_index, "
+            "state_version, show_leaderboard, feedback_after_reveal, created_at) "
+            "VALUES (1, 'ABCDEF', 1, 'open', 0, 1, false, true, :t)"
+        ),
+        {"t": T},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO class_session_scenarios (id, session_id, position, "
+            "scenario_slug, version_id) VALUES (1, 1, 0, 'alpha', 1)"
+        )
+    )
     for pid in (1, 2):
-        conn.execute(text("INSERT INTO participants (id, session_id, nickname, nickname_key, "
-                          "token_hash, removed, joined_at) VALUES (:p, 1, :n, :n, :h, false, "
-                          ":t)"), {"p": pid, "n": f"p{pid}", "h": str(pid) * 64, "t": T})
-        conn.execute(text("INSERT INTO attempts (id, scenario_slug, version_id, participant_id,"
-                          " class_scenario_id, answers, score, correct, total, created_at) "
-                          "VALUES (:a, 'alpha', 1, :p, 1, '{}', 1.0, 1, 1, :t)"),
-                     {"a": f"a{pid}", "p": pid, "t": T})
-        conn.execute(text("INSERT INTO attempt_answers (attempt_id, task_id, position, given, "
-                          "expected, correct, scenario_slug, version_id) VALUES (:a, 't1', 0, "
-                          "'aws', 'aws', true, 'alpha', 1)"), {"a": f"a{pid}"})
+        conn.execute(
+            text(
+                "INSERT INTO participants (id, session_id, nickname, nickname_key, "
+                "token_hash, removed, joined_at) VALUES (:p, 1, :n, :n, :h, false, "
+                ":t)"
+            ),
+            {"p": pid, "n": f"p{pid}", "h": str(pid) * 64, "t": T},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO attempts (id, scenario_slug, version_id, participant_id,"
+                " class_scenario_id, answers, score, correct, total, created_at) "
+                "VALUES (:a, 'alpha', 1, :p, 1, '{}', 1.0, 1, 1, :t)"
+            ),
+            {"a": f"a{pid}", "p": pid, "t": T},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO attempt_answers (attempt_id, task_id, position, given, "
+                "expected, correct, scenario_slug, version_id) VALUES (:a, 't1', 0, "
+                "'aws', 'aws', true, 'alpha', 1)"
+            ),
+            {"a": f"a{pid}"},
+        )
 
 
 def _seeded_at(empty_database, tmp_path, revision: str, *more: str):
@@ -81,19 +118,34 @@ def test_0004_numbers_existing_class_answers_and_allows_later_tries(empty_databa
             # rebuilding "attempts" (SQLite) must not cascade into the verdicts
             assert conn.execute(text("SELECT count(*) FROM attempt_answers")).scalar() == 2
             # a second try is now a row of its own; the same try twice is still refused
-            conn.execute(text("INSERT INTO attempts (id, scenario_slug, version_id, "
-                              "participant_id, class_scenario_id, class_try, answers, score, "
-                              "correct, total, created_at) VALUES ('a1b', 'alpha', 1, 1, 1, 2,"
-                              " '{}', 0.0, 0, 1, :t)"), {"t": T})
+            conn.execute(
+                text(
+                    "INSERT INTO attempts (id, scenario_slug, version_id, "
+                    "participant_id, class_scenario_id, class_try, answers, score, "
+                    "correct, total, created_at) VALUES ('a1b', 'alpha', 1, 1, 1, 2,"
+                    " '{}', 0.0, 0, 1, :t)"
+                ),
+                {"t": T},
+            )
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO attempts (id, scenario_slug, version_id, "
-                              "participant_id, class_scenario_id, class_try, answers, score, "
-                              "correct, total, created_at) VALUES ('a1c', 'alpha', 1, 1, 1, 2,"
-                              " '{}', 0.0, 0, 1, :t)"), {"t": T})
-        uniques = {u["name"]: u["column_names"]
-                   for u in inspect(db.engine).get_unique_constraints("attempts")}
+            conn.execute(
+                text(
+                    "INSERT INTO attempts (id, scenario_slug, version_id, "
+                    "participant_id, class_scenario_id, class_try, answers, score, "
+                    "correct, total, created_at) VALUES ('a1c', 'alpha', 1, 1, 1, 2,"
+                    " '{}', 0.0, 0, 1, :t)"
+                ),
+                {"t": T},
+            )
+        uniques = {
+            u["name"]: u["column_names"]
+            for u in inspect(db.engine).get_unique_constraints("attempts")
+        }
         assert uniques["uq_attempts_participant_try"] == [
-            "participant_id", "class_scenario_id", "class_try"]
+            "participant_id",
+            "class_scenario_id",
+            "class_try",
+        ]
         assert "uq_attempts_participant_scenario" not in uniques
         db.engine.dispose()
     database.downgrade(app, "0003")  # down again: the last try of each stays
@@ -107,14 +159,19 @@ def test_0004_numbers_existing_class_answers_and_allows_later_tries(empty_databa
 
 
 def test_0006_keeps_a_reveal_on_screen_and_every_attempt(empty_database, tmp_path):
-    app = _seeded_at(empty_database, tmp_path, "0005",
-                     "INSERT INTO class_session_scenarios (id, session_id, position, "
-                     "scenario_slug, version_id) VALUES (2, 1, 1, 'alpha', 1)",
-                     "UPDATE class_sessions SET phase = 'revealed'")
+    app = _seeded_at(
+        empty_database,
+        tmp_path,
+        "0005",
+        "INSERT INTO class_session_scenarios (id, session_id, position, "
+        "scenario_slug, version_id) VALUES (2, 1, 1, 'alpha', 1)",
+        "UPDATE class_sessions SET phase = 'revealed'",
+    )
     with app.app_context():
         with db.engine.connect() as conn:
-            revealed = conn.execute(text("SELECT id, revealed_at IS NOT NULL FROM "
-                                         "class_session_scenarios ORDER BY id")).all()
+            revealed = conn.execute(
+                text("SELECT id, revealed_at IS NOT NULL FROM class_session_scenarios ORDER BY id")
+            ).all()
             assert [tuple(r) for r in revealed] == [(1, True), (2, False)]
             owners = conn.execute(text("SELECT user_id FROM attempts")).scalars().all()
             assert owners == [None, None]

@@ -68,15 +68,18 @@ def test_a_dealt_round_carries_no_answer_data(app, client):
     text = json.dumps(body)
     rules = load_rules(RULES)
     for rule in rules.rules:
-        assert rule.explanation not in text and rule.source not in text
-    assert "expected" not in text and "area" not in text
+        assert rule.explanation not in text
+        assert rule.source not in text
+    assert "expected" not in text
+    assert "area" not in text
     assert len(load_deck(rules).cards) >= 200
     # the page shows the same: no explanation or source before answering
     page = client.get("/practice").get_data(as_text=True)
     assert not any(rule.explanation in page for rule in rules.rules)
     # before answering, the round's address shows cards only
     shown = client.get(f"{ROUNDS}/{body['round_id']}").get_json()
-    assert "results" not in shown and shown["answered"] is False
+    assert "results" not in shown
+    assert shown["answered"] is False
 
 
 def test_answering_grades_each_card_once_with_reason_source_and_due(app, client):
@@ -88,23 +91,29 @@ def test_answering_grades_each_card_once_with_reason_source_and_due(app, client)
     response = answer(client, body["round_id"], answers)
     assert response.status_code == 200
     data = response.get_json()
-    assert data["total"] == 10 and data["correct"] == 5
+    assert data["total"] == 10
+    assert data["correct"] == 5
     for result in data["results"]:
         assert set(result) == RESULT_KEYS
         assert result["expected"] == key[result["card_id"]]
         assert result["correct"] == (result["given"] == result["expected"])
-        assert result["explanation"] and result["source"].startswith("https://")
+        assert result["explanation"]
+        assert result["source"].startswith("https://")
         assert result["due"].endswith("Z")
     again = answer(client, body["round_id"], answers)
     assert again.status_code == 409
-    assert again.get_json()["message"] and again.get_json()["details"]
+    assert again.get_json()["message"]
+    assert again.get_json()["details"]
     assert count_rows(app, PracticeReview) == 10
     shown = client.get(f"{ROUNDS}/{body['round_id']}").get_json()
-    assert shown["answered"] and len(shown["results"]) == 10
+    assert shown["answered"]
+    assert len(shown["results"]) == 10
     pairs = client.get(PROGRESS).get_json()["pairs"]
-    assert len(pairs) == 10 and all(set(p) == PAIR_KEYS for p in pairs)
+    assert len(pairs) == 10
+    assert all(set(p) == PAIR_KEYS for p in pairs)
     missed = [p for p in pairs if p["last_result"] == "incorrect"]
-    assert len(missed) == 5 and all(p["recall"] == 0 for p in missed)
+    assert len(missed) == 5
+    assert all(p["recall"] == 0 for p in missed)
 
 
 def test_another_learner_can_neither_answer_nor_read_a_round(app, client):
@@ -122,7 +131,7 @@ def test_another_learner_can_neither_answer_nor_read_a_round(app, client):
 
 
 @pytest.mark.parametrize(
-    "payload, status",
+    ("payload", "status"),
     [
         ({"size": 0}, 400),
         ({"size": 31}, 400),
@@ -138,7 +147,8 @@ def test_a_bad_deal_request_is_refused_and_stores_nothing(app, client, payload, 
     response = client.post(ROUNDS, json=payload)
     assert response.status_code == status
     body = response.get_json()
-    assert body["message"] and body["details"]
+    assert body["message"]
+    assert body["details"]
     assert count_rows(app, PracticeRound) == 0
 
 
@@ -222,7 +232,8 @@ def test_scenario_attempts_are_reviews_of_their_pairs(app, client):
     _, dealt = expected_of(app, body["round_id"])
     assert list(dealt.values())[0] in pairs
     progress = client.get("/progress").get_data(as_text=True)
-    assert "Not yet cleared" in progress and "17." in progress.split("Cleared")[0]
+    assert "Not yet cleared" in progress
+    assert "17." in progress.split("Cleared")[0]
 
 
 def test_signing_in_adopts_the_browsers_history_once(app, client, auth):
@@ -243,4 +254,5 @@ def test_signing_in_adopts_the_browsers_history_once(app, client, auth):
         from webapp.extensions import db
 
         owners = set(db.session.execute(select(PracticePair.owner)).scalars())
-    assert len(owners) == 1 and next(iter(owners)).startswith("user:")
+    assert len(owners) == 1
+    assert next(iter(owners)).startswith("user:")

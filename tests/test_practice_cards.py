@@ -37,9 +37,11 @@ def test_every_card_carries_its_rules_party_explanation_and_source(deck, rules):
     for (area, service), card in deck.cards.items():
         rule = rules.resolve(area, service)
         assert card.rule == rule
-        assert card.rule.explanation and card.rule.source.startswith("https://")
+        assert card.rule.explanation
+        assert card.rule.source.startswith("https://")
         for text in card.texts:
-            assert "{service}" not in text and text[0].isupper()
+            assert "{service}" not in text
+            assert text[0].isupper()
 
 
 def test_shared_cards_never_name_only_one_sides_step(deck):
@@ -62,12 +64,13 @@ def test_siblings_differ_in_owner_only_by_service(deck):
     assert ("db-engine-patching", "rds") in deck.siblings[pair]
     for key, others in deck.siblings.items():
         for other in others:
-            assert other[0] == key[0] and other[1] != key[1]
+            assert other[0] == key[0]
+            assert other[1] != key[1]
             assert deck.cards[other].rule.party != deck.cards[key].rule.party
 
 
 @pytest.mark.parametrize(
-    "doc, problem",
+    ("doc", "problem"),
     [
         ({"areas": {"no-such-area": {"tasks": ["Do {service}"]}}}, "unknown area"),
         (
@@ -175,10 +178,13 @@ def test_choose_puts_missed_pairs_first_with_their_contrast_and_few_new_ones(dec
     known[missed].review(False, now)
     chosen = scheduler.choose(deck.cards, known, deck.siblings, 10, now, random.Random(1))
     keys = [c.key for c in chosen]
-    assert keys[0] == missed and chosen[0].reason == "again"
-    assert keys[1][0] == "db-engine-patching" and chosen[1].reason == "contrast"
+    assert keys[0] == missed
+    assert chosen[0].reason == "again"
+    assert keys[1][0] == "db-engine-patching"
+    assert chosen[1].reason == "contrast"
     # new pairs: the missed pair's contrast, then a few more, each maybe with its contrast
     new = [c for c in chosen if c.key not in known]
     assert 1 <= len(new) <= 1 + scheduler.NEW_PER_ROUND + 1
     assert any(c.reason == "ahead" for c in chosen)  # the rest of the round: known pairs
-    assert len(chosen) == 10 and len(set(keys)) == 10
+    assert len(chosen) == 10
+    assert len(set(keys)) == 10

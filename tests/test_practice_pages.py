@@ -34,7 +34,8 @@ def test_a_round_on_the_plain_form_is_graded_with_reasons_then_the_next_round(ap
     assert response.status_code == 303
     result = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "cards placed correctly" in result
-    assert "Next round" in result and result.count("result__why") == 10
+    assert "Next round" in result
+    assert result.count("result__why") == 10
     assert count_rows(app, PracticeReview) == 10
     # sending the form again shows the same result, and stores nothing more
     assert client.post(action, data=data).status_code == 303
@@ -77,17 +78,22 @@ def test_filters_narrow_a_round_and_are_kept_for_the_next(app, client):
 
 def test_progress_is_a_table_with_weak_spots_first_and_exports(app, client):
     empty = client.get("/progress")
-    assert empty.status_code == 200 and "Nothing yet" in empty.get_data(as_text=True)
+    assert empty.status_code == 200
+    assert "Nothing yet" in empty.get_data(as_text=True)
     html, action, cards = _round(client)
     data = {**hidden_fields(html), **{name: "aws" for name in cards}}
     client.post(action, data=data)
     page = client.get("/progress").get_data(as_text=True)
-    assert "<table" in page and '<th scope="row">' in page and '<th scope="col">' in page
-    assert "Weak spots first" in page and "Missed last time" in page
+    assert "<table" in page
+    assert '<th scope="row">' in page
+    assert '<th scope="col">' in page
+    assert "Weak spots first" in page
+    assert "Missed last time" in page
     assert "/practice?area=" in page
     assert re.search(r"<span class=\"stats__figure\">1</span> day", page)
     rows = list(csv.DictReader(io.StringIO(client.get("/progress.csv").get_data(as_text=True))))
-    assert len(rows) == 10 and set(rows[0]) == {
+    assert len(rows) == 10
+    assert set(rows[0]) == {
         "area",
         "service",
         "reviews",

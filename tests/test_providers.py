@@ -62,7 +62,8 @@ def azure(rules):
 
 def test_each_provider_has_its_own_rule_set(rules, azure):
     assert list(rules.providers) == ["aws", "azure"]
-    assert rules.for_provider(None) is rules and rules.for_provider("aws") is rules
+    assert rules.for_provider(None) is rules
+    assert rules.for_provider("aws") is rules
     assert azure.for_provider("aws") is rules  # any rule set hands out its siblings
     assert dict(azure.parties) == {
         "microsoft": "Microsoft",
@@ -196,7 +197,8 @@ def test_lint_fails_on_an_azure_scenario_with_an_aws_only_service(tmp_path):
     (tmp_path / f"{VMS}.yaml").write_text(text)
     result = CliRunner().invoke(main, ["lint", str(tmp_path)])
     assert result.exit_code == 1
-    assert f"{VMS}.yaml:" in result.output and "unknown service 'rds'" in result.output
+    assert f"{VMS}.yaml:" in result.output
+    assert "unknown service 'rds'" in result.output
 
 
 def test_aws_scenarios_keep_their_document_and_azure_ones_name_the_provider(rules):
@@ -210,13 +212,15 @@ def test_aws_scenarios_keep_their_document_and_azure_ones_name_the_provider(rule
 def test_grading_an_azure_scenario_uses_the_azure_rules(rules):
     scenario = load_library(SCENARIOS, rules).get(VMS)
     key = answer_key(scenario, "azure-vms", rules)
-    assert key["failed-disk"] == "microsoft" and key["patch-os"] == "customer"
+    assert key["failed-disk"] == "microsoft"
+    assert key["patch-os"] == "customer"
     on_premises = answer_key(scenario, "own-datacenter", rules)
     assert on_premises["failed-disk"] == "customer"
     report = grade(scenario, "azure-vms", rules, key)
     assert report.score == 1.0
     result = next(r for r in report.results if r.task_id == "failed-disk")
-    assert result.source == MS_SOURCE and "Microsoft" in result.explanation
+    assert result.source == MS_SOURCE
+    assert "Microsoft" in result.explanation
 
 
 def test_the_shop_moves_layers_back_to_the_customer_on_a_vm(rules):
@@ -256,7 +260,8 @@ def test_a_comparison_takes_each_owner_from_its_providers_rules(rules):
         ["customer", "shared"],
     ]
     assert [r.differs for r in rows] == [False, True]
-    assert rows[1].cells[1].source == MS_SOURCE and rows[1].cells[1].control == "shared"
+    assert rows[1].cells[1].source == MS_SOURCE
+    assert rows[1].cells[1].control == "shared"
 
 
 @pytest.mark.parametrize(
@@ -292,7 +297,8 @@ def test_providers_are_listed_with_parties_and_models(client):
         {"id": "shared", "label": "Shared"},
     ]
     assert [m["id"] for m in by_id["azure"]["models"]] == list(MODELS)
-    assert by_id["aws"]["default"] and not by_id["azure"]["default"]
+    assert by_id["aws"]["default"]
+    assert not by_id["azure"]["default"]
     assert by_id["azure"]["name"] == "Microsoft Azure"
 
 
@@ -308,7 +314,8 @@ def test_responsibility_answers_per_provider(client):
     )
     assert body["source"] == MS_SOURCE
     default = client.get("/api/v1/responsibility?area=guest-os-patching&service=ec2")
-    assert default.status_code == 200 and default.get_json()["provider"] == "aws"
+    assert default.status_code == 200
+    assert default.get_json()["provider"] == "aws"
 
 
 @pytest.mark.parametrize(
@@ -348,7 +355,8 @@ def test_the_rule_catalogue_follows_the_provider(client):
 def test_scenarios_carry_their_provider_and_no_key(app, client):
     listed = client.get("/api/v1/scenarios").get_json()["scenarios"]
     providers = {s["id"]: s["provider"] for s in listed}
-    assert providers[VMS] == "azure" and providers["ec2-web-server"] == "aws"
+    assert providers[VMS] == "azure"
+    assert providers["ec2-web-server"] == "aws"
     view = client.get(f"/api/v1/scenarios/{SHOP}?variant=virtual-machine")
     body = view.get_json()
     assert body["provider"] == "azure"
@@ -367,9 +375,11 @@ def test_grading_an_azure_scenario_end_to_end(app, client):
     )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["score"] == 1.0 and body["total"] == len(key)
+    assert body["score"] == 1.0
+    assert body["total"] == len(key)
     os_result = next(r for r in body["results"] if r["task_id"] == "storefront-os")
-    assert os_result["expected"] == "microsoft" and os_result["source"] == MS_SOURCE
+    assert os_result["expected"] == "microsoft"
+    assert os_result["source"] == MS_SOURCE
     stored = client.get(body["result_url"]).get_json()
     assert {r["task_id"]: r["expected"] for r in stored["results"]} == key
     assert all(r["explanation"] for r in stored["results"])
@@ -403,13 +413,16 @@ def test_who_takes_a_provider():
     result = cli.invoke(main, ["who", "--provider", "azure", "network-controls", "microsoft-365"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "microsoft" and lines[1] == "control: inherited"
+    assert lines[0] == "microsoft"
+    assert lines[1] == "control: inherited"
     assert lines[-1] == f"source: {MS_SOURCE}"
     assert cli.invoke(main, ["who", "guest-os-patching", "ec2"]).output.startswith("customer")
     unknown = cli.invoke(main, ["who", "--provider", "gcp", "a", "b"])
-    assert unknown.exit_code == 1 and "unknown provider 'gcp'" in unknown.output
+    assert unknown.exit_code == 1
+    assert "unknown provider 'gcp'" in unknown.output
     wrong = cli.invoke(main, ["who", "--provider", "azure", "operating-system", "ec2"])
-    assert wrong.exit_code == 1 and "unknown service 'ec2'" in wrong.output
+    assert wrong.exit_code == 1
+    assert "unknown service 'ec2'" in wrong.output
 
 
 def test_lint_counts_the_comparisons():
@@ -426,7 +439,8 @@ def test_an_azure_board_has_a_microsoft_zone_and_no_aws_one(client):
     zones = re.findall(r'id="zone-([a-z]+)"', html)
     assert zones == ["microsoft", "shared", "customer"]
     assert '<input type="radio" name="answer-storefront-os" value="microsoft"> Microsoft' in html
-    assert 'value="aws"' not in html and ">AWS<" not in html
+    assert 'value="aws"' not in html
+    assert ">AWS<" not in html
 
 
 def test_the_nojs_form_grades_an_azure_board(app, client):
@@ -447,7 +461,8 @@ def test_the_nojs_form_grades_an_azure_board(app, client):
     what_if = re.search(r'href="(/attempts/[^"]+/what-if/azure-vms)"', result)
     assert what_if, "the result page offers the Azure variant"
     page = client.get(what_if.group(1)).get_data(as_text=True)
-    assert "Owner moves" in page and "Microsoft" in page
+    assert "Owner moves" in page
+    assert "Microsoft" in page
 
 
 def test_the_comparison_page_shows_both_providers(client):
@@ -456,9 +471,12 @@ def test_the_comparison_page_shows_both_providers(client):
     response = client.get("/compare/aws-azure-web-app")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "On AWS" in html and "On Microsoft Azure" in html
-    assert MS_SOURCE in html and "docs.aws.amazon.com" in html
-    assert "Inherited control" in html and "Owners differ" in html
+    assert "On AWS" in html
+    assert "On Microsoft Azure" in html
+    assert MS_SOURCE in html
+    assert "docs.aws.amazon.com" in html
+    assert "Inherited control" in html
+    assert "Owners differ" in html
     assert "<script>" not in html
     assert client.get("/compare/no-such-thing").status_code == 404
 
@@ -488,5 +506,7 @@ def test_a_comparison_never_hands_over_a_held_back_assessments_cards(
     html = client.get("/compare/aws-azure-web-app").get_data(as_text=True)
     assert "Owners held back" in html
     assert "Install security updates for the operating system of a virtual machine" in html
-    assert MS_SOURCE not in html and "Inherited control" not in html
-    assert "<dd>Customer</dd>" not in html and 'class="owner"' not in html
+    assert MS_SOURCE not in html
+    assert "Inherited control" not in html
+    assert "<dd>Customer</dd>" not in html
+    assert 'class="owner"' not in html

@@ -53,7 +53,7 @@ def one_rule(**fields: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "area, service, control",
+    ("area", "service", "control"),
     [
         ("physical-security", "ec2", "inherited"),
         ("hardware", "lambda", "inherited"),
@@ -88,7 +88,7 @@ def test_control_types_agree_with_the_party(rules):
 
 
 @pytest.mark.parametrize(
-    "fields, message",
+    ("fields", "message"),
     [
         ({"control": "joint"}, "unknown control type 'joint'"),
         ({"control": "customer-specific"}, "a customer-specific control belongs to 'customer'"),
@@ -115,7 +115,8 @@ def test_grade_results_carry_the_control(rules, library):
 
 def test_api_responsibility_and_grade_show_the_control(client):
     body = client.get("/api/v1/responsibility?area=physical-security&service=ec2").get_json()
-    assert body["party"] == "aws" and body["control"] == "inherited"
+    assert body["party"] == "aws"
+    assert body["control"] == "inherited"
     body = client.get("/api/v1/responsibility?area=zone-security&service=vpc").get_json()
     assert body["control"] == "customer-specific"
     body = client.get("/api/v1/responsibility?area=security-groups&service=ec2").get_json()
@@ -222,7 +223,8 @@ def test_a_card_adds_its_own_sentence_to_the_rule_explanation(rules, library):
         assert card.why == f"{card.task_explanation} {rule.explanation}"
         assert card.as_dict()["task_explanation"] == card.task_explanation
     bare = grade(library.get("ec2-web-server"), None, rules, {}).results[0]
-    assert bare.task_explanation == "" and bare.why == bare.explanation
+    assert bare.task_explanation == ""
+    assert bare.why == bare.explanation
     assert bare.as_dict()["task_explanation"] is None
 
 
@@ -283,10 +285,12 @@ def test_editor_keeps_the_card_sentence_and_the_live_check_shows_it(app):
 
 def test_dated_facts_say_since_when_they_hold(rules):
     s3_default = rules.resolve("default-encryption-at-rest", "s3")
-    assert s3_default.since == "2023-01-05" and s3_default.since_text == "5 January 2023"
+    assert s3_default.since == "2023-01-05"
+    assert s3_default.since_text == "5 January 2023"
     assert "5 January 2023" in s3_default.explanation
     sse_c = rules.resolve("encryption-key-management", "s3")
-    assert sse_c.since == "2026-04" and "April 2026" in sse_c.explanation
+    assert sse_c.since == "2026-04"
+    assert "April 2026" in sse_c.explanation
     assert "SSE-C" in sse_c.explanation
     assert sse_c.source.endswith("/ServerSideEncryptionCustomerKeys.html")
     for rule in rules.rules:
@@ -295,7 +299,7 @@ def test_dated_facts_say_since_when_they_hold(rules):
 
 
 @pytest.mark.parametrize(
-    "since, message",
+    ("since", "message"),
     [
         ("2023-13-01", "since must be a date like 2023-01-05"),
         ("'last year'", "since must be a date like 2023-01-05"),
@@ -317,7 +321,8 @@ def test_api_says_since_when(client):
     body = client.get("/api/v1/responsibility?area=default-encryption-at-rest&service=s3")
     assert body.get_json()["since"] == "2023-01-05"
     body = client.get("/api/v1/responsibility?area=default-encryption-at-rest&service=ec2")
-    assert body.get_json()["since"] is None and body.get_json()["party"] == "customer"
+    assert body.get_json()["since"] is None
+    assert body.get_json()["party"] == "customer"
 
 
 def test_an_impossible_date_in_a_file_is_text_not_a_crash(rules):
@@ -329,7 +334,8 @@ def test_an_impossible_date_in_a_file_is_text_not_a_crash(rules):
         "tasks: [{id: t, text: T, component: c, area: hardware}]\n"
     )
     scenario = parse_scenario(text, rules)
-    assert scenario.title == "2023-13-01" and scenario.summary == "2023-01-05"
+    assert scenario.title == "2023-13-01"
+    assert scenario.summary == "2023-01-05"
     with pytest.raises(ScenarioError):
         parse_scenario(text.replace("area: hardware", "area: 2023-13-01"), rules)
 
@@ -367,7 +373,7 @@ def test_new_ids_exist_and_every_new_area_is_used_by_a_card(rules, library):
 
 
 @pytest.mark.parametrize(
-    "area, service, party",
+    ("area", "service", "party"),
     [
         ("audit-logging", "ec2", "customer"),
         ("audit-logging", "kms", "customer"),
@@ -411,7 +417,7 @@ def test_second_edition_owners(rules, area, service, party):
 
 
 @pytest.mark.parametrize(
-    "area, service",
+    ("area", "service"),
     [
         ("kms-hsm-fleet", "ec2"),
         ("task-retirement-window", "ecs-ec2"),
@@ -461,7 +467,8 @@ def test_aurora_rules_cite_the_aurora_guide(rules):
 
 def test_rds_engine_patching_separates_minor_patches_from_major_upgrades(rules):
     text = words(rules, "db-engine-patching", "rds")
-    assert "auto minor version upgrade" in text and "major version" in text
+    assert "auto minor version upgrade" in text
+    assert "major version" in text
     assert "Oracle" not in text
     assert rules.resolve("db-engine-patching", "rds").source.endswith(
         "/USER_UpgradeDBInstance.Upgrading.html"
@@ -471,15 +478,15 @@ def test_rds_engine_patching_separates_minor_patches_from_major_upgrades(rules):
 
 def test_fargate_os_choice_mentions_the_os_family_in_the_task_definition(rules):
     text = words(rules, "guest-os-selection", "ecs-fargate")
-    assert "task definition" in text and "Linux or Windows" in text
+    assert "task definition" in text
+    assert "Linux or Windows" in text
     assert rules.who("guest-os-selection", "ecs-fargate") == "aws"
 
 
 def test_elastic_beanstalk_explanations_match_managed_updates(rules, library):
     choose = next(t for t in library.get("elastic-beanstalk-app").tasks if t.id == "choose-os")
-    assert "image" in choose.text and "image" in words(
-        rules, "guest-os-selection", "elastic-beanstalk"
-    )
+    assert "image" in choose.text
+    assert "image" in words(rules, "guest-os-selection", "elastic-beanstalk")
     for area in ("guest-os-patching", "runtime-patching"):
         rule = rules.resolve(area, "elastic-beanstalk")
         assert rule.source.endswith("/environment-platform-update-managed.html")
@@ -491,7 +498,8 @@ def test_elastic_beanstalk_explanations_match_managed_updates(rules, library):
 
 def test_shield_explanations_do_not_overclaim(rules):
     standard = words(rules, "ddos-network-layer", "shield-standard")
-    assert "without you doing anything" not in standard and "attack surface" in standard
+    assert "without you doing anything" not in standard
+    assert "attack surface" in standard
     advanced = words(rules, "ddos-protection-setup", "shield-advanced")
     assert "automatic application-layer mitigation" in advanced
     assert "you choose" in advanced
@@ -500,7 +508,8 @@ def test_shield_explanations_do_not_overclaim(rules):
 def test_bare_metal_is_not_denied(rules):
     for area in ("hardware", "host-os-virtualization"):
         text = words(rules, area, "ec2")
-        assert "bare-metal" in text and "only ever see virtual" not in text
+        assert "bare-metal" in text
+        assert "only ever see virtual" not in text
 
 
 def test_dynamodb_tuning_cites_the_dynamodb_best_practices(rules):

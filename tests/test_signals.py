@@ -28,4 +28,5 @@ def test_a_stored_attempt_is_announced_once_with_its_report(app, client):
     assert event["participant_id"] is None
     with app.app_context():
         from webapp.extensions import db
+
         assert db.session.get(Attempt, event["attempt_id"]) is not None

@@ -37,7 +37,7 @@ def test_the_current_page_is_marked_in_the_header(client):
 
 
 @pytest.mark.parametrize(
-    "role, expected",
+    ("role", "expected"),
     [
         ("instructor", {"Scenarios": "/", "Classes": "/host/", "Author": "/author/"}),
         (
@@ -104,7 +104,8 @@ def test_run_in_class_with_an_unknown_scenario_just_shows_the_form(app):
     response = client.get("/host/?scenario=no-such&scenario=Ghost&variant-no-such=x")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _checked(html) == set() and "Chosen:" not in html
+    assert _checked(html) == set()
+    assert "Chosen:" not in html
     # a NUL cannot be stored: refused at the edge, like any other address holding one
     assert client.get("/host/?scenario=%00").status_code == 400
 

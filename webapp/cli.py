@@ -60,28 +60,56 @@ def _mention_earlier_folders(app) -> None:
     if os.environ.get("SRM_INSTANCE_PATH"):
         return
     for folder in earlier_instance_folders(app.instance_path):
-        click.echo(f"note: an earlier database is in {folder}; this start does not use it. "
-                   f"To keep using it, set SRM_INSTANCE_PATH={folder} (or move its files "
-                   f"into {app.instance_path}).", err=True)
+        click.echo(
+            f"note: an earlier database is in {folder}; this start does not use it. "
+            f"To keep using it, set SRM_INSTANCE_PATH={folder} (or move its files "
+            f"into {app.instance_path}).",
+            err=True,
+        )
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes (about one per CPU core).")
-@click.option("--worker-class", default="gevent", show_default=True,
-              type=click.Choice(["gevent", "gthread"]),
-              help="gevent: one greenlet per connection, slow clients hold no thread; "
-                   "gthread: a thread pool per worker, for use behind a buffering proxy.")
-@click.option("--connections", default=1000, show_default=True,
-              type=click.IntRange(10, 10000),
-              help="Open connections per gevent worker.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per gthread worker (they overlap database waits).")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (about one per CPU core).",
+)
+@click.option(
+    "--worker-class",
+    default="gevent",
+    show_default=True,
+    type=click.Choice(["gevent", "gthread"]),
+    help="gevent: one greenlet per connection, slow clients hold no thread; "
+    "gthread: a thread pool per worker, for use behind a buffering proxy.",
+)
+@click.option(
+    "--connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(10, 10000),
+    help="Open connections per gevent worker.",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per gthread worker (they overlap database waits).",
+)
 @click.option("--no-migrate", is_flag=True, help="Do not apply database migrations first.")
-def serve(host: str, port: int, workers: int, worker_class: str, connections: int,
-          threads: int, no_migrate: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    worker_class: str,
+    connections: int,
+    threads: int,
+    no_migrate: bool,
+) -> None:
     """Run the trainer with gunicorn (migrates the database first)."""
     from . import database
 
@@ -95,8 +123,9 @@ def serve(host: str, port: int, workers: int, worker_class: str, connections: in
         hook(app, host, port)
     from .server import run_gunicorn
 
-    click.echo(f"Shared Responsibility Trainer on http://{host}:{port}/ "
-               f"({workers} {worker_class} workers)")
+    click.echo(
+        f"Shared Responsibility Trainer on http://{host}:{port}/ ({workers} {worker_class} workers)"
+    )
     run_gunicorn(host, port, workers, threads, worker_class, connections)
 
 
@@ -106,9 +135,12 @@ def _shared_rate_limits(app, workers: int) -> None:
 
     uri = app.config["RATELIMIT_STORAGE_URI"]
     if workers > 1 and app.config.get("RATELIMIT_ENABLED", True) and is_per_process(uri):
-        click.echo(f"warning: RATELIMIT_STORAGE_URI={uri} would count rate limits in each of "
-                   f"the {workers} workers alone; counting them in the database instead "
-                   "(set a redis:// URI, or use --workers 1 to keep it)", err=True)
+        click.echo(
+            f"warning: RATELIMIT_STORAGE_URI={uri} would count rate limits in each of "
+            f"the {workers} workers alone; counting them in the database instead "
+            "(set a redis:// URI, or use --workers 1 to keep it)",
+            err=True,
+        )
         os.environ["SRM_RATELIMIT_STORAGE_URI"] = DATABASE_STORE  # the workers' own create_app
 
 
@@ -149,8 +181,10 @@ def lint_command(paths: tuple[str, ...]) -> None:
         sys.exit(1)
     tasks = sum(len(s.tasks) for s in scenarios)
     also = f", {compared} comparison(s)" if compared else ""
-    click.echo(f"ok: {len(scenarios)} scenario(s), {tasks} task(s){also}, every task graded "
-               "by a rule", err=True)
+    click.echo(
+        f"ok: {len(scenarios)} scenario(s), {tasks} task(s){also}, every task graded by a rule",
+        err=True,
+    )
 
 
 @main.command("grade")
@@ -158,8 +192,7 @@ def lint_command(paths: tuple[str, ...]) -> None:
 @click.argument("answers_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--variant", default=None, help="Variant to grade under.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-def grade_command(scenario_id: str, answers_file: str, variant: str | None,
-                  as_json: bool) -> None:
+def grade_command(scenario_id: str, answers_file: str, variant: str | None, as_json: bool) -> None:
     """Grade ANSWERS_FILE ({"task id": "aws"|"customer"|"shared"}) against a scenario."""
     from .domain import load_library
 
@@ -201,8 +234,12 @@ def grade_command(scenario_id: str, answers_file: str, variant: str | None,
 @main.command("who")
 @click.argument("area")
 @click.argument("service")
-@click.option("--provider", default=DEFAULT_PROVIDER, show_default=True,
-              help="Whose rule set answers (see the providers in scenarios/rules/).")
+@click.option(
+    "--provider",
+    default=DEFAULT_PROVIDER,
+    show_default=True,
+    help="Whose rule set answers (see the providers in scenarios/rules/).",
+)
 def who_command(area: str, service: str, provider: str) -> None:
     """Who owns AREA on SERVICE, why, and the source."""
     try:

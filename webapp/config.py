@@ -67,22 +67,28 @@ def earlier_instance_folders(current: str) -> list[Path]:
     point SRM_INSTANCE_PATH back at the data they made there.
     """
     candidates = [Path.cwd() / "instance", Path(sys.prefix) / "var" / "webapp-instance"]
-    return [folder for folder in candidates
-            if folder.resolve() != Path(current).resolve()
-            and (folder / "srm-trainer.sqlite3").is_file()]
+    return [
+        folder
+        for folder in candidates
+        if folder.resolve() != Path(current).resolve()
+        and (folder / "srm-trainer.sqlite3").is_file()
+    ]
 
 
 def database_url(app: Flask) -> str:
     """The database URL: SRM_DATABASE_URL, then DATABASE_URL, then SQLite in the instance folder."""
-    url = (app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
-           or os.environ.get("DATABASE_URL"))
+    url = (
+        app.config.get("SQLALCHEMY_DATABASE_URI")
+        or app.config.get("DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+    )
     if not url:
         path = Path(app.instance_path) / "srm-trainer.sqlite3"
         url = f"sqlite:///{path}"
     # psycopg 3 is the driver we ship; accept the plain and Heroku-style spellings
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

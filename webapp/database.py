@@ -48,9 +48,12 @@ def _sqlite_begin(connection) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    immediate = (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-                 # rate-limit counters: one statement each, never waiting on their request
-                 and not connection.get_execution_options().get("srm_rate_limits"))
+    immediate = (
+        has_request_context()
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        # rate-limit counters: one statement each, never waiting on their request
+        and not connection.get_execution_options().get("srm_rate_limits")
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

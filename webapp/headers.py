@@ -75,8 +75,10 @@ def _signed_in() -> bool:
     from flask_login import current_user
 
     config = current_app.config
-    login_cookies = (config["SESSION_COOKIE_NAME"],
-                     config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    login_cookies = (
+        config["SESSION_COOKIE_NAME"],
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
     if "_login_user" not in g and not any(name in request.cookies for name in login_cookies):
         return False  # no session and no remember cookie: nobody signed in (saves the load)
     return bool(getattr(current_user, "is_authenticated", False))

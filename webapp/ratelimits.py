@@ -158,8 +158,9 @@ def _counter_engine(engine: Engine) -> Engine:
     counter waiting for that one would wait for ever."""
     if engine.dialect.name != "sqlite":
         return engine
-    return create_engine(engine.url, connect_args={"timeout": 30}, pool_size=1,
-                         max_overflow=0, pool_timeout=30)
+    return create_engine(
+        engine.url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=30
+    )
 
 
 def storage_uri(app: Flask) -> str:

@@ -59,6 +59,7 @@ def _with_connection_close(app):
     gunicorn decides keep-alive itself and drops a Connection header set by the app; a
     refused oversized body must close, or its unread rest would be read as a new request.
     """
+
     def wsgi(environ, start_response):
         req = getattr(_handling, "req", None)
         if req is not None:
@@ -68,8 +69,14 @@ def _with_connection_close(app):
     return wsgi
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int = 4,
-                     worker_class: str = "gevent", connections: int = 1000) -> dict:
+def gunicorn_options(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int = 4,
+    worker_class: str = "gevent",
+    connections: int = 1000,
+) -> dict:
     """The settings `srm-trainer serve` gives gunicorn."""
     if worker_class not in WORKER_CLASSES:
         raise ValueError(f"worker class must be one of {', '.join(WORKER_CLASSES)}")
@@ -91,6 +98,12 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int = 4,
     return options
 
 
-def run_gunicorn(host: str, port: int, workers: int, threads: int = 4,
-                 worker_class: str = "gevent", connections: int = 1000) -> None:
+def run_gunicorn(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int = 4,
+    worker_class: str = "gevent",
+    connections: int = 1000,
+) -> None:
     _Server(gunicorn_options(host, port, workers, threads, worker_class, connections)).run()

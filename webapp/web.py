@@ -39,8 +39,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if wants_json():
-            body = {"error": exc.description or exc.name,
-                    "details": getattr(exc, "details", [])}
+            body = {"error": exc.description or exc.name, "details": getattr(exc, "details", [])}
             return jsonify(body), exc.code
         try:
             return render_template("error.html", error=exc), exc.code

@@ -19,12 +19,18 @@ from tests.conftest import empty_tables, make_app
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-SCREENSHOTS = Path(os.environ.get("SRM_SCREENSHOTS", Path(__file__).resolve().parents[2]
-                                  / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("SRM_SCREENSHOTS", Path(__file__).resolve().parents[2] / "screenshots")
+)
 
 
 def chromium_path() -> str | None:
@@ -49,8 +55,10 @@ def browser():
     path = chromium_path()
     if path is None:
         if os.environ.get("SRM_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required (SRM_REQUIRE_BROWSER=1) but was not found; "
-                        "install Debian's chromium or set SRM_CHROMIUM")
+            pytest.fail(
+                "Chromium is required (SRM_REQUIRE_BROWSER=1) but was not found; "
+                "install Debian's chromium or set SRM_CHROMIUM"
+            )
         pytest.skip("Chromium not installed (install Debian's chromium or set SRM_CHROMIUM)")
     try:
         from playwright.sync_api import sync_playwright
@@ -111,8 +119,10 @@ def page(context):
     page = context.new_page()
     page.set_default_timeout(10_000)
     violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield page
     assert violations == [], f"the page broke its Content-Security-Policy: {violations}"
 

@@ -17,9 +17,12 @@ def serious(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            + "; ".join(n["html"][:120] for n in v["nodes"][:3])
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def finish_with_buttons(page, wrong_party="AWS"):
@@ -27,7 +30,8 @@ def finish_with_buttons(page, wrong_party="AWS"):
     tray = page.get_by_role("region", name="Tasks to sort")
     while tray.get_by_role("listitem").count():
         tray.get_by_role("listitem").first.get_by_role(
-            "button", name=f"Move to {wrong_party}").click()
+            "button", name=f"Move to {wrong_party}"
+        ).click()
     page.get_by_role("button", name="Check answers").click()
     page.wait_for_url("**/attempts/*")
 
@@ -62,9 +66,11 @@ def test_axe_on_the_board_as_a_plain_form(live_server, page):
     assert serious(page) == []
 
 
-@pytest.mark.parametrize("viewport", [{"width": 360, "height": 740},
-                                      {"width": 640, "height": 450}],  # 1280x900 at 200 %
-                         ids=["phone-360", "zoom-200"])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 360, "height": 740}, {"width": 640, "height": 450}],  # 1280x900 at 200 %
+    ids=["phone-360", "zoom-200"],
+)
 def test_pages_fit_the_width_on_phones_and_at_200_percent(live_server, browser, viewport):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()

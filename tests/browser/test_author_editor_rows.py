@@ -65,7 +65,8 @@ def _summaries(page):
 def test_rows_added_to_a_saved_long_scenario_survive_saving(draft, browser):
     page = draft(browser)
     before = _summaries(page)
-    assert len(before) == 16 and "New task" not in before
+    assert len(before) == 16
+    assert "New task" not in before
     # the saved tasks are folded to one line each; the page is a few screens, not dozens
     expect(_tasks(page).first.get_by_label("Task", exact=True)).to_be_hidden()
     screenshot(page, "author-editor-16-collapsed")

@@ -13,8 +13,11 @@ from tests.browser.conftest import SCREENSHOTS, screenshot
 from webapp.cli import main
 
 PASSWORD = "a long enough password"
-COMPONENTS = [("Web server", "Amazon EC2 instance"), ("Orders database", "Amazon EC2 instance"),
-              ("Product photos", "Amazon S3")]
+COMPONENTS = [
+    ("Web server", "Amazon EC2 instance"),
+    ("Orders database", "Amazon EC2 instance"),
+    ("Product photos", "Amazon S3"),
+]
 TASKS = [
     ("Patch the web server's operating system", "Web server", "Operating system patching"),
     ("Apply database engine patches", "Orders database", "Database engine patching"),
@@ -45,8 +48,9 @@ def _write_scenario(page):
         row.get_by_label("Component name").fill(name)
         row.get_by_label("Runs on").select_option(label=service)
     variants = _section(page, "Variants")
-    for n, (title, service) in enumerate([("Database on EC2", "Amazon EC2 instance"),
-                                          ("Database on RDS", "Amazon RDS")]):
+    for n, (title, service) in enumerate(
+        [("Database on EC2", "Amazon EC2 instance"), ("Database on RDS", "Amazon RDS")]
+    ):
         variants.get_by_role("button", name="Add a variant").click()
         row = variants.get_by_role("listitem").nth(n)
         row.get_by_label("Variant title").fill(title)
@@ -61,19 +65,24 @@ def _write_scenario(page):
 
 
 def _task(page, n):
-    return _section(page, "Tasks").get_by_role("listitem").filter(
-        has=page.get_by_label("Task", exact=True)).nth(n)
+    return (
+        _section(page, "Tasks")
+        .get_by_role("listitem")
+        .filter(has=page.get_by_label("Task", exact=True))
+        .nth(n)
+    )
 
 
 def test_instructor_authoring_flow(live_server, browser, tmp_path):
     url = live_server.url
     result = live_server.app.test_cli_runner().invoke(
-        main, ["users", "create", "prof@example.org", "--role", "instructor",
-               "--password-stdin"], input=PASSWORD + "\n")
+        main,
+        ["users", "create", "prof@example.org", "--role", "instructor", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(f"{url}/auth/login")
@@ -93,8 +102,9 @@ def test_instructor_authoring_flow(live_server, browser, tmp_path):
     expect(_task(page, 0)).to_contain_text("Customer")
     expect(_task(page, 3)).to_contain_text("No rule")
     check = page.get_by_role("complementary", name="Check")
-    expect(check).to_contain_text("the rule set does not decide “Operating system patching” "
-                                  "for “Product photos” on Amazon S3")
+    expect(check).to_contain_text(
+        "the rule set does not decide “Operating system patching” for “Product photos” on Amazon S3"
+    )
     screenshot(page, "author-editor-no-rule")
     _section(page, "Tasks").screenshot(path=str(SCREENSHOTS / "author-editor-tasks.png"))
     check.screenshot(path=str(SCREENSHOTS / "author-editor-check.png"))
@@ -113,17 +123,19 @@ def test_instructor_authoring_flow(live_server, browser, tmp_path):
     expect(page.get_by_role("region", name="Customer", exact=True)).to_be_visible()
     screenshot(page, "author-preview-board")
     tray = page.get_by_role("region", name="Tasks to sort")
-    tray.get_by_role("listitem").filter(has=page.get_by_role(
-        "button", name="Apply database engine patches", exact=True)).get_by_role(
-        "button", name="Move to AWS").click()
+    tray.get_by_role("listitem").filter(
+        has=page.get_by_role("button", name="Apply database engine patches", exact=True)
+    ).get_by_role("button", name="Move to AWS").click()
     expect(page.get_by_role("region", name="AWS", exact=True)).to_contain_text(
-        "Apply database engine patches")
+        "Apply database engine patches"
+    )
     page.get_by_role("button", name="Check answers").click()
     expect(page.get_by_text("3 cards are still in the tray").first).to_be_visible()
     page.get_by_role("button", name="Check answers").click()
     expect(page.get_by_role("heading", name="Score: 1 of 4")).to_be_visible()
     expect(page.get_by_role("region", name="AWS", exact=True)).to_contain_text(
-        "Apply database engine patches")  # the board again, the card where it was
+        "Apply database engine patches"
+    )  # the board again, the card where it was
     screenshot(page, "author-preview")
     page.set_viewport_size({"width": 360, "height": 740})
     screenshot(page, "author-preview-phone")
@@ -140,7 +152,8 @@ def test_instructor_authoring_flow(live_server, browser, tmp_path):
     tray = learner.get_by_role("region", name="Tasks to sort")
     for text, party in answers.items():
         card = tray.get_by_role("listitem").filter(
-            has=learner.get_by_role("button", name=text, exact=True))
+            has=learner.get_by_role("button", name=text, exact=True)
+        )
         card.get_by_role("button", name=f"Move to {party}").click()
     learner.get_by_role("button", name="Check answers").click()
     expect(learner.get_by_text("1 card is still in the tray").first).to_be_visible()
@@ -173,9 +186,15 @@ def test_instructor_authoring_flow(live_server, browser, tmp_path):
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     copy = exported.replace("id: shop-three\n", "id: shop-three-again\n", 1)
     page.get_by_role("link", name="Author").click()
-    page.get_by_label("Scenario files (.yaml)").set_input_files(files=[{
-        "name": "shop-three-again.yaml", "mimeType": "application/x-yaml",
-        "buffer": copy.encode()}])
+    page.get_by_label("Scenario files (.yaml)").set_input_files(
+        files=[
+            {
+                "name": "shop-three-again.yaml",
+                "mimeType": "application/x-yaml",
+                "buffer": copy.encode(),
+            }
+        ]
+    )
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("heading", name="Shop on three services", level=1)).to_be_visible()
     with page.expect_download() as download:
@@ -186,7 +205,8 @@ def test_instructor_authoring_flow(live_server, browser, tmp_path):
 
 def test_editor_works_at_phone_width(live_server, browser):
     live_server.app.test_cli_runner().invoke(
-        main, ["users", "create", "prof@example.org", "--password-stdin"], input=PASSWORD + "\n")
+        main, ["users", "create", "prof@example.org", "--password-stdin"], input=PASSWORD + "\n"
+    )
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     _sign_in(page, live_server.url)

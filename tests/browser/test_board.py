@@ -12,10 +12,12 @@ from tests.learn_helpers import COURSE, key_for
 from webapp.domain import PARTY_NAMES
 from webapp.services import content
 
-MOVING = ("Apply Oracle software upgrades and security patches",
-          "Patch the operating system of the machine the database runs on",
-          "Take the nightly database backups and keep transaction logs for recovery",
-          "Keep a standby database in a second Availability Zone and fail over to it")
+MOVING = (
+    "Apply Oracle software upgrades and security patches",
+    "Patch the operating system of the machine the database runs on",
+    "Take the nightly database backups and keep transaction logs for recovery",
+    "Keep a standby database in a second Availability Zone and fail over to it",
+)
 
 
 @pytest.fixture
@@ -25,8 +27,10 @@ def course(live_server):
     with app.app_context():
         scenario = content.content().library.get(COURSE)
         texts = {t.id: t.text for t in scenario.tasks}
-    return {v: {texts[t]: PARTY_NAMES[p] for t, p in key_for(app, COURSE, v).items()}
-            for v in ("oracle-on-ec2", "oracle-on-rds")}
+    return {
+        v: {texts[t]: PARTY_NAMES[p] for t, p in key_for(app, COURSE, v).items()}
+        for v in ("oracle-on-ec2", "oracle-on-rds")
+    }
 
 
 def tray(page):
@@ -84,7 +88,8 @@ def test_a_placed_card_moves_again_and_back_to_the_tray(live_server, page):
     customer = page.get_by_role("region", name="Customer", exact=True)
     assert customer.get_by_role("button", name=text, exact=True).is_visible()
     customer.get_by_role("listitem").first.get_by_role(
-        "button", name="Move back to the tray").click()
+        "button", name="Move back to the tray"
+    ).click()
     assert tray(page).get_by_role("button", name=text, exact=True).is_visible()
     expect(page.get_by_role("status")).to_contain_text("Back in the tray")
     # a second press of Check answers with cards left over is needed: the first one warns
@@ -100,8 +105,12 @@ def _touch(cdp, kind, x=0, y=0):
 
 
 def test_touch_drag_on_a_phone_completes_the_course(live_server, browser, course):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True,
-                                  is_mobile=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     cdp = context.new_cdp_session(page)
@@ -135,8 +144,11 @@ def test_touch_drag_on_a_phone_completes_the_course(live_server, browser, course
             page.wait_for_timeout(260)  # hold: the card lifts
             _touch(cdp, "touchMove", x + 4, y + 4)
             # the zones are in the bar pinned to the bottom of the screen: no scrolling
-            seg = page.get_by_role("group", name="Zones").get_by_role(
-                "button", name=re.compile(rf"^{answers[text]}: ")).bounding_box()
+            seg = (
+                page.get_by_role("group", name="Zones")
+                .get_by_role("button", name=re.compile(rf"^{answers[text]}: "))
+                .bounding_box()
+            )
             assert seg["y"] + seg["height"] <= height
             _touch(cdp, "touchMove", seg["x"] + seg["width"] / 2, seg["y"] + seg["height"] / 2)
             _touch(cdp, "touchEnd")
@@ -189,7 +201,8 @@ def test_keyboard_only_completes_the_course(live_server, page, course):
         zone = page.get_by_role("region", name=answers[text], exact=True)
         assert zone.get_by_role("button", name=text, exact=True).count() == 1
         expect(page.get_by_role("status")).to_contain_text(
-            f"“{text}”: Moved to {answers[text]} · {placed} of 16 placed")
+            f"“{text}”: Moved to {answers[text]} · {placed} of 16 placed"
+        )
         if placed == 8:
             screenshot(page, "board-keyboard")
     for _ in range(60):
@@ -202,8 +215,9 @@ def test_keyboard_only_completes_the_course(live_server, page, course):
 
 
 def test_without_javascript_the_board_is_a_plain_form(live_server, browser, course):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280,
-                                                                       "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/scenarios/{COURSE}")
@@ -239,11 +253,15 @@ def test_variant_switch_and_what_if(live_server, page, course):
     assert heading.inner_text() == "What changes on Oracle installed on an EC2 instance?"
     assert page.get_by_text("4 tasks change owner").is_visible()
     moved = page.get_by_role("row").filter(has_text="Owner moves")
-    assert sorted(r.get_by_role("rowheader").inner_text().split("\n")[0].strip()
-                  for r in moved.all() if r.get_by_role("cell").count()) == sorted(MOVING)
+    assert sorted(
+        r.get_by_role("rowheader").inner_text().split("\n")[0].strip()
+        for r in moved.all()
+        if r.get_by_role("cell").count()
+    ) == sorted(MOVING)
     row = page.get_by_role("row").filter(has_text=MOVING[0])
     cells = row.get_by_role("cell").all_inner_texts()
-    assert cells[0].startswith("AWS") and cells[1].startswith("Customer")
+    assert cells[0].startswith("AWS")
+    assert cells[1].startswith("Customer")
     screenshot(page, "what-if")
 
 

@@ -40,7 +40,8 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
         page.get_by_role("button", name="Open answering").click()
         for learner in (ann, ben):  # the learners' screens follow by themselves
             expect(learner.get_by_role("heading", name="Sort the tasks")).to_be_visible(
-                timeout=FOLLOW)
+                timeout=FOLLOW
+            )
         screenshot(ann, "classroom-play-board-phone")
         assert serious(ann) == []
 
@@ -70,7 +71,8 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
         page.get_by_role("button", name="End session").click()
         for learner in (ann, ben):
             expect(learner.get_by_role("heading", name="Thanks for taking part")).to_be_visible(
-                timeout=FOLLOW)
+                timeout=FOLLOW
+            )
 
         page.goto(f"{url}/host/{code_text}/report")
         expect(page.get_by_role("heading", name=re.compile("Report of session"))).to_be_visible()
@@ -82,7 +84,8 @@ def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, p
         with page.expect_download() as download:
             page.get_by_role("link", name="Download answers (CSV)").click()
         csv_text = Path(download.value.path()).read_text(encoding="utf-8")
-        assert csv_text.count("\nAnn,") > 0 and csv_text.count("\nBen,") > 0
+        assert csv_text.count("\nAnn,") > 0
+        assert csv_text.count("\nBen,") > 0
     finally:
         ann_ctx.close()
         ben_ctx.close()
@@ -100,8 +103,7 @@ def test_join_page_errors_are_announced_next_to_the_field(browser, live_server, 
     screenshot(page, "classroom-join-error-phone")
 
 
-def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(
-        browser, live_server, page):
+def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(browser, live_server, page):
     url = live_server.url
     make_user(live_server.app, "host@example.org", "instructor")
     sign_in(page, url, "host@example.org")
@@ -206,8 +208,9 @@ def test_the_learner_sees_the_class_variant(browser, live_server, page):
         page.get_by_role("button", name="Open answering").click()
         expect(ann.get_by_role("heading", name="Sort the tasks")).to_be_visible(timeout=FOLLOW)
         # the variant sits by the title, not folded away with the architecture
-        expect(ann.locator(".play-status").get_by_text("Variant: Oracle on Amazon RDS")
-               ).to_be_visible()
+        expect(
+            ann.locator(".play-status").get_by_text("Variant: Oracle on Amazon RDS")
+        ).to_be_visible()
         assert serious(ann) == []
     finally:
         ctx.close()
@@ -248,10 +251,12 @@ def test_the_open_console_names_who_answered_and_hides_the_room(browser, live_se
 
         page.get_by_role("button", name="Close answering").click()
         expect(page.get_by_role("heading", name="Where the room put each card")).to_be_visible(
-            timeout=FOLLOW)
+            timeout=FOLLOW
+        )
         expect(page.get_by_text("Left in the tray").first).to_be_visible()
-        expect(status(ben, "The host closed answering, so the cards you had placed were "
-                           "sent for you.")).to_be_visible(timeout=FOLLOW)
+        expect(
+            status(ben, "The host closed answering, so the cards you had placed were sent for you.")
+        ).to_be_visible(timeout=FOLLOW)
         both_sizes(page, "classroom-host-closed")
         both_sizes(ben, "classroom-play-closed")
     finally:
@@ -290,16 +295,18 @@ def test_the_countdown_sends_what_the_learner_placed(browser, live_server, page)
     try:
         both_sizes(ann, "classroom-play-lobby")
         # a short countdown through the API, as the console's select starts at 30 s
-        opened = page.evaluate("""async (api) => (await fetch(api + "/open", {method: "POST",
+        opened = page.evaluate(
+            """async (api) => (await fetch(api + "/open", {method: "POST",
             headers: {"Content-Type": "application/json", "X-CSRFToken":
               document.querySelector('meta[name="csrf-token"]').content},
             body: JSON.stringify({countdown: 8, expect_phase: "lobby", expect_position: 1})
-          })).status""", f"{url}/api/v1/sessions/{code}")
+          })).status""",
+            f"{url}/api/v1/sessions/{code}",
+        )
         assert opened == 200
         expect(ann.get_by_text(re.compile("Time left"))).to_be_visible(timeout=FOLLOW)
         ann.locator(".tray .js-card").first.get_by_role("button", name="Move to AWS").click()
-        ann.locator(".tray .js-card").first.get_by_role("button",
-                                                        name="Move to Customer").click()
+        ann.locator(".tray .js-card").first.get_by_role("button", name="Move to Customer").click()
         expect(ben.get_by_text(re.compile("Time left"))).to_be_visible(timeout=FOLLOW)
         # Ben places nothing: that is no answer, not an empty answer set
         both_sizes(ann, "classroom-play-countdown")
@@ -307,8 +314,9 @@ def test_the_countdown_sends_what_the_learner_placed(browser, live_server, page)
         expect(ann.locator(".countdown-line")).to_be_in_viewport()  # in view down the board
         ann.screenshot(path=str(SCREENSHOTS / "classroom-play-countdown-scrolled-phone.png"))
         both_sizes(page, "classroom-host-countdown")
-        expect(status(ann, "Time ran out, so the cards you had placed were sent for you.")
-               ).to_be_visible(timeout=FOLLOW + 8_000)
+        expect(
+            status(ann, "Time ran out, so the cards you had placed were sent for you.")
+        ).to_be_visible(timeout=FOLLOW + 8_000)
         with live_server.app.app_context():
             from webapp.extensions import db
             from webapp.models import Attempt
@@ -322,8 +330,9 @@ def test_the_countdown_sends_what_the_learner_placed(browser, live_server, page)
         expect(page.get_by_role("link", name=re.compile("^Source for")).first).to_be_visible()
         both_sizes(page, "classroom-host-revealed")
         assert serious(page) == []
-        expect(ann.get_by_text("You are 1st of 1 on the leaderboard.")
-               ).to_be_visible(timeout=FOLLOW)
+        expect(ann.get_by_text("You are 1st of 1 on the leaderboard.")).to_be_visible(
+            timeout=FOLLOW
+        )
         both_sizes(ann, "classroom-play-revealed-rank")
         assert serious(ann) == []
 
@@ -345,5 +354,6 @@ def test_scenarios_play_in_the_order_they_are_ticked(browser, live_server, page)
     expect(page.locator("#order-ec2-web-server")).to_have_value("1")
     expect(page.locator("#order-s3-vpc-ec2-oracle")).to_have_value("2")
     page.get_by_role("button", name="Start session").click()
-    expect(page.get_by_role("heading", name="Scenario 1 of 2: A web server on Amazon EC2")
-           ).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Scenario 1 of 2: A web server on Amazon EC2")
+    ).to_be_visible()

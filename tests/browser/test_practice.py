@@ -9,18 +9,24 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_a11y_learn import serious
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 
 
-@pytest.mark.parametrize("name, options", [("desktop", DESKTOP), ("phone", PHONE)])
+@pytest.mark.parametrize(("name", "options"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_a_round_then_the_next_then_the_map(live_server, browser, name, options):
     context = browser.new_context(**options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     violations: list[str] = []
-    page.on("console", lambda m: violations.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     try:
         page.goto(f"{live_server.url}/practice?size=6")
         tray = page.get_by_role("region", name="Tasks to sort")
@@ -35,7 +41,8 @@ def test_a_round_then_the_next_then_the_map(live_server, browser, name, options)
         assert tray.get_by_role("listitem").count() == 5
         while tray.get_by_role("listitem").count():
             tray.get_by_role("listitem").first.get_by_role(
-                "button", name="Move to Customer").click()
+                "button", name="Move to Customer"
+            ).click()
         screenshot(page, f"practice-placed-{name}")
         page.get_by_role("button", name="Check answers").click()
         page.wait_for_url("**/practice/rounds/*")

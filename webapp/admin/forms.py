@@ -10,9 +10,12 @@ from ..edge import CheckedForm
 
 
 class InviteForm(CheckedForm):
-    email = EmailField("Email", validators=[DataRequired("Enter the instructor's email."),
-                                            Length(max=254)])
-    role = SelectField("Role", choices=[SelectChoice("instructor", "Instructor"),
-                                        SelectChoice("admin", "Admin")],
-                       default="instructor",
-                       description="Admins can also manage accounts.")
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter the instructor's email."), Length(max=254)]
+    )
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice("instructor", "Instructor"), SelectChoice("admin", "Admin")],
+        default="instructor",
+        description="Admins can also manage accounts.",
+    )

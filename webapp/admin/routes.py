@@ -31,9 +31,13 @@ def _require_csrf() -> None:
 @admin_required
 def index():
     """Every account, with invite, disable and enable controls."""
-    return render_template("admin/users.html", users=accounts.list_users(db.session),
-                           form=InviteForm(), action_form=EmptyForm(),
-                           is_pending=accounts.is_pending)
+    return render_template(
+        "admin/users.html",
+        users=accounts.list_users(db.session),
+        form=InviteForm(),
+        action_form=EmptyForm(),
+        is_pending=accounts.is_pending,
+    )
 
 
 @bp.post("/users")
@@ -49,9 +53,13 @@ def invite():
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             return _show_link(user, "invite")
-    return render_template("admin/users.html", users=accounts.list_users(db.session),
-                           form=form, action_form=EmptyForm(),
-                           is_pending=accounts.is_pending), 400
+    return render_template(
+        "admin/users.html",
+        users=accounts.list_users(db.session),
+        form=form,
+        action_form=EmptyForm(),
+        is_pending=accounts.is_pending,
+    ), 400
 
 
 @bp.post("/users/<int:user_id>/link")

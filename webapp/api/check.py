@@ -23,9 +23,7 @@ from .routes import _find
 CHECK_FIELDS = {"variant", "task_id", "party"}
 
 
-def parse_check_request(
-    data: dict[str, Any], scenario: Scenario
-) -> tuple[str | None, str, str]:
+def parse_check_request(data: dict[str, Any], scenario: Scenario) -> tuple[str | None, str, str]:
     """(variant, task id, party) of a check request; 400 naming each problem otherwise."""
     problems = [f"unknown field {quote(k)}" for k in sorted(set(data) - CHECK_FIELDS)]
     variant = data.get("variant")

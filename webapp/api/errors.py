@@ -12,7 +12,12 @@ from ..services.classroom.errors import ClassError, Conflict, Ended, Forbidden, 
 
 # each kind of refusal a class session gives, as an HTTP status (the only place that says)
 CLASS_ERROR_STATUS: dict[type[ClassError], int] = {
-    Invalid: 400, Forbidden: 403, NotFound: 404, Conflict: 409, Ended: 410}
+    Invalid: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Ended: 410,
+}
 
 
 class ApiError(HTTPException):
@@ -23,7 +28,7 @@ class ApiError(HTTPException):
         self.code = status
         self.details = details or []
 
-    def get_response(self, environ=None, scope=None):
+    def get_response(self, environ=None, scope=None):  # noqa: ARG002 - werkzeug's signature
         response = jsonify({"error": self.description, "details": self.details})
         response.status_code = self.code
         return response
@@ -38,8 +43,11 @@ def json_body() -> dict[str, Any]:
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"request body is larger than {limit // 1024} KB")
     if request.mimetype != "application/json":
-        raise ApiError(415, "send the body as JSON with Content-Type: application/json",
-                       [f"got content type '{request.mimetype or 'none'}'"])
+        raise ApiError(
+            415,
+            "send the body as JSON with Content-Type: application/json",
+            [f"got content type '{request.mimetype or 'none'}'"],
+        )
     try:
         data = parse_json(read_body(limit))
     except InputError as exc:
@@ -51,8 +59,9 @@ def json_body() -> dict[str, Any]:
 
 def class_error_status(exc: ClassError) -> int:
     """The HTTP status of a class session's refusal."""
-    return next((status for kind, status in CLASS_ERROR_STATUS.items()
-                 if isinstance(exc, kind)), 400)
+    return next(
+        (status for kind, status in CLASS_ERROR_STATUS.items() if isinstance(exc, kind)), 400
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -65,4 +74,5 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         return app.handle_http_exception(
-            ApiError(class_error_status(exc), exc.message, exc.details))
+            ApiError(class_error_status(exc), exc.message, exc.details)
+        )

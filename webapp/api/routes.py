@@ -34,8 +34,9 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def learner_view(scenario: Scenario, variant: str | None,
-                 rules: RuleSet | None = None) -> dict[str, Any]:
+def learner_view(
+    scenario: Scenario, variant: str | None, rules: RuleSet | None = None
+) -> dict[str, Any]:
     """The scenario as a learner sees it before grading: no party, rule or explanation."""
     services = scenario.services_for(variant)
     rules = (rules or content.rules()).for_provider(scenario.provider)
@@ -44,12 +45,15 @@ def learner_view(scenario: Scenario, variant: str | None,
         "description": scenario.description,
         "variant": variant,
         "components": [
-            {"id": c.id, "name": c.name, "service": services[c.id],
-             "service_name": rules.services[services[c.id]].name}
+            {
+                "id": c.id,
+                "name": c.name,
+                "service": services[c.id],
+                "service_name": rules.services[services[c.id]].name,
+            }
             for c in scenario.components
         ],
-        "tasks": [{"id": t.id, "text": t.text, "component": t.component}
-                  for t in scenario.tasks],
+        "tasks": [{"id": t.id, "text": t.text, "component": t.component} for t in scenario.tasks],
     }
 
 
@@ -63,8 +67,9 @@ def _find(scenario_id: str):
 @bp.get("/scenarios")
 def list_scenarios():
     """Every published scenario."""
-    return jsonify({"scenarios": [scenario_summary(p.scenario)
-                                  for p in content.published(db.session)]})
+    return jsonify(
+        {"scenarios": [scenario_summary(p.scenario) for p in content.published(db.session)]}
+    )
 
 
 @bp.get("/scenarios/<scenario_id>")
@@ -78,13 +83,16 @@ def show_scenario(scenario_id: str):
     source = content.content()
     body = source.views.get_or_build(
         (scenario.id, scenario.content_hash, variant, source.rules.digest),
-        lambda: current_app.json.dumps(learner_view(scenario, variant, source.rules)).encode()
-        + b"\n")
+        lambda: (
+            current_app.json.dumps(learner_view(scenario, variant, source.rules)).encode() + b"\n"
+        ),
+    )
     return Response(body, mimetype="application/json")
 
 
-def parse_grade_request(data: dict[str, Any], scenario: Scenario) -> tuple[
-        str | None, dict[str, str | None], list[str] | None]:
+def parse_grade_request(
+    data: dict[str, Any], scenario: Scenario
+) -> tuple[str | None, dict[str, str | None], list[str] | None]:
     """Check the shape of a grading request: types first, then ids against the scenario."""
     problems: list[str] = []
     unknown = sorted(set(data) - {"variant", "answers", "task_order"})
@@ -102,8 +110,11 @@ def parse_grade_request(data: dict[str, Any], scenario: Scenario) -> tuple[
     order = data.get("task_order")
     if order is not None:
         task_ids = {t.id for t in scenario.tasks}
-        if (not isinstance(order, list) or sorted(map(str, order)) != sorted(task_ids)
-                or not all(isinstance(x, str) for x in order)):
+        if (
+            not isinstance(order, list)
+            or sorted(map(str, order)) != sorted(task_ids)
+            or not all(isinstance(x, str) for x in order)
+        ):
             problems.append("'task_order' must list every task id once")
     if problems:
         raise ApiError(400, "invalid grading request", problems)
@@ -118,17 +129,26 @@ def grade_scenario(scenario_id: str):
     variant, answers, order = parse_grade_request(data, playable.scenario)
     try:
         current_learner_id()  # a new browser gets its learner cookie with this attempt
-        graded = grade_and_record(db.session, playable, variant, answers, current_viewer(),
-                                  task_order=order, source=content.content())
+        graded = grade_and_record(
+            db.session,
+            playable,
+            variant,
+            answers,
+            current_viewer(),
+            task_order=order,
+            source=content.content(),
+        )
     except GradingError as exc:
         raise ApiError(400, "the answers cannot be graded", exc.details) from None
     except AttemptLimitReached as exc:
         raise ApiError(403, str(exc)) from None
     db.session.commit()
     attempt = graded.attempt
-    body = {"attempt_id": attempt.id,
-            "result_url": url_for("api.show_attempt", attempt_id=attempt.id),
-            **graded.public_dict()}
+    body = {
+        "attempt_id": attempt.id,
+        "result_url": url_for("api.show_attempt", attempt_id=attempt.id),
+        **graded.public_dict(),
+    }
     return jsonify(body)
 
 
@@ -168,25 +188,40 @@ def responsibility():
         raise ApiError(400, "unknown area or service", problems)
     rule = rules.lookup(area, service)
     if rule is None:
-        raise ApiError(404, f"no rule decides who owns area {quote(area)} on service "
-                            f"{quote(service)}",
-                       [{"area": area, "service": service}])
-    return jsonify({"provider": rules.provider, "area": area, "service": service,
-                    "party": rule.party, "party_label": rules.parties.get(rule.party, rule.party),
-                    "control": rule.control, "since": rule.since,
-                    "explanation": rule.explanation,
-                    "source": rule.source})
+        raise ApiError(
+            404,
+            f"no rule decides who owns area {quote(area)} on service {quote(service)}",
+            [{"area": area, "service": service}],
+        )
+    return jsonify(
+        {
+            "provider": rules.provider,
+            "area": area,
+            "service": service,
+            "party": rule.party,
+            "party_label": rules.parties.get(rule.party, rule.party),
+            "control": rule.control,
+            "since": rule.since,
+            "explanation": rule.explanation,
+            "source": rule.source,
+        }
+    )
 
 
 @bp.get("/rules")
 def rule_catalogue():
     """The ids of areas, services and models of a provider (for editors and scripts)."""
     rules = provider_rules()
-    return jsonify({
-        "provider": rules.provider,
-        "areas": [{"id": a.id, "name": a.name, "description": a.description}
-                  for a in rules.areas.values()],
-        "services": [{"id": s.id, "name": s.name, "model": s.model}
-                     for s in rules.services.values()],
-        "models": [{"id": k, "name": v} for k, v in rules.models.items()],
-    })
+    return jsonify(
+        {
+            "provider": rules.provider,
+            "areas": [
+                {"id": a.id, "name": a.name, "description": a.description}
+                for a in rules.areas.values()
+            ],
+            "services": [
+                {"id": s.id, "name": s.name, "model": s.model} for s in rules.services.values()
+            ],
+            "models": [{"id": k, "name": v} for k, v in rules.models.items()],
+        }
+    )

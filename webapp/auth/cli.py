@@ -34,8 +34,11 @@ def database_session():
             yield db.session
         except (OperationalError, ProgrammingError) as exc:
             db.session.rollback()
-            click.echo(f"error: the database is not ready ({exc.orig}); "
-                       "run `srm-trainer db upgrade` first", err=True)
+            click.echo(
+                f"error: the database is not ready ({exc.orig}); "
+                "run `srm-trainer db upgrade` first",
+                err=True,
+            )
             sys.exit(2)
 
 
@@ -47,8 +50,11 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="instructor", show_default=True)
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input.",
+)
 def create_command(email: str, role: str, password_stdin: bool) -> None:
     """Create an account that can sign in at /auth/login."""
     from ..services import accounts
@@ -66,8 +72,11 @@ def create_command(email: str, role: str, password_stdin: bool) -> None:
 
 @users_group.command("set-password")
 @click.argument("email")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input.",
+)
 def set_password_command(email: str, password_stdin: bool) -> None:
     """Give an account a new password; every session it had is signed out."""
     from ..services import accounts
@@ -76,8 +85,9 @@ def set_password_command(email: str, password_stdin: bool) -> None:
     with database_session() as session:
         user = accounts.find_user(session, email)
         if user is None:
-            click.echo(f"error: no account with the email {accounts.normalise_email(email)}",
-                       err=True)
+            click.echo(
+                f"error: no account with the email {accounts.normalise_email(email)}", err=True
+            )
             sys.exit(1)
         try:
             accounts.set_password(session, user, password)

@@ -10,26 +10,40 @@ from ..services.accounts import MAX_PASSWORD, MIN_PASSWORD
 
 
 class LoginForm(CheckedForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email address."),
-                                            Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
-                                                     Length(max=MAX_PASSWORD)])
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)]
+    )
 
 
 class NewPasswordMixin:
     password = PasswordField(
-        "Password", description=f"At least {MIN_PASSWORD} characters.",
-        validators=[DataRequired("Choose a password."),
-                    Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
-                           message=f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")])
-    confirm = PasswordField("Repeat the password", validators=[
-        DataRequired("Repeat the password."),
-        EqualTo("password", "The two passwords differ.")])
+        "Password",
+        description=f"At least {MIN_PASSWORD} characters.",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=MIN_PASSWORD,
+                max=MAX_PASSWORD,
+                message=f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[
+            DataRequired("Repeat the password."),
+            EqualTo("password", "The two passwords differ."),
+        ],
+    )
 
 
 class SetupForm(NewPasswordMixin, CheckedForm):
-    email = EmailField("Your email", validators=[DataRequired("Enter your email address."),
-                                                 Length(max=254)])
+    email = EmailField(
+        "Your email", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
 
 
 class InvitationForm(NewPasswordMixin, CheckedForm):

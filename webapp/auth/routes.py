@@ -53,8 +53,7 @@ def login():
                 start_session(user)
                 return redirect(_safe_next(request.args.get("next")))
             throttle.failed(address, form.email.data)
-            form.password.errors.append(
-                "That email and password do not match an active account.")
+            form.password.errors.append("That email and password do not match an active account.")
             status = 401
     elif request.method == "POST":
         status = 400
@@ -96,8 +95,7 @@ def setup(token: str):
         else:
             db.session.commit()
             start_session(user)
-            flash("Your admin account is ready. You can invite instructors from Admin.",
-                  "success")
+            flash("Your admin account is ready. You can invite instructors from Admin.", "success")
             return redirect(url_for("admin.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/setup.html", form=form), status
@@ -130,8 +128,9 @@ def _password_link_page(token: str, purpose: str, form_class, template: str, wel
 @limiter.limit(_link_limit, key_func=get_remote_address, methods=["POST"])
 def invitation(token: str):
     """An invited instructor chooses a password, once."""
-    return _password_link_page(token, "invite", InvitationForm, "auth/invite.html",
-                               "Welcome! Your account is ready.")
+    return _password_link_page(
+        token, "invite", InvitationForm, "auth/invite.html", "Welcome! Your account is ready."
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -139,6 +138,10 @@ def invitation(token: str):
 @limiter.limit(_link_limit, key_func=get_remote_address, methods=["POST"])
 def reset(token: str):
     """A reset link from an admin: choose a new password, once."""
-    return _password_link_page(token, "reset", ResetForm, "auth/reset.html",
-                               "Your new password is set. Other sessions of your account "
-                               "are signed out.")
+    return _password_link_page(
+        token,
+        "reset",
+        ResetForm,
+        "auth/reset.html",
+        "Your new password is set. Other sessions of your account are signed out.",
+    )

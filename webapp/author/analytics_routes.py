@@ -32,9 +32,12 @@ def _scope(slug: str, record) -> tuple[Scope, list]:
     raw = request.args.get("version", "")
     chosen = next((v for v in versions if str(v.number) == raw), None)
     variant = request.args.get("variant")
-    scope = Scope(slug, chosen.id if chosen else None,
-                  variant=variant if variant in _variant_ids(slug, record) else None,
-                  host_id=authoring.analytics_host(current_user, record))
+    scope = Scope(
+        slug,
+        chosen.id if chosen else None,
+        variant=variant if variant in _variant_ids(slug, record) else None,
+        host_id=authoring.analytics_host(current_user, record),
+    )
     return scope, versions
 
 
@@ -42,8 +45,11 @@ def _variant_ids(slug: str, record) -> dict[str, str]:
     """Variant id -> title, of the built-in or of the authored scenario's working copy."""
     if record is None:
         return {v.id: v.title for v in content().library.scenarios[slug].variants}
-    return {str(v.get("id")): str(v.get("title") or v.get("id"))
-            for v in (record.draft or {}).get("variants") or [] if isinstance(v, dict)}
+    return {
+        str(v.get("id")): str(v.get("title") or v.get("id"))
+        for v in (record.draft or {}).get("variants") or []
+        if isinstance(v, dict)
+    }
 
 
 @bp.get("/scenarios/<slug>/analytics")
@@ -58,9 +64,18 @@ def analytics(slug: str):
         title = content().library.scenarios[slug].title
     stats = scenario_stats(db.session, scope)
     peak = max(stats.distribution) or 1
-    return render_template("author/analytics.html", slug=slug, title=title, stats=stats,
-                           peak=peak, versions=versions, version_id=scope.version_id,
-                           record=record, scope=scope, variants=_variant_ids(slug, record))
+    return render_template(
+        "author/analytics.html",
+        slug=slug,
+        title=title,
+        stats=stats,
+        peak=peak,
+        versions=versions,
+        version_id=scope.version_id,
+        record=record,
+        scope=scope,
+        variants=_variant_ids(slug, record),
+    )
 
 
 @bp.get("/scenarios/<slug>/analytics.csv")
@@ -70,6 +85,8 @@ def analytics_csv(slug: str):
     record = _allowed(slug)
     scope, _ = _scope(slug, record)
     body = stats_csv(scenario_stats(db.session, scope))
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{slug}-analytics.csv"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{slug}-analytics.csv"'},
+    )

@@ -35,15 +35,20 @@ from ..services.scenario_check import Derived
 KINDS = ("components", "variants", "tasks")
 KINDS_PREFIXES = tuple(f"{kind}-" for kind in KINDS)
 _ROW = re.compile(r"^(components|variants|tasks)-(\d{1,4})-(.+)$")
-ROW_FIELDS = {"components": {"id", "name", "service", "remove"},
-              "variants": {"id", "title", "remove"},
-              "tasks": {"id", "text", "component", "area", "misconception", "explain",
-                        "remove"}}
+ROW_FIELDS = {
+    "components": {"id", "name", "service", "remove"},
+    "variants": {"id", "title", "remove"},
+    "tasks": {"id", "text", "component", "area", "misconception", "explain", "remove"},
+}
 _VARIANT_SERVICE = re.compile(r"^service-[a-z0-9][a-z0-9-]{0,79}$")
-SAME_INDEX = ("Two {kind} were sent under the same number, so nothing was saved. Both are "
-              "shown below; check them and save again.")
-UNREADABLE = ("Part of the form could not be read, so nothing was saved. What could be read "
-              "is shown below; check it and save again.")
+SAME_INDEX = (
+    "Two {kind} were sent under the same number, so nothing was saved. Both are "
+    "shown below; check them and save again."
+)
+UNREADABLE = (
+    "Part of the form could not be read, so nothing was saved. What could be read "
+    "is shown below; check it and save again."
+)
 
 
 @dataclass
@@ -110,21 +115,31 @@ def state_from_document(doc: dict[str, Any]) -> EditorState:
         fields={k: doc.get(k) or "" for k in ("id", "title", "summary", "description")}
         | {"shared": "shared" in (doc.get("parties") or [])},
         components=[Row(i, dict(c)) for i, c in enumerate(doc.get("components") or [])],
-        variants=[Row(i, {"id": v.get("id"), "title": v.get("title"),
-                          "services": dict(v.get("services") or {})})
-                  for i, v in enumerate(doc.get("variants") or [])],
+        variants=[
+            Row(
+                i,
+                {
+                    "id": v.get("id"),
+                    "title": v.get("title"),
+                    "services": dict(v.get("services") or {}),
+                },
+            )
+            for i, v in enumerate(doc.get("variants") or [])
+        ],
         tasks=[Row(i, dict(t)) for i, t in enumerate(doc.get("tasks") or [])],
-        settings={"mode": settings.get("mode", DEFAULT_SETTINGS.mode),
-                  "max_attempts": settings.get("max_attempts") or "",
-                  "feedback": settings.get("feedback", DEFAULT_SETTINGS.feedback),
-                  "pass_score": round(float(settings.get("pass_score",
-                                                         DEFAULT_SETTINGS.pass_score)) * 100)},
+        settings={
+            "mode": settings.get("mode", DEFAULT_SETTINGS.mode),
+            "max_attempts": settings.get("max_attempts") or "",
+            "feedback": settings.get("feedback", DEFAULT_SETTINGS.feedback),
+            "pass_score": round(
+                float(settings.get("pass_score", DEFAULT_SETTINGS.pass_score)) * 100
+            ),
+        },
     )
 
 
 def _known_field(kind: str, name: str) -> bool:
-    return name in ROW_FIELDS[kind] or (kind == "variants"
-                                        and bool(_VARIANT_SERVICE.match(name)))
+    return name in ROW_FIELDS[kind] or (kind == "variants" and bool(_VARIANT_SERVICE.match(name)))
 
 
 def _split_rows(form: MultiDict) -> tuple[MultiDict, dict[str, list[int]], list[str]]:
@@ -169,9 +184,8 @@ def _split_rows(form: MultiDict) -> tuple[MultiDict, dict[str, list[int]], list[
     return flat, order, problems
 
 
-
 def _unique(base: str, taken: set[str], fallback: str) -> str:
-    base = (slugify(base, 40) or fallback)
+    base = slugify(base, 40) or fallback
     candidate, n = base, 2
     while candidate in taken:
         candidate = f"{base}-{n}"
@@ -227,9 +241,12 @@ class _Reader:
         for i in indexes:
             p = f"components-{i}-"
             values: dict[str, Any] = {
-                "id": self.ident(p + "id"), "name": self.text(p + "name", "name"),
-                "service": self.choice(p + "service", self.rules.services,
-                                       "Choose a service from the list.")}
+                "id": self.ident(p + "id"),
+                "name": self.text(p + "name", "name"),
+                "service": self.choice(
+                    p + "service", self.rules.services, "Choose a service from the list."
+                ),
+            }
             if not self.kept(p, values):
                 continue
             if values["id"] in taken:
@@ -245,12 +262,15 @@ class _Reader:
         for i in indexes:
             p = f"variants-{i}-"
             services: dict[str, str] = {}
-            values: dict[str, Any] = {"id": self.ident(p + "id"),
-                                      "title": self.text(p + "title", "title"),
-                                      "services": services}
+            values: dict[str, Any] = {
+                "id": self.ident(p + "id"),
+                "title": self.text(p + "title", "title"),
+                "services": services,
+            }
             for cid in component_ids:
-                svc = self.choice(f"{p}service-{cid}", self.rules.services,
-                                  "Choose a service from the list.")
+                svc = self.choice(
+                    f"{p}service-{cid}", self.rules.services, "Choose a service from the list."
+                )
                 if svc:
                     services[cid] = svc
             if not self.kept(p, values):
@@ -266,15 +286,20 @@ class _Reader:
         for i in indexes:
             p = f"tasks-{i}-"
             values: dict[str, Any] = {
-                "id": self.ident(p + "id"), "text": self.text(p + "text", "text"),
-                "component": self.choice(p + "component", component_ids,
-                                         "Choose one of this scenario's components."),
-                "area": self.choice(p + "area", self.rules.areas,
-                                    "Choose an area from the list."),
+                "id": self.ident(p + "id"),
+                "text": self.text(p + "text", "text"),
+                "component": self.choice(
+                    p + "component", component_ids, "Choose one of this scenario's components."
+                ),
+                "area": self.choice(p + "area", self.rules.areas, "Choose an area from the list."),
                 "misconception": self.number(
-                    p + "misconception", 1, 999,
-                    "Give a whole number from 1 to 999, or leave it empty."),
-                "explain": self.text(p + "explain", "explain")}
+                    p + "misconception",
+                    1,
+                    999,
+                    "Give a whole number from 1 to 999, or leave it empty.",
+                ),
+                "explain": self.text(p + "explain", "explain"),
+            }
             if not self.kept(p, values):
                 continue
             if values["id"] in taken:
@@ -289,8 +314,11 @@ class _Reader:
             "mode": self.choice("mode", MODES, "Choose practice or assessment.")
             or str(DEFAULT_SETTINGS.mode),
             "max_attempts": self.number(
-                "max_attempts", 1, MAX_ATTEMPTS,
-                f"Give a whole number from 1 to {MAX_ATTEMPTS}, or leave it empty."),
+                "max_attempts",
+                1,
+                MAX_ATTEMPTS,
+                f"Give a whole number from 1 to {MAX_ATTEMPTS}, or leave it empty.",
+            ),
             "feedback": self.choice("feedback", FEEDBACK, "Choose when feedback is shown.")
             or str(DEFAULT_SETTINGS.feedback),
             "pass_score": self.number("pass_score", 0, 100, "Give a percentage from 0 to 100."),
@@ -301,19 +329,31 @@ def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState
     """Parse the editor form: the state to show again, and the document to store."""
     form, order, form_errors = _split_rows(form)
     r = _Reader(form, rules)
-    fields = {"id": slug, "title": r.text("title", "title"),
-              "summary": r.text("summary", "summary"),
-              "description": r.text("description", "description"),
-              "shared": form.get("shared") == "on"}
+    fields = {
+        "id": slug,
+        "title": r.text("title", "title"),
+        "summary": r.text("summary", "summary"),
+        "description": r.text("description", "description"),
+        "shared": form.get("shared") == "on",
+    }
     components = r.components(order["components"])
     component_ids = [c["id"] for c in components]
     variants = r.variants(order["variants"], component_ids)
     tasks = r.tasks(order["tasks"], component_ids)
     settings = r.settings()
-    state = EditorState(fields, components, variants, tasks,
-                        {**settings, "max_attempts": _shown(form, "max_attempts", ""),
-                         "pass_score": _shown(form, "pass_score", DEFAULT_PASS_PERCENT)},
-                        r.errors, form_errors)
+    state = EditorState(
+        fields,
+        components,
+        variants,
+        tasks,
+        {
+            **settings,
+            "max_attempts": _shown(form, "max_attempts", ""),
+            "pass_score": _shown(form, "pass_score", DEFAULT_PASS_PERCENT),
+        },
+        r.errors,
+        form_errors,
+    )
     return state, _document(fields, components, variants, tasks, settings)
 
 
@@ -324,16 +364,25 @@ def _shown(form: MultiDict, name: str, default: Any) -> Any:
 
 def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": fields["id"], "title": fields["title"], "summary": fields["summary"],
+        "id": fields["id"],
+        "title": fields["title"],
+        "summary": fields["summary"],
         "description": fields["description"],
         "parties": ["aws", "customer"] + (["shared"] if fields["shared"] else []),
         "components": [{k: c[k] for k in ("id", "name", "service") if c[k]} for c in components],
     }
     if variants:
-        doc["variants"] = [{"id": v["id"], "title": v["title"], "services": v["services"]}
-                           for v in variants]
-    doc["tasks"] = [{k: t[k] for k in ("id", "text", "component", "area", "misconception",
-                                       "explain") if t[k] not in (None, "")} for t in tasks]
+        doc["variants"] = [
+            {"id": v["id"], "title": v["title"], "services": v["services"]} for v in variants
+        ]
+    doc["tasks"] = [
+        {
+            k: t[k]
+            for k in ("id", "text", "component", "area", "misconception", "explain")
+            if t[k] not in (None, "")
+        }
+        for t in tasks
+    ]
     out: dict[str, Any] = {"mode": settings["mode"]}
     if settings["max_attempts"] is not None:
         out["max_attempts"] = settings["max_attempts"]
@@ -355,5 +404,6 @@ def owner_summary(derived: list[Derived]) -> str:
     names = [PARTY_NAMES.get(d.party or "", d.party or "") for d in derived]
     if len(set(names)) == 1:
         return names[0]
-    return " · ".join(f"{d.variant_title or d.variant}: {name}"
-                      for d, name in zip(derived, names, strict=True))
+    return " · ".join(
+        f"{d.variant_title or d.variant}: {name}" for d, name in zip(derived, names, strict=True)
+    )

@@ -10,12 +10,16 @@ from ..edge import CheckedForm
 
 
 class NewScenarioForm(CheckedForm):
-    title = StringField("Title", validators=[DataRequired("Give the scenario a title."),
-                                             Length(max=200)])
-    slug = StringField("Id", validators=[Optional(), Length(max=80)],
-                       description="Used in links and file names: lowercase letters, digits "
-                                   "and hyphens. Leave it empty to make one from the title. "
-                                   "It cannot change later.")
+    title = StringField(
+        "Title", validators=[DataRequired("Give the scenario a title."), Length(max=200)]
+    )
+    slug = StringField(
+        "Id",
+        validators=[Optional(), Length(max=80)],
+        description="Used in links and file names: lowercase letters, digits "
+        "and hyphens. Leave it empty to make one from the title. "
+        "It cannot change later.",
+    )
 
 
 class DuplicateForm(NewScenarioForm):
@@ -23,9 +27,10 @@ class DuplicateForm(NewScenarioForm):
 
 
 class ImportForm(CheckedForm):
-    files = MultipleFileField("Scenario files (.yaml)",
-                              description="One or several files. If any file has a problem, "
-                                          "nothing is imported.")
+    files = MultipleFileField(
+        "Scenario files (.yaml)",
+        description="One or several files. If any file has a problem, nothing is imported.",
+    )
 
 
 class EditorForm(CheckedForm):

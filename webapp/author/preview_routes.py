@@ -25,8 +25,9 @@ def preview(slug: str):
     try:
         scenario = build_scenario(target.document, rules, slug)
     except ScenarioError as exc:
-        return render_template("author/preview.html", target=target, scenario=None,
-                               problems=exc.details)
+        return render_template(
+            "author/preview.html", target=target, scenario=None, problems=exc.details
+        )
     form = BoardForm(formdata=request.form if request.method == "POST" else None)
     try:
         variant = check_variant(scenario, form.variant.data or request.args.get("variant") or None)
@@ -46,11 +47,21 @@ def preview(slug: str):
     form.variant.data = variant or ""
     form.task_order.data = ",".join(t.id for t in tasks)
     return render_template(
-        "author/preview.html", target=target, scenario=scenario, variant=variant, form=form,
-        report=report, results=pages.misplaced_first(report.results) if report else [],
-        verdict_label=pages.verdict_label, tasks=tasks, zones=pages.zones(scenario),
-        answers=answers, errors=errors, answer_field=answer_field,
+        "author/preview.html",
+        target=target,
+        scenario=scenario,
+        variant=variant,
+        form=form,
+        report=report,
+        results=pages.misplaced_first(report.results) if report else [],
+        verdict_label=pages.verdict_label,
+        tasks=tasks,
+        zones=pages.zones(scenario),
+        answers=answers,
+        errors=errors,
+        answer_field=answer_field,
         components=pages.components(scenario, variant, rules),
-        variant_links=pages.variant_links(scenario, lambda v: url_for(
-            "author.preview", slug=target.slug, variant=v)),
+        variant_links=pages.variant_links(
+            scenario, lambda v: url_for("author.preview", slug=target.slug, variant=v)
+        ),
     ), 400 if errors else 200

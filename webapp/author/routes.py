@@ -22,12 +22,17 @@ from .misconceptions import misconception_choices
 def _choices():
     """Services grouped by model, and areas, as the editor's lists show them."""
     rules = content().rules
-    groups = [(name, [s for s in rules.services.values() if s.model == model])
-              for model, name in rules.models.items()]
-    return {"service_groups": [(n, ss) for n, ss in groups if ss],
-            "services": rules.services,
-            "areas": sorted(rules.areas.values(), key=lambda a: a.name.lower()),
-            "misconception_choices": misconception_choices, "owner_summary": owner_summary}
+    groups = [
+        (name, [s for s in rules.services.values() if s.model == model])
+        for model, name in rules.models.items()
+    ]
+    return {
+        "service_groups": [(n, ss) for n, ss in groups if ss],
+        "services": rules.services,
+        "areas": sorted(rules.areas.values(), key=lambda a: a.name.lower()),
+        "misconception_choices": misconception_choices,
+        "owner_summary": owner_summary,
+    }
 
 
 def _render_editor(target: Target, state: EditorState, status: int = 200):
@@ -37,10 +42,16 @@ def _render_editor(target: Target, state: EditorState, status: int = 200):
     record = target.record
     version = authoring.current_version(record) if record else None
     return render_template(
-        "author/edit.html", target=target, state=state, report=report,
-        form=EditorForm(), version=version,
+        "author/edit.html",
+        target=target,
+        state=state,
+        report=report,
+        form=EditorForm(),
+        version=version,
         unpublished=record is not None and authoring.has_unpublished_changes(record),
-        readonly=target.builtin, **_choices()), status
+        readonly=target.builtin,
+        **_choices(),
+    ), status
 
 
 @bp.get("/")
@@ -49,10 +60,15 @@ def index():
     """My scenarios, the built-ins to start from, and the import form."""
     records = authoring.authored_for(db.session, current_user)
     builtins = list(content().library.scenarios.values())
-    return render_template("author/index.html", records=records, builtins=builtins,
-                           new_form=NewScenarioForm(), import_form=ImportForm(),
-                           current_version=authoring.current_version,
-                           unpublished=authoring.has_unpublished_changes)
+    return render_template(
+        "author/index.html",
+        records=records,
+        builtins=builtins,
+        new_form=NewScenarioForm(),
+        import_form=ImportForm(),
+        current_version=authoring.current_version,
+        unpublished=authoring.has_unpublished_changes,
+    )
 
 
 def _create(form: NewScenarioForm, source: dict | None, template: str, **context):
@@ -60,8 +76,9 @@ def _create(form: NewScenarioForm, source: dict | None, template: str, **context
     if form.validate_on_submit():
         slug = (form.slug.data or "").strip() or authoring.free_slug(db.session, form.title.data)
         try:
-            record = authoring.create_scenario(db.session, current_user, slug,
-                                               form.title.data.strip(), source)
+            record = authoring.create_scenario(
+                db.session, current_user, slug, form.title.data.strip(), source
+            )
         except authoring.AuthoringError as exc:
             form.slug.errors = [*form.slug.errors, str(exc)]
         else:
@@ -128,8 +145,9 @@ def save(slug: str):
         flash("Draft saved, but not published: fix the problems listed first.", "error")
         return redirect(url_for("author.edit", slug=slug))
     db.session.commit()
-    flash(f"Published as version {version.number}. Learners see it in the catalogue now.",
-          "success")
+    flash(
+        f"Published as version {version.number}. Learners see it in the catalogue now.", "success"
+    )
     return redirect(url_for("author.edit", slug=slug))
 
 
@@ -149,8 +167,9 @@ def check(slug: str):
         task["problems"] = [p.as_dict() for p in report.for_task(row["id"])]
     body["errors"] = state.errors
     body["form_errors"] = state.form_errors
-    body["components"] = [{"index": r.index, "id": r["id"], "name": r["name"]}
-                          for r in state.components]
+    body["components"] = [
+        {"index": r.index, "id": r["id"], "name": r["name"]} for r in state.components
+    ]
     return jsonify(body)
 
 
@@ -168,8 +187,9 @@ def _lifecycle(slug: str, change, message: str):
 @instructor_required
 def archive(slug: str):
     """Take a scenario out of the catalogue (attempts and results stay)."""
-    return _lifecycle(slug, authoring.archive,
-                      "Archived. Learners no longer see it; their results stay.")
+    return _lifecycle(
+        slug, authoring.archive, "Archived. Learners no longer see it; their results stay."
+    )
 
 
 @bp.post("/scenarios/<slug>/restore")

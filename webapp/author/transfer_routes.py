@@ -23,8 +23,11 @@ MAX_FILE = 256 * 1024
 def export(slug: str):
     """The scenario as a YAML file in the format of scenarios/*.yaml."""
     target = load(slug)
-    return Response(dump_yaml(target.document), mimetype="application/x-yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{slug}.yaml"'})
+    return Response(
+        dump_yaml(target.document),
+        mimetype="application/x-yaml",
+        headers={"Content-Disposition": f'attachment; filename="{slug}.yaml"'},
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -59,9 +62,13 @@ def import_page():
         problems = ["The form expired. Choose the files again."]
     status = 400 if problems else 200
     records = authoring.authored_for(db.session, current_user)
-    return render_template("author/index.html", records=records,
-                           builtins=list(content().library.scenarios.values()),
-                           new_form=NewScenarioForm(formdata=None), import_form=form,
-                           import_problems=problems,
-                           current_version=authoring.current_version,
-                           unpublished=authoring.has_unpublished_changes), status
+    return render_template(
+        "author/index.html",
+        records=records,
+        builtins=list(content().library.scenarios.values()),
+        new_form=NewScenarioForm(formdata=None),
+        import_form=form,
+        import_problems=problems,
+        current_version=authoring.current_version,
+        unpublished=authoring.has_unpublished_changes,
+    ), status

@@ -20,8 +20,11 @@ COOKIE_MAX_AGE = 12 * 3600
 
 def is_instructor() -> bool:
     """Signed in with an active instructor or admin account."""
-    return bool(current_user.is_authenticated and current_user.is_active
-                and (current_user.is_admin or current_user.role == "instructor"))
+    return bool(
+        current_user.is_authenticated
+        and current_user.is_active
+        and (current_user.is_admin or current_user.role == "instructor")
+    )
 
 
 def login_url() -> str:
@@ -76,8 +79,14 @@ def cookie_name(code: str) -> str:
 
 def set_participant_cookie(response, code: str, token: str):
     """Remember the participant token in this browser (HttpOnly, SameSite=Lax)."""
-    response.set_cookie(cookie_name(code), token, max_age=COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax", secure=request.is_secure)
+    response.set_cookie(
+        cookie_name(code),
+        token,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
     return response
 
 

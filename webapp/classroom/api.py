@@ -39,8 +39,10 @@ api_bp.record_once(lambda setup: install(setup.app))
 
 
 def _urls(code: str) -> dict[str, str]:
-    return {"join_url": url_for("classroom.join", code=code, _external=True),
-            "host_url": url_for("classroom.host_session", code=code, _external=True)}
+    return {
+        "join_url": url_for("classroom.join", code=code, _external=True),
+        "host_url": url_for("classroom.host_session", code=code, _external=True),
+    }
 
 
 @api_bp.post("")
@@ -50,17 +52,23 @@ def create():
     data = json_body()
     unknown = sorted(set(data) - {"scenarios", "feedback", "answer_sets"})
     if unknown:
-        raise ApiError(400, "invalid session request",
-                       [f"unknown field {quote(k)}" for k in unknown])
+        raise ApiError(
+            400, "invalid session request", [f"unknown field {quote(k)}" for k in unknown]
+        )
     feedback = data.get("feedback", "after-reveal")
     if feedback not in ("after-reveal", "immediate"):
-        raise ApiError(400, "invalid session request",
-                       ["'feedback' must be 'after-reveal' or 'immediate'"])
+        raise ApiError(
+            400, "invalid session request", ["'feedback' must be 'after-reveal' or 'immediate'"]
+        )
     answer_sets = svc.check_answer_sets(data.get("answer_sets", 1))
     picks = svc.parse_picks(db.session, data.get("scenarios"))
-    cs = svc.create_session(db.session, current_user, picks,
-                            feedback_after_reveal=feedback == "after-reveal",
-                            answer_sets=answer_sets)
+    cs = svc.create_session(
+        db.session,
+        current_user,
+        picks,
+        feedback_after_reveal=feedback == "after-reveal",
+        answer_sets=answer_sets,
+    )
     db.session.commit()
     return jsonify({"code": cs.code, **_urls(cs.code)}), 201
 
@@ -79,9 +87,15 @@ def host_action(code: str, action: str):
     countdown = pacing.check_countdown(data.get("countdown"))
     pacing.pace(db.session, cs, action, rules(), expect=expect, countdown=countdown)
     db.session.commit()
-    return jsonify({"code": cs.code, "phase": cs.phase, "version": cs.state_version,
-                    "position": cs.current_index + 1,
-                    "seconds_left": pacing.seconds_left(cs)})
+    return jsonify(
+        {
+            "code": cs.code,
+            "phase": cs.phase,
+            "version": cs.state_version,
+            "position": cs.current_index + 1,
+            "seconds_left": pacing.seconds_left(cs),
+        }
+    )
 
 
 def _flag(code: str, name: str, setter) -> Response:
@@ -150,11 +164,17 @@ def report(code: str):
         return jsonify(data)
     table = request.args.get("table", "answers")
     if fmt != "csv" or table not in ("answers", "tasks"):
-        raise ApiError(400, "unknown report format",
-                       ["use format=json, or format=csv with table=answers or table=tasks"])
+        raise ApiError(
+            400,
+            "unknown report format",
+            ["use format=json, or format=csv with table=answers or table=tasks"],
+        )
     filename = f"session-{cs.code}-{table}.csv"
-    return Response(reports.report_csv(data, table), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        reports.report_csv(data, table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @api_bp.post("/<code>/join")
@@ -164,8 +184,13 @@ def join(code: str):
     data = json_body()
     participant, token = svc.join(db.session, cs, data.get("nickname"))
     db.session.commit()
-    response = jsonify({"participant_token": token, "nickname": participant.nickname,
-                        "play_url": url_for("classroom.play", code=cs.code)})
+    response = jsonify(
+        {
+            "participant_token": token,
+            "nickname": participant.nickname,
+            "play_url": url_for("classroom.play", code=cs.code),
+        }
+    )
     response.status_code = 201
     return set_participant_cookie(response, cs.code, token)
 
@@ -242,14 +267,20 @@ def answers(code: str):
     target, checked = stored.target, stored.checked
     report = checked.report
     # the set was taken while answering was open, so the scenario was not yet revealed
-    item = SimpleNamespace(id=checked.class_scenario_id, position=checked.position,
-                           revealed_at=None)
+    item = SimpleNamespace(
+        id=checked.class_scenario_id, position=checked.position, revealed_at=None
+    )
     feedback = for_class(db.session, target, item, checked.class_try)
     if feedback.key:
         body = {"feedback": "shown", **report.as_dict()}
     else:
-        body = withheld_body(target, report.scenario_id, report.variant,
-                             [(r.task_id, r.given) for r in report.results], feedback.note)
+        body = withheld_body(
+            target,
+            report.scenario_id,
+            report.variant,
+            [(r.task_id, r.given) for r in report.results],
+            feedback.note,
+        )
     return jsonify(body), 201
 
 
@@ -273,13 +304,24 @@ def me(code: str):
     for item in cs.scenarios:
         attempt = mine.get(item.id)
         feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
-        scenarios.append({
-            "scenario_id": item.scenario_slug, "position": item.position + 1,
-            "answered": attempt is not None,
-            "answer_sets_sent": attempt.class_try if attempt else 0,
-            "note": feedback.note,
-            "sent_by": (attempt.class_sent_by or "learner") if attempt else None,
-            "result": result_body(db.session, cs, attempt, rules(), feedback)
-            if attempt else None})
-    return jsonify({"nickname": participant.nickname, "phase": cs.phase,
-                    "answer_sets_allowed": cs.answer_sets, "scenarios": scenarios})
+        scenarios.append(
+            {
+                "scenario_id": item.scenario_slug,
+                "position": item.position + 1,
+                "answered": attempt is not None,
+                "answer_sets_sent": attempt.class_try if attempt else 0,
+                "note": feedback.note,
+                "sent_by": (attempt.class_sent_by or "learner") if attempt else None,
+                "result": result_body(db.session, cs, attempt, rules(), feedback)
+                if attempt
+                else None,
+            }
+        )
+    return jsonify(
+        {
+            "nickname": participant.nickname,
+            "phase": cs.phase,
+            "answer_sets_allowed": cs.answer_sets,
+            "scenarios": scenarios,
+        }
+    )

@@ -11,25 +11,43 @@ from ..services.classroom.sessions import CODE_LENGTH, MAX_ANSWER_SETS, NICKNAME
 
 
 class JoinForm(CheckedForm):
-    code = StringField("Session code", validators=[
-        DataRequired("Enter the code shown on the host's screen."),
-        Length(max=CODE_LENGTH + 6, message="That is longer than a session code.")])
-    nickname = StringField("Nickname", validators=[
-        DataRequired("Enter a nickname."),
-        Length(max=NICKNAME_MAX + 20, message=f"Use at most {NICKNAME_MAX} characters.")])
+    code = StringField(
+        "Session code",
+        validators=[
+            DataRequired("Enter the code shown on the host's screen."),
+            Length(max=CODE_LENGTH + 6, message="That is longer than a session code."),
+        ],
+    )
+    nickname = StringField(
+        "Nickname",
+        validators=[
+            DataRequired("Enter a nickname."),
+            Length(max=NICKNAME_MAX + 20, message=f"Use at most {NICKNAME_MAX} characters."),
+        ],
+    )
 
 
 class NewSessionForm(CheckedForm):
     """The scenarios come as checkboxes named "scenario" (with "variant-<id>" selects)."""
 
-    feedback = RadioField("When learners see the right answers", default="after-reveal",
-                          choices=[SelectChoice("after-reveal", "After I reveal them to the room"),
-                                   SelectChoice("immediate", "As soon as each learner sends")])
+    feedback = RadioField(
+        "When learners see the right answers",
+        default="after-reveal",
+        choices=[
+            SelectChoice("after-reveal", "After I reveal them to the room"),
+            SelectChoice("immediate", "As soon as each learner sends"),
+        ],
+    )
     answer_sets = SelectField(
-        "Answer sets each learner may send per scenario", coerce=int, default=1,
-        choices=[SelectChoice(1, "One: the first answers are final")] + [
+        "Answer sets each learner may send per scenario",
+        coerce=int,
+        default=1,
+        choices=[SelectChoice(1, "One: the first answers are final")]
+        + [
             SelectChoice(n, f"Up to {n}: the last one sent counts")
-            for n in (2, 3, 5, MAX_ANSWER_SETS)])
+            for n in (2, 3, 5, MAX_ANSWER_SETS)
+        ],
+    )
 
 
 class ActionForm(CheckedForm):
@@ -37,9 +55,15 @@ class ActionForm(CheckedForm):
 
 
 # (seconds, label) of the countdowns a host can start answering with; "" is none
-COUNTDOWN_CHOICES = [("", "No time limit"), ("30", "30 seconds"), ("60", "1 minute"),
-                     ("90", "1½ minutes"), ("120", "2 minutes"), ("180", "3 minutes"),
-                     ("300", "5 minutes")]
+COUNTDOWN_CHOICES = [
+    ("", "No time limit"),
+    ("30", "30 seconds"),
+    ("60", "1 minute"),
+    ("90", "1½ minutes"),
+    ("120", "2 minutes"),
+    ("180", "3 minutes"),
+    ("300", "5 minutes"),
+]
 
 
 def scenario_order(form) -> list[str]:

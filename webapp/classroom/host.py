@@ -37,22 +37,33 @@ def host_index():
     chosen = scenario_order(picked)
     scenario_error = None
     if form.validate_on_submit():
-        items = [{"id": sid, "variant": request.form.get(f"variant-{sid}") or None}
-                 for sid in chosen]
+        items = [
+            {"id": sid, "variant": request.form.get(f"variant-{sid}") or None} for sid in chosen
+        ]
         try:
             picks = svc.parse_picks(db.session, items)
         except ClassError as exc:
             scenario_error = "; ".join([exc.message, *map(str, exc.details)])
         else:
-            cs = svc.create_session(db.session, current_user, picks,
-                                    feedback_after_reveal=form.feedback.data == "after-reveal",
-                                    answer_sets=form.answer_sets.data)
+            cs = svc.create_session(
+                db.session,
+                current_user,
+                picks,
+                feedback_after_reveal=form.feedback.data == "after-reveal",
+                answer_sets=form.answer_sets.data,
+            )
             db.session.commit()
             return redirect(url_for("classroom.host_session", code=cs.code))
     status = 400 if request.method == "POST" else 200
-    return render_template("classroom/host_index.html", form=form, catalogue=catalogue,
-                           chosen=set(chosen), picked=picked, scenario_error=scenario_error,
-                           sessions=svc.sessions_for(db.session, current_user)), status
+    return render_template(
+        "classroom/host_index.html",
+        form=form,
+        catalogue=catalogue,
+        chosen=set(chosen),
+        picked=picked,
+        scenario_error=scenario_error,
+        sessions=svc.sessions_for(db.session, current_user),
+    ), status
 
 
 # each pacing button keeps its own place, so the next one never sits under the pointer
@@ -61,11 +72,16 @@ ACTION_SLOTS = ("open", "close", "reveal", "next")
 
 
 def _panel_context(cs) -> dict:
-    return {"cs": cs, "dash": host_dashboard(db.session, cs, rules()),
-            "form": ActionForm(), "labels": svc.ACTION_LABELS,
-            "actions": svc.host_actions(db.session, cs),
-            "reopen_refused": cs.phase == "closed" and not svc.may_reopen(db.session, cs),
-            "slots": ACTION_SLOTS, "countdowns": COUNTDOWN_CHOICES}
+    return {
+        "cs": cs,
+        "dash": host_dashboard(db.session, cs, rules()),
+        "form": ActionForm(),
+        "labels": svc.ACTION_LABELS,
+        "actions": svc.host_actions(db.session, cs),
+        "reopen_refused": cs.phase == "closed" and not svc.may_reopen(db.session, cs),
+        "slots": ACTION_SLOTS,
+        "countdowns": COUNTDOWN_CHOICES,
+    }
 
 
 def _pace_done() -> str:
@@ -84,8 +100,12 @@ def _hosted_now(code: str):
 def _join_card(cs) -> dict:
     join_url = url_for("classroom.join", code=cs.code, _external=True)
     qr = segno.make(join_url, error="m").svg_inline(
-        scale=6, border=2, omitsize=True, svgclass="qr-code",
-        title=f"QR code for joining session {cs.code}")
+        scale=6,
+        border=2,
+        omitsize=True,
+        svgclass="qr-code",
+        title=f"QR code for joining session {cs.code}",
+    )
     return {"join_url": join_url, "qr_svg": qr}
 
 
@@ -94,8 +114,12 @@ def _join_card(cs) -> dict:
 def host_session(code: str):
     """The host's console: join code with QR, pacing buttons and the live dashboard."""
     cs = _hosted_now(code)
-    return render_template("classroom/host_session.html", **_join_card(cs),
-                           **_panel_context(cs), pace_done=_pace_done())
+    return render_template(
+        "classroom/host_session.html",
+        **_join_card(cs),
+        **_panel_context(cs),
+        pace_done=_pace_done(),
+    )
 
 
 @bp.get("/host/<code>/present")
@@ -111,8 +135,7 @@ def host_present(code: str):
 def host_present_panel(code: str):
     """The live part of the presenter view, re-fetched by present.js."""
     cs = _hosted_now(code)
-    return _panel_response(render_template("classroom/_present_panel.html",
-                                           **_panel_context(cs)))
+    return _panel_response(render_template("classroom/_present_panel.html", **_panel_context(cs)))
 
 
 @bp.get("/host/<code>/panel")
@@ -165,10 +188,15 @@ def host_action(code: str, action: str):
     cs = hosted_session(code)
     form = request.form
     try:
-        expect = svc.check_expect({"expect_phase": form.get("expect_phase"),
-                                   "expect_position": _int(form.get("expect_position"))})
-        countdown = pacing.check_countdown(_int(form.get("countdown")) or None
-                                           if action == "open" else None)
+        expect = svc.check_expect(
+            {
+                "expect_phase": form.get("expect_phase"),
+                "expect_position": _int(form.get("expect_position")),
+            }
+        )
+        countdown = pacing.check_countdown(
+            _int(form.get("countdown")) or None if action == "open" else None
+        )
     except ClassError as exc:
         flash(exc.message[:1].upper() + exc.message[1:] + ".", "error")
         return _back(cs)
@@ -186,8 +214,12 @@ def host_lock(code: str):
     """Lock or unlock joining."""
     cs = hosted_session(code)
     locked = request.form.get("locked") == "1"
-    return _run(cs, svc.set_join_locked, locked,
-                success="Joining is locked." if locked else "Joining is open again.")
+    return _run(
+        cs,
+        svc.set_join_locked,
+        locked,
+        success="Joining is locked." if locked else "Joining is open again.",
+    )
 
 
 @bp.post("/host/<code>/live")

@@ -86,23 +86,39 @@ def _play_context(cs, participant, again: bool = False) -> dict:
     """
     if pacing.close_if_due(db.session, cs, rules()):
         db.session.commit()
-    ctx = {"cs": cs, "participant": participant, "form": ActionForm(), "item": None,
-           "view": None, "result": None, "answered": False, "finished": [],
-           "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
-           "room": svc.active_count(db.session, cs) if cs.phase == "lobby" else None,
-           "key": None, "note": "",
-           "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
-           "answer_field": answer_field, "verdict_label": verdict_label, "zones": [],
-           "sets_left": cs.answer_sets, "again": False, "sent_by": None, "my_rank": None,
-           "seconds_left": pacing.seconds_left(cs)}
+    ctx = {
+        "cs": cs,
+        "participant": participant,
+        "form": ActionForm(),
+        "item": None,
+        "view": None,
+        "result": None,
+        "answered": False,
+        "finished": [],
+        "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
+        "room": svc.active_count(db.session, cs) if cs.phase == "lobby" else None,
+        "key": None,
+        "note": "",
+        "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
+        "answer_field": answer_field,
+        "verdict_label": verdict_label,
+        "zones": [],
+        "sets_left": cs.answer_sets,
+        "again": False,
+        "sent_by": None,
+        "my_rank": None,
+        "seconds_left": pacing.seconds_left(cs),
+    }
     if participant is None:
         return ctx
     mine = own_attempts(db.session, participant)
     item = svc.current_scenario(cs)
     if item is not None and cs.phase != "ended":
         scenario = svc.scenario_of(db.session, item, rules())
-        ctx.update(item=item, view={"title": scenario.title,
-                                    "variant_title": variant_title(scenario, item.variant)})
+        ctx.update(
+            item=item,
+            view={"title": scenario.title, "variant_title": variant_title(scenario, item.variant)},
+        )
         attempt = mine.get(item.id)
         ctx["answered"] = attempt is not None
         ctx["sets_left"] = cs.answer_sets - (attempt.class_try if attempt else 0)
@@ -113,8 +129,7 @@ def _play_context(cs, participant, again: bool = False) -> dict:
             ctx["board_html"] = board_html(cs, item, scenario, held or None, next_set)
         elif cs.phase == "open" and (again or held) and ctx["sets_left"] > 0:
             ctx["again"] = True
-            ctx["board_html"] = board_html(cs, item, scenario, held or attempt.answers,
-                                           next_set)
+            ctx["board_html"] = board_html(cs, item, scenario, held or attempt.answers, next_set)
         feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
         ctx["note"] = feedback.note
         if attempt is not None:
@@ -125,7 +140,7 @@ def _play_context(cs, participant, again: bool = False) -> dict:
             if cs.show_leaderboard and cs.phase == "revealed":
                 ctx["my_rank"] = _rank_of(cs, participant)
         elif feedback.key:
-            ctx["key"] = reveal_key(cs, item)
+            ctx["key"] = reveal_key(item)
     if cs.phase == "ended":
         for item in cs.scenarios:
             attempt = mine.get(item.id)
@@ -135,8 +150,7 @@ def _play_context(cs, participant, again: bool = False) -> dict:
             if named:
                 title = f"{title} ({named})"
             feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
-            result = (result_body(db.session, cs, attempt, rules(), feedback)
-                      if attempt else None)
+            result = result_body(db.session, cs, attempt, rules(), feedback) if attempt else None
             if result and result["feedback"] == "shown":
                 result["results"].sort(key=lambda r: bool(r.get("correct")))
             ctx["finished"].append((title, result))
@@ -156,8 +170,7 @@ _BOARD_CSRF = "\x00csrf\x00"
 _BOARD_CACHE_SIZE = 256
 
 
-def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int = 1
-               ) -> Markup:
+def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int = 1) -> Markup:
     """The board form for a session's scenario: the same for every learner but the CSRF token.
 
     300 learners fetch it within a second of "open", so each worker renders it once and
@@ -168,11 +181,19 @@ def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int 
 
     def render() -> str:
         return render_template(
-            "classroom/_play_board.html", cs=cs, item=item, scenario=scenario,
-            variant=item.variant, tasks=scenario.tasks, zones=zones(scenario),
+            "classroom/_play_board.html",
+            cs=cs,
+            item=item,
+            scenario=scenario,
+            variant=item.variant,
+            tasks=scenario.tasks,
+            zones=zones(scenario),
             components=components(scenario, item.variant, rules()),
-            answer_field=answer_field, csrf_value=_BOARD_CSRF, answers=answers,
-            answer_set=answer_set)
+            answer_field=answer_field,
+            csrf_value=_BOARD_CSRF,
+            answers=answers,
+            answer_set=answer_set,
+        )
 
     if answers:
         html = render()
@@ -180,12 +201,13 @@ def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int 
         cache = current_app.extensions.get("srm_class_boards")
         if cache is None:
             cache = current_app.extensions.setdefault(
-                "srm_class_boards", BoundedCache(_BOARD_CACHE_SIZE))
+                "srm_class_boards", BoundedCache(_BOARD_CACHE_SIZE)
+            )
         html = cache.get_or_build((cs.code, item.version_id, item.variant), render)
     return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
 
 
-def reveal_key(cs, item) -> list[dict]:
+def reveal_key(item) -> list[dict]:
     """For a learner who sent nothing, once visibility.for_class allows it (after the
     reveal): who owns each task, and why."""
     from ..domain import grade
@@ -206,8 +228,7 @@ def play(code: str):
     cs, participant = _session_and_participant(code)
     if participant is None and cs.phase != "ended":
         return redirect(url_for("classroom.join", code=cs.code))
-    return render_template("classroom/play.html",
-                           **_play_context(cs, participant, _asked_again()))
+    return render_template("classroom/play.html", **_play_context(cs, participant, _asked_again()))
 
 
 def _asked_again() -> bool:
@@ -218,8 +239,11 @@ def _asked_again() -> bool:
 def play_panel(code: str):
     """The learner's panel alone, re-fetched by play.js when the state changes."""
     cs, participant = _session_and_participant(code)
-    response = Response(render_template("classroom/_play_panel.html",
-                                        **_play_context(cs, participant, _asked_again())))
+    response = Response(
+        render_template(
+            "classroom/_play_panel.html", **_play_context(cs, participant, _asked_again())
+        )
+    )
     response.cache_control.no_store = True
     return response
 
@@ -234,8 +258,11 @@ def play_submit(code: str):
         flash("The form expired: send your answers again.", "error")
         return redirect(url_for("classroom.play", code=cs.code))
     prefix = answer_field("")
-    answers = {key[len(prefix):]: value for key, value in request.form.items()
-               if key.startswith(prefix) and value}
+    answers = {
+        key[len(prefix) :]: value
+        for key, value in request.form.items()
+        if key.startswith(prefix) and value
+    }
     data = {"scenario_id": request.form.get("scenario_id"), "answers": answers}
     if request.form.get("answer_set", "").isdigit():
         data["answer_set"] = int(request.form["answer_set"])

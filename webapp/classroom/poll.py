@@ -60,8 +60,12 @@ PATH = re.compile(r"/api/v1/sessions/([^/]{1,24})/state\Z")
 CODE = re.compile(r"[A-Z0-9]{1,12}")
 # the headers the Flask view and webapp.web's after_request hook give a state response;
 # tests compare the two paths so they cannot drift apart
-HEADERS = [("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff"),
-           ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY")]
+HEADERS = [
+    ("Cache-Control", "no-cache"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+]
 BODY_CACHE_SIZE = 512
 ROOM_COUNT_SECONDS = 1.0  # how long a worker may show a lobby's room count unchanged
 ROOM_COUNT = "X-Room-Count"
@@ -146,8 +150,11 @@ class StatePoll:
         body = self.cached_body(session_id, code, version)
         if body is None:
             return None
-        return "200 OK", [("Content-Type", "application/json"),
-                          ("Content-Length", str(len(body))), *headers], body
+        return (
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers],
+            body,
+        )
 
     def _head(self, code: str) -> tuple[int, str, int, Any] | None:
         """(id, phase, state_version, closes_at) of the newest session with this code."""
@@ -188,9 +195,14 @@ class StatePoll:
                     self.enabled = False
                     return None
                 # autocommit: a single SELECT needs no BEGIN/ROLLBACK round trips
-                self.engine = create_engine(url, pool_size=4, max_overflow=8,
-                                            pool_pre_ping=False, pool_reset_on_return=None,
-                                            isolation_level="AUTOCOMMIT")
+                self.engine = create_engine(
+                    url,
+                    pool_size=4,
+                    max_overflow=8,
+                    pool_pre_ping=False,
+                    pool_reset_on_return=None,
+                    isolation_level="AUTOCOMMIT",
+                )
                 # closed with the app (tests make many apps; PostgreSQL warns about
                 # connections left to the garbage collector)
                 weakref.finalize(self.app, self.engine.dispose)
@@ -209,11 +221,15 @@ def statements(mark: str) -> tuple[str, str]:
     newest session with a code, and how many are in a session's room. Written by hand (no
     SQLAlchemy compile per poll) from the models' table and column names."""
     cs, p = ClassSession.__table__, Participant.__table__
-    head = (f"SELECT {cs.c.id.name}, {cs.c.phase.name}, {cs.c.state_version.name}, "
-            f"{cs.c.closes_at.name} FROM {cs.name} WHERE {cs.c.code.name} = {mark} "
-            f"ORDER BY {cs.c.id.name} DESC LIMIT 1")
-    count = (f"SELECT count(*) FROM {p.name} WHERE {p.c.session_id.name} = {mark} "
-             f"AND {p.c.removed.name} = {mark}")
+    head = (
+        f"SELECT {cs.c.id.name}, {cs.c.phase.name}, {cs.c.state_version.name}, "
+        f"{cs.c.closes_at.name} FROM {cs.name} WHERE {cs.c.code.name} = {mark} "
+        f"ORDER BY {cs.c.id.name} DESC LIMIT 1"
+    )
+    count = (
+        f"SELECT count(*) FROM {p.name} WHERE {p.c.session_id.name} = {mark} "
+        f"AND {p.c.removed.name} = {mark}"
+    )
     return head, count
 
 

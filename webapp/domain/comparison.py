@@ -125,7 +125,7 @@ def _text(
     return value.strip()
 
 
-def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -> Comparison:
+def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -> Comparison:  # noqa: C901, E501
     """Validate a comparison document against every provider's rule set it names.
 
     Raises ScenarioError listing every problem (file:line: message): unknown providers,

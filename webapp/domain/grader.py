@@ -124,14 +124,29 @@ def check_variant(scenario: Scenario, variant: str | None) -> str | None:
         if variant is None:
             return scenario.default_variant
         if variant not in scenario.variant_ids:
-            raise GradingError([Problem(
-                f"unknown variant {quote(variant)} "
-                f"(choose one of {', '.join(scenario.variant_ids)})",
-                code="unknown-variant", variant_id=variant, field="variant")])
+            raise GradingError(
+                [
+                    Problem(
+                        f"unknown variant {quote(variant)} "
+                        f"(choose one of {', '.join(scenario.variant_ids)})",
+                        code="unknown-variant",
+                        variant_id=variant,
+                        field="variant",
+                    )
+                ]
+            )
         return variant
     if variant is not None:
-        raise GradingError([Problem(f"unknown variant {quote(variant)}: this scenario has none",
-                                    code="unknown-variant", variant_id=variant, field="variant")])
+        raise GradingError(
+            [
+                Problem(
+                    f"unknown variant {quote(variant)}: this scenario has none",
+                    code="unknown-variant",
+                    variant_id=variant,
+                    field="variant",
+                )
+            ]
+        )
     return None
 
 
@@ -155,18 +170,30 @@ def _key(scenario: Scenario, variant: str | None, rules: RuleSet) -> _Key:
         rule = rules.resolve(task.area, service)
         by_given: dict[str | None, TaskResult] = {}
         for given in (None, *scenario.parties):
-            verdict = UNANSWERED if given is None else (
-                CORRECT if given == rule.party else INCORRECT)
-            by_given[given] = TaskResult(task.id, task.text, names[task.component], service,
-                                         task.area, given, rule.party, verdict,
-                                         rule.explanation, rule.source, rule.control,
-                                         task.explain or "")
+            verdict = (
+                UNANSWERED if given is None else (CORRECT if given == rule.party else INCORRECT)
+            )
+            by_given[given] = TaskResult(
+                task.id,
+                task.text,
+                names[task.component],
+                service,
+                task.area,
+                given,
+                rule.party,
+                verdict,
+                rule.explanation,
+                rule.source,
+                rule.control,
+                task.explain or "",
+            )
         outcomes.append((task.id, by_given))
     return _KEYS.put(cache_key, _Key(frozenset(t.id for t in scenario.tasks), tuple(outcomes)))
 
 
-def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
-          answers: Mapping[str, str | None]) -> GradeReport:
+def grade(
+    scenario: Scenario, variant: str | None, rules: RuleSet, answers: Mapping[str, str | None]
+) -> GradeReport:
     """Grade answers ({task id: party}) for the scenario under a variant.
 
     A task missing from answers (or given None) is unanswered. Unknown task ids, unknown
@@ -174,8 +201,15 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     listing each problem.
     """
     if not isinstance(answers, Mapping):
-        raise GradingError([Problem("answers must be a mapping of task id to party",
-                                    code="not-mapping", field="answers")])
+        raise GradingError(
+            [
+                Problem(
+                    "answers must be a mapping of task id to party",
+                    code="not-mapping",
+                    field="answers",
+                )
+            ]
+        )
     problems: list[Problem] = []
     try:
         variant = check_variant(scenario, variant)
@@ -185,19 +219,33 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     key = _key(scenario, variant, rules)
     unknown = answers.keys() - key.task_ids
     parties = scenario.parties
-    problems.extend(Problem(f"unknown task id {quote(t)}", code="unknown-task", task_id=t)
-                    for t in sorted(map(str, unknown)))
+    problems.extend(
+        Problem(f"unknown task id {quote(t)}", code="unknown-task", task_id=t)
+        for t in sorted(map(str, unknown))
+    )
     for task_id, party in answers.items():
         if party is None or party in parties or task_id in unknown:
             continue
         if party in PARTIES:
-            problems.append(Problem(f"task {quote(task_id)}: party {quote(party)} is not used in "
-                                    f"this scenario (use {', '.join(parties)})",
-                                    code="party-not-offered", task_id=task_id, field="party"))
+            problems.append(
+                Problem(
+                    f"task {quote(task_id)}: party {quote(party)} is not used in "
+                    f"this scenario (use {', '.join(parties)})",
+                    code="party-not-offered",
+                    task_id=task_id,
+                    field="party",
+                )
+            )
         else:
-            problems.append(Problem(f"task {quote(task_id)}: unknown party {quote(party)} "
-                                    f"(use {', '.join(parties)})",
-                                    code="unknown-party", task_id=task_id, field="party"))
+            problems.append(
+                Problem(
+                    f"task {quote(task_id)}: unknown party {quote(party)} "
+                    f"(use {', '.join(parties)})",
+                    code="unknown-party",
+                    task_id=task_id,
+                    field="party",
+                )
+            )
     if problems:
         raise GradingError(problems)
     get = answers.get
@@ -207,8 +255,9 @@ def grade(scenario: Scenario, variant: str | None, rules: RuleSet,
     return GradeReport(scenario.id, variant, results, correct, len(results), answered)
 
 
-def compare_variants(scenario: Scenario, rules: RuleSet, first: str, second: str
-                     ) -> list[tuple[str, TaskResult, TaskResult]]:
+def compare_variants(
+    scenario: Scenario, rules: RuleSet, first: str, second: str
+) -> list[tuple[str, TaskResult, TaskResult]]:
     """Per task, the expected result under two variants: the what-if lesson.
 
     Returns (task id, result under first, result under second); callers highlight the tasks
@@ -216,5 +265,6 @@ def compare_variants(scenario: Scenario, rules: RuleSet, first: str, second: str
     """
     a = _key(scenario, check_variant(scenario, first), rules)
     b = _key(scenario, check_variant(scenario, second), rules)
-    return [(tid, ra[None], rb[None]) for (tid, ra), (_, rb) in zip(a.outcomes, b.outcomes,
-                                                                     strict=True)]
+    return [
+        (tid, ra[None], rb[None]) for (tid, ra), (_, rb) in zip(a.outcomes, b.outcomes, strict=True)
+    ]

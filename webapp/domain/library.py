@@ -50,8 +50,13 @@ def lint(paths: list[str | Path], rules: RuleSet) -> tuple[list[Scenario], list[
             problems.extend(exc.problems)
             continue
         if scenario.id in seen:
-            problems.append(Problem(f"duplicate scenario id '{scenario.id}' "
-                                    f"(also in {seen[scenario.id]})", str(path), 1))
+            problems.append(
+                Problem(
+                    f"duplicate scenario id '{scenario.id}' (also in {seen[scenario.id]})",
+                    str(path),
+                    1,
+                )
+            )
             continue
         seen[scenario.id] = path
         scenarios.append(scenario)

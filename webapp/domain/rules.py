@@ -36,23 +36,42 @@ class Party(StrEnum):
 
 
 PARTIES: tuple[str, ...] = tuple(p.value for p in Party)
-PARTY_NAMES: dict[str, str] = {"aws": "AWS", "microsoft": "Microsoft", "customer": "Customer",
-                               "shared": "Shared"}
+PARTY_NAMES: dict[str, str] = {
+    "aws": "AWS",
+    "microsoft": "Microsoft",
+    "customer": "Customer",
+    "shared": "Shared",
+}
 PROVIDER_PARTIES: frozenset[str] = frozenset({Party.AWS, Party.MICROSOFT})
 DEFAULT_PROVIDER = "aws"
 
 # AWS's three control types. A rule names one where the SRM decides it; an inherited
 # control is AWS's alone and a customer-specific one the customer's alone.
 CONTROLS: tuple[str, ...] = ("inherited", "shared", "customer-specific")
-CONTROL_NAMES: dict[str, str] = {"inherited": "Inherited control", "shared": "Shared control",
-                                 "customer-specific": "Customer-specific control"}
+CONTROL_NAMES: dict[str, str] = {
+    "inherited": "Inherited control",
+    "shared": "Shared control",
+    "customer-specific": "Customer-specific control",
+}
 # an inherited control is the provider's alone (aws, microsoft), a customer-specific one
 # the customer's
 _CUSTOMER_CONTROL = "customer-specific"
 # since: a whole date (2023-01-05) or a month (2026-04)
 _SINCE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?$")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +131,9 @@ class RuleSet:
     rules: tuple[Rule, ...]
     source_file: str = ""
     name: str = "AWS"  # the provider's short name: "On AWS", "On Microsoft Azure"
-    parties: dict[str, str] = field(default_factory=lambda: {
-        "aws": "AWS", "customer": "Customer", "shared": "Shared"})
+    parties: dict[str, str] = field(
+        default_factory=lambda: {"aws": "AWS", "customer": "Customer", "shared": "Shared"}
+    )
     _index: dict[tuple[str, str, str | None], Rule] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -152,8 +172,17 @@ class RuleSet:
     @cached_property
     def digest(self) -> str:
         """A hash of the content (not the file name): caches key on it, never on id()."""
-        blob = repr((self.provider, self.title, self.parties, self.areas, self.services,
-                     self.models, self.rules))
+        blob = repr(
+            (
+                self.provider,
+                self.title,
+                self.parties,
+                self.areas,
+                self.services,
+                self.models,
+                self.rules,
+            )
+        )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def lookup(self, area: str, service: str) -> Rule | None:
@@ -221,18 +250,17 @@ def _text(entry: Located, key: str) -> str | None:
     return str(value).strip() or None
 
 
-def _catalogue(
-    doc: Located, key: str, filename: str, problems: list[Problem]
-) -> dict[str, Any]:
+def _catalogue(doc: Located, key: str, filename: str, problems: list[Problem]) -> dict[str, Any]:
     value = doc.get(key)
     if not isinstance(value, dict) or not value:
-        problems.append(Problem(f"'{key}' must be a non-empty mapping of ids", filename,
-                                line_of(doc, key)))
+        problems.append(
+            Problem(f"'{key}' must be a non-empty mapping of ids", filename, line_of(doc, key))
+        )
         return {}
     return value
 
 
-def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
+def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:  # noqa: C901
     """Parse and validate rule-set YAML. Raises RuleSetError naming the file and entry."""
     try:
         doc = load_yaml(text, filename)
@@ -256,8 +284,9 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
             continue
         model = value.get("model")
         if model not in models:
-            problems.append(Problem(f"service '{sid}' names unknown model '{model}'",
-                                    filename, where))
+            problems.append(
+                Problem(f"service '{sid}' names unknown model '{model}'", filename, where)
+            )
         services[sid] = Service(sid, str(value.get("name") or sid), str(model))
 
     areas: dict[str, Area] = {}
@@ -278,8 +307,7 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         entries = []
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, Located):
-            problems.append(Problem(f"rule {number} must be a mapping", filename,
-                                    line_of(entries)))
+            problems.append(Problem(f"rule {number} must be a mapping", filename, line_of(entries)))
             continue
         where = line_of(entry)
         label = f"rule {number} (area '{entry.get('area')}')"
@@ -291,61 +319,115 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
         source = _text(entry, "source")
         control = _text(entry, "control")
         since = _since(entry.get("since"))
-        unknown_keys = set(entry) - {"area", "service", "model", "party", "explanation",
-                                     "source", "control", "since"}
+        unknown_keys = set(entry) - {
+            "area",
+            "service",
+            "model",
+            "party",
+            "explanation",
+            "source",
+            "control",
+            "since",
+        }
         for key in sorted(unknown_keys):
-            problems.append(Problem(f"{label}: unknown field '{key}'", filename,
-                                    entry.line_of(key)))
+            problems.append(
+                Problem(f"{label}: unknown field '{key}'", filename, entry.line_of(key))
+            )
         if area not in areas:
             problems.append(Problem(f"{label}: unknown area '{area}'", filename, where))
         if service and model:
-            problems.append(Problem(f"{label}: give a service or a model, not both",
-                                    filename, where))
+            problems.append(
+                Problem(f"{label}: give a service or a model, not both", filename, where)
+            )
         if service and service not in services:
             problems.append(Problem(f"{label}: unknown service '{service}'", filename, where))
         if model and model not in models:
             problems.append(Problem(f"{label}: unknown model '{model}'", filename, where))
         if party not in parties:
-            problems.append(Problem(
-                f"{label}: unknown party '{party}' (use {', '.join(parties)})", filename,
-                entry.line_of("party")))
+            problems.append(
+                Problem(
+                    f"{label}: unknown party '{party}' (use {', '.join(parties)})",
+                    filename,
+                    entry.line_of("party"),
+                )
+            )
         if control is not None and control not in CONTROLS:
-            problems.append(Problem(
-                f"{label}: unknown control type '{control}' (use {', '.join(CONTROLS)})", filename,
-                entry.line_of("control")))
-        elif control in owner_of_control and party in parties \
-                and party != owner_of_control[control]:
-            problems.append(Problem(
-                f"{label}: {'an' if control[0] in 'aeiou' else 'a'} {control} control belongs "
-                f"to '{owner_of_control[control]}', "
-                f"not '{party}'", filename, entry.line_of("control")))
+            problems.append(
+                Problem(
+                    f"{label}: unknown control type '{control}' (use {', '.join(CONTROLS)})",
+                    filename,
+                    entry.line_of("control"),
+                )
+            )
+        elif (
+            control in owner_of_control and party in parties and party != owner_of_control[control]
+        ):
+            problems.append(
+                Problem(
+                    f"{label}: {'an' if control[0] in 'aeiou' else 'a'} {control} control belongs "
+                    f"to '{owner_of_control[control]}', "
+                    f"not '{party}'",
+                    filename,
+                    entry.line_of("control"),
+                )
+            )
         if since is not None:
             match = _SINCE.match(since)
             if not match:
-                problems.append(Problem(
-                    f"{label}: since must be a date like 2023-01-05 or a month like 2026-04, "
-                    f"not '{since}'", filename, entry.line_of("since")))
+                problems.append(
+                    Problem(
+                        f"{label}: since must be a date like 2023-01-05 or a month like 2026-04, "
+                        f"not '{since}'",
+                        filename,
+                        entry.line_of("since"),
+                    )
+                )
             elif explanation and since_words(since) not in " ".join(explanation.split()):
-                problems.append(Problem(
-                    f"{label}: the explanation must say since when the fact holds "
-                    f"('{since_words(since)}')", filename, entry.line_of("since")))
+                problems.append(
+                    Problem(
+                        f"{label}: the explanation must say since when the fact holds "
+                        f"('{since_words(since)}')",
+                        filename,
+                        entry.line_of("since"),
+                    )
+                )
         if not explanation:
             problems.append(Problem(f"{label}: missing explanation", filename, where))
         if not source:
             problems.append(Problem(f"{label}: missing source", filename, where))
         elif not source.startswith(("https://", "http://")):
-            problems.append(Problem(f"{label}: source must be a URL, not '{source}'",
-                                    filename, entry.line_of("source")))
+            problems.append(
+                Problem(
+                    f"{label}: source must be a URL, not '{source}'",
+                    filename,
+                    entry.line_of("source"),
+                )
+            )
         key = (area or "", service, model)
         if key in seen:
-            problems.append(Problem(
-                f"{label}: a second rule for the same area and "
-                f"{'service' if service else 'model' if model else 'default'} "
-                f"(first at line {seen[key]})", filename, where))
+            problems.append(
+                Problem(
+                    f"{label}: a second rule for the same area and "
+                    f"{'service' if service else 'model' if model else 'default'} "
+                    f"(first at line {seen[key]})",
+                    filename,
+                    where,
+                )
+            )
         else:
             seen[key] = where
-        rules.append(Rule(area or "", party or "", explanation or "", source or "",
-                          service, model, control, since))
+        rules.append(
+            Rule(
+                area or "",
+                party or "",
+                explanation or "",
+                source or "",
+                service,
+                model,
+                control,
+                since,
+            )
+        )
 
     if problems:
         raise RuleSetError(problems)
@@ -378,14 +460,22 @@ def _parties(doc: Located, filename: str, problems: list[Problem]) -> dict[str, 
     for pid, value in raw.items():
         name = value.get("name") if isinstance(value, dict) else value
         if pid not in PARTIES:
-            problems.append(Problem(f"unknown party '{pid}' (use {', '.join(PARTIES)})",
-                                    filename, line_of(raw, pid)))
+            problems.append(
+                Problem(
+                    f"unknown party '{pid}' (use {', '.join(PARTIES)})", filename, line_of(raw, pid)
+                )
+            )
             continue
         parties[str(pid)] = str(name or PARTY_NAMES[pid])
     own = [p for p in parties if p in PROVIDER_PARTIES]
     if len(own) != 1 or Party.CUSTOMER not in parties:
-        problems.append(Problem("'parties' must name one provider party (aws or microsoft) "
-                                "and customer", filename, where))
+        problems.append(
+            Problem(
+                "'parties' must name one provider party (aws or microsoft) and customer",
+                filename,
+                where,
+            )
+        )
     return parties
 
 
@@ -408,8 +498,14 @@ def link_providers(default: RuleSet, others: list[RuleSet]) -> RuleSet:
     for other in others:
         first = book.get(other.provider)
         if first is not None:
-            problems.append(Problem(f"a second rule set for provider '{other.provider}' "
-                                    f"(first in {first.source_file})", other.source_file, 1))
+            problems.append(
+                Problem(
+                    f"a second rule set for provider '{other.provider}' "
+                    f"(first in {first.source_file})",
+                    other.source_file,
+                    1,
+                )
+            )
             continue
         book[other.provider] = other
     if problems:

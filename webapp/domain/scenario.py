@@ -25,15 +25,27 @@ from .schema import (
 )
 
 __all__ = [
-    "FEEDBACK", "ID_PATTERN", "MODES", "Component", "Feedback", "Mode", "Scenario", "Settings",
-    "Task", "Variant", "build_scenario", "load_scenario", "parse_scenario", "services_under",
+    "FEEDBACK",
+    "ID_PATTERN",
+    "MODES",
+    "Component",
+    "Feedback",
+    "Mode",
+    "Scenario",
+    "Settings",
+    "Task",
+    "Variant",
+    "build_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "services_under",
     "to_document",
 ]
 
 
-def services_under(own: Mapping[str, str],
-                   swaps: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
-                   ) -> dict[str, str]:
+def services_under(
+    own: Mapping[str, str], swaps: Mapping[str, str] | Iterable[tuple[str, str]] | None = None
+) -> dict[str, str]:
     """Component id -> service id under a variant: the components' own services with the
     variant's swaps applied (no swaps: the components' own)."""
     services = dict(own)
@@ -117,6 +129,7 @@ class Scenario:
 
 # --- documents (the YAML shape) --------------------------------------------------------
 
+
 def to_document(scenario: Scenario) -> dict[str, Any]:
     """The scenario as a plain dict in exactly the shape of a scenario file."""
     doc: dict[str, Any] = {
@@ -129,17 +142,28 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
         doc["provider"] = scenario.provider
     doc |= {
         "parties": list(scenario.parties),
-        "components": [{"id": c.id, "name": c.name, "service": c.service,
-                        **({"inside": c.inside} if c.inside else {})}
-                       for c in scenario.components],
+        "components": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "service": c.service,
+                **({"inside": c.inside} if c.inside else {}),
+            }
+            for c in scenario.components
+        ],
     }
     if scenario.variants:
-        doc["variants"] = [{"id": v.id, "title": v.title, "services": dict(v.services)}
-                           for v in scenario.variants]
+        doc["variants"] = [
+            {"id": v.id, "title": v.title, "services": dict(v.services)} for v in scenario.variants
+        ]
     tasks = []
     for t in scenario.tasks:
-        item: dict[str, Any] = {"id": t.id, "text": t.text, "component": t.component,
-                                "area": t.area}
+        item: dict[str, Any] = {
+            "id": t.id,
+            "text": t.text,
+            "component": t.component,
+            "area": t.area,
+        }
         if t.misconception is not None:
             item["misconception"] = t.misconception
         if t.explain:

@@ -39,12 +39,15 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed: write the value out",
-                self.peek_event().start_mark)
+                None,
+                None,
+                "aliases (*name) are not allowed: write the value out",
+                self.peek_event().start_mark,
+            )
         if self.depth >= MAX_DEPTH:  # the composer recurses: stop long before Python does
             raise yaml.composer.ComposerError(
-                None, None, f"nested deeper than {MAX_DEPTH} levels",
-                self.peek_event().start_mark)
+                None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+            )
         self.depth += 1
         try:
             return super().compose_node(parent, index)

@@ -26,8 +26,9 @@ def answer_field(task_id: str) -> str:
     return f"answer-{task_id}"
 
 
-def read_answers(formdata: Mapping[str, str], scenario: Scenario
-                 ) -> tuple[dict[str, str | None], dict[str, str]]:
+def read_answers(
+    formdata: Mapping[str, str], scenario: Scenario
+) -> tuple[dict[str, str | None], dict[str, str]]:
     """Answers by task id (None when left unplaced) and errors by task id for bad values."""
     answers: dict[str, str | None] = {}
     errors: dict[str, str] = {}

@@ -46,10 +46,16 @@ def current_viewer() -> Viewer:
 
     from ..classroom.access import COOKIE_PREFIX
 
-    user = current_user if (current_user.is_authenticated
-                            and getattr(current_user, "active", True)) else None
-    tokens = {name[len(COOKIE_PREFIX):]: value for name, value in request.cookies.items()
-              if name.startswith(COOKIE_PREFIX)}
+    user = (
+        current_user
+        if (current_user.is_authenticated and getattr(current_user, "active", True))
+        else None
+    )
+    tokens = {
+        name[len(COOKIE_PREFIX) :]: value
+        for name, value in request.cookies.items()
+        if name.startswith(COOKIE_PREFIX)
+    }
     return Viewer(user, current_learner_id(create=False), tokens)
 
 
@@ -58,6 +64,12 @@ def init_app(app: Flask) -> None:
     def _set_learner_cookie(response):
         value = g.get("new_learner_cookie")
         if value:
-            response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax",
-                                secure=request.is_secure)
+            response.set_cookie(
+                COOKIE,
+                value,
+                max_age=MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure,
+            )
         return response

@@ -48,8 +48,9 @@ def models_of(scenario: Scenario, rules: RuleSet) -> tuple[str, ...]:
     return tuple(rules.models.get(m, m) for m in rules.models if m in ids)
 
 
-def catalogue(scenarios: list[Scenario], rules: RuleSet,
-              best: dict[str, float]) -> list[CatalogueEntry]:
+def catalogue(
+    scenarios: list[Scenario], rules: RuleSet, best: dict[str, float]
+) -> list[CatalogueEntry]:
     """Catalogue rows with the learner's best score."""
     return [CatalogueEntry(s, models_of(s, rules), best.get(s.id)) for s in scenarios]
 
@@ -62,10 +63,14 @@ def components(scenario: Scenario, variant: str | None, rules: RuleSet) -> list[
     views = []
     for c in scenario.components:
         service = rules.services.get(services[c.id])
-        views.append(ComponentView(
-            c.name, service.name if service else services[c.id],
-            rules.models.get(service.model, service.model) if service else "",
-            c.id in varying))
+        views.append(
+            ComponentView(
+                c.name,
+                service.name if service else services[c.id],
+                rules.models.get(service.model, service.model) if service else "",
+                c.id in varying,
+            )
+        )
     return views
 
 

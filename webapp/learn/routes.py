@@ -38,13 +38,15 @@ def catalogue():
     source = content.content()
     playables = content.published(db.session, source)
     best = best_scores(db.session, current_learner_id(create=False))
-    listing = catalogue_view.build([p.scenario for p in playables], source.rules, best,
-                                   request.args)
+    listing = catalogue_view.build(
+        [p.scenario for p in playables], source.rules, best, request.args
+    )
     return render_template("learn/catalogue.html", catalogue=listing)
 
 
-def _render_board(playable, variant, *, form=None, answers=None, order=None, errors=None,
-                  status_code=200):
+def _render_board(
+    playable, variant, *, form=None, answers=None, order=None, errors=None, status_code=200
+):
     scenario = playable.scenario
     status = _status(scenario.settings, scenario.id)
     tasks = pages.shuffled_tasks(scenario, order)
@@ -52,12 +54,21 @@ def _render_board(playable, variant, *, form=None, answers=None, order=None, err
     form.variant.data = variant or ""
     form.task_order.data = ",".join(t.id for t in tasks)
     return render_template(
-        "learn/board.html", scenario=scenario, variant=variant, tasks=tasks, form=form,
-        zones=pages.zones(scenario), status=status, answers=answers or {},
-        errors=errors or {}, answer_field=answer_field, check_url=_check_url(scenario),
+        "learn/board.html",
+        scenario=scenario,
+        variant=variant,
+        tasks=tasks,
+        form=form,
+        zones=pages.zones(scenario),
+        status=status,
+        answers=answers or {},
+        errors=errors or {},
+        answer_field=answer_field,
+        check_url=_check_url(scenario),
         components=pages.components(scenario, variant, content.rules()),
-        variant_links=pages.variant_links(scenario, lambda v: url_for(
-            "learn.board", scenario_id=scenario.id, variant=v)),
+        variant_links=pages.variant_links(
+            scenario, lambda v: url_for("learn.board", scenario_id=scenario.id, variant=v)
+        ),
     ), status_code
 
 
@@ -73,8 +84,9 @@ def _status(settings, scenario_id: str):
     if settings.mode != "assessment":
         return AttemptStatus(settings, 0, None)
     viewer = current_viewer()
-    return attempt_status(db.session, settings, scenario_id, viewer.learner_id,
-                          getattr(viewer.user, "id", None))
+    return attempt_status(
+        db.session, settings, scenario_id, viewer.learner_id, getattr(viewer.user, "id", None)
+    )
 
 
 @bp.get("/scenarios/<scenario_id>")
@@ -100,18 +112,40 @@ def submit(scenario_id: str):
     elif form.task_order.data and order is None:
         errors["_form"] = "This scenario changed while you were working; please check again."
     if errors:
-        return _render_board(playable, variant, form=form, answers=answers, order=order,
-                             errors=errors, status_code=400)
+        return _render_board(
+            playable,
+            variant,
+            form=form,
+            answers=answers,
+            order=order,
+            errors=errors,
+            status_code=400,
+        )
     try:
         current_learner_id()  # a new browser gets its learner cookie with this attempt
-        graded = grade_and_record(db.session, playable, variant, answers, current_viewer(),
-                                  task_order=order, source=content.content())
+        graded = grade_and_record(
+            db.session,
+            playable,
+            variant,
+            answers,
+            current_viewer(),
+            task_order=order,
+            source=content.content(),
+        )
     except AttemptLimitReached:
-        return _render_board(playable, variant, form=form, answers=answers, order=order,
-                             status_code=403)
+        return _render_board(
+            playable, variant, form=form, answers=answers, order=order, status_code=403
+        )
     except GradingError as exc:  # not expected after read_answers; never a 500
         errors["_form"] = "; ".join(exc.details)
-        return _render_board(playable, variant, form=form, answers=answers, order=order,
-                             errors=errors, status_code=400)
+        return _render_board(
+            playable,
+            variant,
+            form=form,
+            answers=answers,
+            order=order,
+            errors=errors,
+            status_code=400,
+        )
     db.session.commit()
     return redirect(url_for("learn.result", attempt_id=graded.attempt.id), code=303)

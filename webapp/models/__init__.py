@@ -8,7 +8,19 @@ from .practice import PracticePair, PracticePairSet, PracticeReview, PracticeRou
 from .users import SetupToken, User
 
 __all__ = [
-    "Attempt", "AttemptAnswer", "ClassDraft", "ClassSession", "ClassSessionScenario",
-    "Participant", "PracticePair", "PracticePairSet", "PracticeReview", "PracticeRound",
-    "RateLimitCounter", "ScenarioRecord", "ScenarioVersion", "SetupToken", "User",
+    "Attempt",
+    "AttemptAnswer",
+    "ClassDraft",
+    "ClassSession",
+    "ClassSessionScenario",
+    "Participant",
+    "PracticePair",
+    "PracticePairSet",
+    "PracticeReview",
+    "PracticeRound",
+    "RateLimitCounter",
+    "ScenarioRecord",
+    "ScenarioVersion",
+    "SetupToken",
+    "User",
 ]

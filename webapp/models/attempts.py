@@ -15,12 +15,23 @@ from .base import utcnow
 class Attempt(db.Model):
     __tablename__ = "attempts"
     # each try of a class participant at a scenario is stored once: the database enforces it
-    __table_args__ = (UniqueConstraint("participant_id", "class_scenario_id", "class_try",
-                                       name="uq_attempts_participant_try"),
-                      # analytics: score histogram and learner count from the index alone
-                      Index("ix_attempts_analytics", "scenario_slug", "score", "correct",
-                            "total", "version_id", "learner_id", "participant_id",
-                            "variant"))
+    __table_args__ = (
+        UniqueConstraint(
+            "participant_id", "class_scenario_id", "class_try", name="uq_attempts_participant_try"
+        ),
+        # analytics: score histogram and learner count from the index alone
+        Index(
+            "ix_attempts_analytics",
+            "scenario_slug",
+            "score",
+            "correct",
+            "total",
+            "version_id",
+            "learner_id",
+            "participant_id",
+            "variant",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, shareable
     scenario_slug: Mapped[str] = mapped_column(String(80), index=True)
@@ -29,11 +40,14 @@ class Attempt(db.Model):
     learner_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # the signed-in account that made the attempt: assessments count attempts per account
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     participant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
     class_scenario_id: Mapped[int | None] = mapped_column(
-        ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True)
+        ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True
+    )
     # a class answer set's try number (1, 2, ...; the last one counts); None outside a class
     class_try: Mapped[int | None]
     # a class answer set sent for the learner when answering closed: "timer" or "close";
@@ -47,8 +61,8 @@ class Attempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     verdicts: Mapped[list[AttemptAnswer]] = relationship(
-        back_populates="attempt", order_by="AttemptAnswer.position",
-        cascade="all, delete-orphan")
+        back_populates="attempt", order_by="AttemptAnswer.position", cascade="all, delete-orphan"
+    )
 
 
 class AttemptAnswer(db.Model):
@@ -59,11 +73,20 @@ class AttemptAnswer(db.Model):
     """
 
     __tablename__ = "attempt_answers"
-    __table_args__ = (Index("ix_attempt_answers_analytics", "scenario_slug", "task_id",
-                            "given", "correct", "version_id"),)
+    __table_args__ = (
+        Index(
+            "ix_attempt_answers_analytics",
+            "scenario_slug",
+            "task_id",
+            "given",
+            "correct",
+            "version_id",
+        ),
+    )
 
-    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    )
     task_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     position: Mapped[int]
     given: Mapped[str | None] = mapped_column(String(16))

@@ -38,17 +38,20 @@ class ClassSession(db.Model):
     ended_at: Mapped[datetime | None]
 
     scenarios: Mapped[list[ClassSessionScenario]] = relationship(
-        back_populates="session", order_by="ClassSessionScenario.position",
-        cascade="all, delete-orphan")
+        back_populates="session",
+        order_by="ClassSessionScenario.position",
+        cascade="all, delete-orphan",
+    )
     participants: Mapped[list[Participant]] = relationship(
-        back_populates="session", order_by="Participant.joined_at",
-        cascade="all, delete-orphan")
+        back_populates="session", order_by="Participant.joined_at", cascade="all, delete-orphan"
+    )
 
 
 class ClassSessionScenario(db.Model):
     __tablename__ = "class_session_scenarios"
-    __table_args__ = (UniqueConstraint("session_id", "position",
-                                       name="uq_class_session_scenarios_position"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "position", name="uq_class_session_scenarios_position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
@@ -64,12 +67,14 @@ class ClassSessionScenario(db.Model):
 
 class Participant(db.Model):
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("session_id", "nickname_key",
-                                       name="uq_participants_nickname"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "nickname_key", name="uq_participants_nickname"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"),
-                                            index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("class_sessions.id", ondelete="CASCADE"), index=True
+    )
     nickname: Mapped[str] = mapped_column(String(40))
     nickname_key: Mapped[str] = mapped_column(String(40))  # case-folded, for uniqueness
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -87,14 +92,19 @@ class ClassDraft(db.Model):
     """
 
     __tablename__ = "class_drafts"
-    __table_args__ = (UniqueConstraint("participant_id", "class_scenario_id",
-                                       name="uq_class_drafts_participant_scenario"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "participant_id", "class_scenario_id", name="uq_class_drafts_participant_scenario"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
     class_scenario_id: Mapped[int] = mapped_column(
-        ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True)
+        ForeignKey("class_session_scenarios.id", ondelete="CASCADE"), index=True
+    )
     class_try: Mapped[int]  # the answer set the draft would become
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

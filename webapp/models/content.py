@@ -34,8 +34,8 @@ class ScenarioRecord(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     versions: Mapped[list[ScenarioVersion]] = relationship(
-        back_populates="scenario", order_by="ScenarioVersion.number",
-        cascade="all, delete-orphan")
+        back_populates="scenario", order_by="ScenarioVersion.number", cascade="all, delete-orphan"
+    )
 
 
 class ScenarioVersion(db.Model):
@@ -46,8 +46,9 @@ class ScenarioVersion(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"),
-                                             index=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)

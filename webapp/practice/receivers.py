@@ -42,7 +42,7 @@ def _misconceptions(scenario_id: str, session: Any) -> dict[str, int]:
 
 
 def on_answers_graded(
-    sender: Any,
+    _sender: Any,
     *,
     session: Any,
     report: Any,
@@ -80,7 +80,7 @@ def on_answers_graded(
         log.exception("practice: reviews of attempt %s not recorded", attempt_id)
 
 
-def on_user_logged_in(sender: Any, user: Any = None, **_: Any) -> None:
+def on_user_logged_in(_sender: Any, user: Any = None, **_: Any) -> None:
     """Signing in adopts this browser's practice history once."""
     if user is None or not has_request_context():
         return
@@ -96,7 +96,7 @@ def on_user_logged_in(sender: Any, user: Any = None, **_: Any) -> None:
         log.exception("practice: history not adopted at sign-in")
 
 
-def connect(app: Flask) -> None:
+def connect(app: Flask) -> None:  # noqa: ARG001 - called per app; connects once
     """Connect the receivers once per process (blinker keeps them for every app)."""
     from flask_login import user_logged_in
 

@@ -37,6 +37,7 @@ def zones_of(rules: Any) -> list[tuple[str, str]]:
     """The board's zones for a provider's rule set: its own parties, in display order."""
     return [(p, rules.parties[p]) for p in DISPLAY_ORDER if p in rules.parties]
 
+
 FILTERS = ("provider", "model", "area", "service", "set", "size")
 
 

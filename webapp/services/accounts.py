@@ -98,16 +98,22 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def end_sessions(session: Session, user: User) -> None:
     """Bump the account's session generation: every login session issued so far ends."""
-    session.execute(update(User).where(User.id == user.id)
-                    .values(session_generation=User.session_generation + 1))
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_generation=User.session_generation + 1)
+    )
     session.refresh(user)
 
 
 def admin_exists(session: Session) -> bool:
     """Whether any admin account exists (first run is over)."""
-    return session.execute(
-        select(func.count()).select_from(User).where(User.role == "admin")
-    ).scalar_one() > 0
+    return (
+        session.execute(
+            select(func.count()).select_from(User).where(User.role == "admin")
+        ).scalar_one()
+        > 0
+    )
 
 
 def _digest(token: str) -> str:
@@ -128,12 +134,22 @@ def issue_setup_token(session: Session) -> str:
 
 def _issue_link(session: Session, user: User, purpose: str, lifetime: timedelta) -> str:
     """A link token for one account; its earlier unused links of this purpose are revoked."""
-    session.execute(delete(SetupToken).where(SetupToken.purpose == purpose,
-                                             SetupToken.user_id == user.id,
-                                             SetupToken.used_at.is_(None)))
+    session.execute(
+        delete(SetupToken).where(
+            SetupToken.purpose == purpose,
+            SetupToken.user_id == user.id,
+            SetupToken.used_at.is_(None),
+        )
+    )
     token = secrets.token_urlsafe(32)
-    session.add(SetupToken(token_hash=_digest(token), purpose=purpose, user_id=user.id,
-                           expires_at=utcnow() + lifetime))
+    session.add(
+        SetupToken(
+            token_hash=_digest(token),
+            purpose=purpose,
+            user_id=user.id,
+            expires_at=utcnow() + lifetime,
+        )
+    )
     session.flush()
     return token
 
@@ -153,8 +169,9 @@ def find_token(session: Session, token: str, purpose: str) -> SetupToken | None:
     if not token or len(token) > 200:
         return None
     row = session.execute(
-        select(SetupToken).where(SetupToken.token_hash == _digest(token),
-                                 SetupToken.purpose == purpose)
+        select(SetupToken).where(
+            SetupToken.token_hash == _digest(token), SetupToken.purpose == purpose
+        )
     ).scalar_one_or_none()
     if row is None or row.used_at is not None:
         return None
@@ -174,10 +191,14 @@ def consume(session: Session, token: SetupToken) -> None:
     now = utcnow()
     result = session.execute(
         update(SetupToken)
-        .where(SetupToken.id == token.id, SetupToken.used_at.is_(None),
-               or_(SetupToken.expires_at.is_(None), SetupToken.expires_at >= now))
+        .where(
+            SetupToken.id == token.id,
+            SetupToken.used_at.is_(None),
+            or_(SetupToken.expires_at.is_(None), SetupToken.expires_at >= now),
+        )
         .values(used_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise LinkUsed()
     session.refresh(token)
@@ -220,9 +241,7 @@ def use_password_link(session: Session, token: SetupToken, password: str) -> Use
 
 def list_users(session: Session) -> list[User]:
     """Every account, admins first, then by email."""
-    return list(session.execute(
-        select(User).order_by(User.role, User.email)
-    ).scalars())
+    return list(session.execute(select(User).order_by(User.role, User.email)).scalars())
 
 
 def is_pending(user: User) -> bool:

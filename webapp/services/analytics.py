@@ -92,8 +92,9 @@ class ScenarioStats:
 
     @property
     def bucket_labels(self) -> list[str]:
-        return [f"{i * 10}–{i * 10 + 9} %" if i < BUCKETS - 1 else "90–100 %"
-                for i in range(BUCKETS)]
+        return [
+            f"{i * 10}–{i * 10 + 9} %" if i < BUCKETS - 1 else "90–100 %" for i in range(BUCKETS)
+        ]
 
 
 def _filters(scope: Scope, *, variant: bool = True) -> list[Any]:
@@ -102,11 +103,13 @@ def _filters(scope: Scope, *, variant: bool = True) -> list[Any]:
     if scope.version_id is not None:
         where.append(Attempt.version_id == scope.version_id)
     if variant and scope.variant is not None:
-        where.append(Attempt.variant == scope.variant if scope.variant
-                     else Attempt.variant.is_(None))
+        where.append(
+            Attempt.variant == scope.variant if scope.variant else Attempt.variant.is_(None)
+        )
     if scope.host_id is not None:
-        hosted = (select(Participant.id).join(ClassSession)
-                  .where(ClassSession.host_id == scope.host_id))
+        hosted = (
+            select(Participant.id).join(ClassSession).where(ClassSession.host_id == scope.host_id)
+        )
         where.append(Attempt.participant_id.in_(hosted))
     return where
 
@@ -126,10 +129,16 @@ def _median(histogram: list[tuple[float, int]], count: int) -> float:
 
 def task_texts(session: Session, slug: str) -> dict[str, str]:
     """Task id -> text, newest version first (tasks removed later keep their old text)."""
-    versions = session.execute(
-        select(ScenarioVersion.document).join(ScenarioRecord)
-        .where(ScenarioRecord.slug == slug).order_by(ScenarioVersion.number)
-    ).scalars().all()
+    versions = (
+        session.execute(
+            select(ScenarioVersion.document)
+            .join(ScenarioRecord)
+            .where(ScenarioRecord.slug == slug)
+            .order_by(ScenarioVersion.number)
+        )
+        .scalars()
+        .all()
+    )
     texts: dict[str, str] = {}
     for doc in versions:
         for task in doc.get("tasks") or []:
@@ -137,8 +146,9 @@ def task_texts(session: Session, slug: str) -> dict[str, str]:
     return texts
 
 
-def scenario_stats(session: Session, scope: Scope | str, version_id: int | None = None
-                   ) -> ScenarioStats:
+def scenario_stats(
+    session: Session, scope: Scope | str, version_id: int | None = None
+) -> ScenarioStats:
     """Every figure the analytics page shows, for the attempts in scope.
 
     A slug (with an optional version id) is the whole scenario's scope.
@@ -149,8 +159,10 @@ def scenario_stats(session: Session, scope: Scope | str, version_id: int | None 
     # the database counts attempts per distinct (score, correct, total): a few dozen rows
     # from which the count, the median and the score bars follow without reading attempts
     histogram = session.execute(
-        select(Attempt.score, Attempt.correct, Attempt.total, func.count()).where(*where)
-        .group_by(Attempt.score, Attempt.correct, Attempt.total).order_by(Attempt.score)
+        select(Attempt.score, Attempt.correct, Attempt.total, func.count())
+        .where(*where)
+        .group_by(Attempt.score, Attempt.correct, Attempt.total)
+        .order_by(Attempt.score)
     ).all()
     count = sum(n for *_, n in histogram)
     stats = ScenarioStats(attempts=count, variants=variant_stats(session, scope))
@@ -171,17 +183,25 @@ def variant_stats(session: Session, scope: Scope) -> list[VariantStats]:
     where = _filters(scope, variant=False)
     histograms: dict[str | None, list[tuple[float, int]]] = {}
     for variant, score, n in session.execute(
-            select(Attempt.variant, Attempt.score, func.count()).where(*where)
-            .group_by(Attempt.variant, Attempt.score).order_by(Attempt.score)):
+        select(Attempt.variant, Attempt.score, func.count())
+        .where(*where)
+        .group_by(Attempt.variant, Attempt.score)
+        .order_by(Attempt.score)
+    ):
         histograms.setdefault(variant, []).append((score, n))
-    learners = dict(session.execute(
-        select(Attempt.variant, func.count(func.distinct(_LEARNER))).where(*where)
-        .group_by(Attempt.variant)).all())
+    learners = dict(
+        session.execute(
+            select(Attempt.variant, func.count(func.distinct(_LEARNER)))
+            .where(*where)
+            .group_by(Attempt.variant)
+        ).all()
+    )
     rows = []
     for variant, histogram in histograms.items():
         count = sum(n for _, n in histogram)
-        rows.append(VariantStats(variant, count, learners.get(variant, 0),
-                                 _median(histogram, count)))
+        rows.append(
+            VariantStats(variant, count, learners.get(variant, 0), _median(histogram, count))
+        )
     return sorted(rows, key=lambda v: (v.variant is not None, v.variant or ""))
 
 
@@ -191,10 +211,11 @@ def verdict_counts(slug: str, version_id: int | None = None) -> Select:
     The verdicts carry their attempt's scenario and version, so the database answers this
     from the covering index ix_attempt_answers_analytics alone, without joining attempts.
     """
-    query = (select(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct,
-                    func.count())
-             .where(AttemptAnswer.scenario_slug == slug)
-             .group_by(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct))
+    query = (
+        select(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct, func.count())
+        .where(AttemptAnswer.scenario_slug == slug)
+        .group_by(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct)
+    )
     if version_id is not None:
         query = query.where(AttemptAnswer.version_id == version_id)
     return query
@@ -202,17 +223,21 @@ def verdict_counts(slug: str, version_id: int | None = None) -> Select:
 
 def _verdicts_in_scope(scope: Scope) -> Select:
     """Verdict counts per (task, given, correct) for a scope that filters on the attempts."""
-    return (select(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct,
-                   func.count())
-            .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
-            .where(*_filters(scope))
-            .group_by(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct))
+    return (
+        select(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct, func.count())
+        .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+        .where(*_filters(scope))
+        .group_by(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct)
+    )
 
 
 def _task_stats(session: Session, scope: Scope) -> list[TaskStats]:
     """Per task, most missed first, from the verdict counts (Python only adds them up)."""
-    query = (_verdicts_in_scope(scope) if scope.joins_attempts
-             else verdict_counts(scope.slug, scope.version_id))
+    query = (
+        _verdicts_in_scope(scope)
+        if scope.joins_attempts
+        else verdict_counts(scope.slug, scope.version_id)
+    )
     tally: dict[str, dict[str, Any]] = {}
     for task_id, given, correct, n in session.execute(query):
         t = tally.setdefault(task_id, {"answers": 0, "correct": 0, "blank": 0, "wrong": {}})
@@ -225,10 +250,19 @@ def _task_stats(session: Session, scope: Scope) -> list[TaskStats]:
             t["wrong"][given] = t["wrong"].get(given, 0) + n
     texts = task_texts(session, scope.slug)
     return sorted(
-        (TaskStats(task_id, texts.get(task_id, task_id), t["answers"], t["correct"],
-                   t["blank"], *_most_common(t["wrong"]))
-         for task_id, t in tally.items()),
-        key=lambda t: (t.correct_rate, -t.unanswered_rate, t.task_id))
+        (
+            TaskStats(
+                task_id,
+                texts.get(task_id, task_id),
+                t["answers"],
+                t["correct"],
+                t["blank"],
+                *_most_common(t["wrong"]),
+            )
+            for task_id, t in tally.items()
+        ),
+        key=lambda t: (t.correct_rate, -t.unanswered_rate, t.task_id),
+    )
 
 
 def _most_common(wrong: dict[str, int]) -> tuple[str | None, int]:
@@ -251,10 +285,31 @@ def stats_csv(stats: ScenarioStats) -> str:
     """The per-task table as CSV, most missed first."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["task_id", "task", "answers", "correct", "percent_correct", "unanswered",
-                     "percent_unanswered", "most_common_wrong_party", "wrong_party_count"])
+    writer.writerow(
+        [
+            "task_id",
+            "task",
+            "answers",
+            "correct",
+            "percent_correct",
+            "unanswered",
+            "percent_unanswered",
+            "most_common_wrong_party",
+            "wrong_party_count",
+        ]
+    )
     for t in stats.tasks:
-        writer.writerow([_cell(t.task_id), _cell(t.text), t.answers, t.correct,
-                         f"{t.correct_rate * 100:.1f}", t.unanswered,
-                         f"{t.unanswered_rate * 100:.1f}", t.wrong_party or "", t.wrong_count])
+        writer.writerow(
+            [
+                _cell(t.task_id),
+                _cell(t.text),
+                t.answers,
+                t.correct,
+                f"{t.correct_rate * 100:.1f}",
+                t.unanswered,
+                f"{t.unanswered_rate * 100:.1f}",
+                t.wrong_party or "",
+                t.wrong_count,
+            ]
+        )
     return out.getvalue()

@@ -16,11 +16,18 @@ from ..models import Attempt, AttemptAnswer, ScenarioVersion
 from ..models.base import utcnow
 
 
-def record_attempt(session: Session, version: ScenarioVersion, report: GradeReport,
-                   learner_id: str | None, *, task_order: list[str] | None = None,
-                   participant_id: int | None = None,
-                   class_scenario_id: int | None = None,
-                   class_try: int | None = None, user_id: int | None = None) -> Attempt:
+def record_attempt(
+    session: Session,
+    version: ScenarioVersion,
+    report: GradeReport,
+    learner_id: str | None,
+    *,
+    task_order: list[str] | None = None,
+    participant_id: int | None = None,
+    class_scenario_id: int | None = None,
+    class_try: int | None = None,
+    user_id: int | None = None,
+) -> Attempt:
     """Store an attempt and its per-task verdicts (flushes, does not commit)."""
     attempt = Attempt(
         id=secrets.token_hex(16),
@@ -39,9 +46,15 @@ def record_attempt(session: Session, version: ScenarioVersion, report: GradeRepo
         total=report.total,
     )
     attempt.verdicts = [
-        AttemptAnswer(task_id=r.task_id, position=i, given=r.given, expected=r.expected,
-                      correct=r.verdict == CORRECT, scenario_slug=attempt.scenario_slug,
-                      version_id=attempt.version_id)
+        AttemptAnswer(
+            task_id=r.task_id,
+            position=i,
+            given=r.given,
+            expected=r.expected,
+            correct=r.verdict == CORRECT,
+            scenario_slug=attempt.scenario_slug,
+            version_id=attempt.version_id,
+        )
         for i, r in enumerate(report.results)
     ]
     session.add(attempt)
@@ -72,34 +85,74 @@ _ATTEMPTS = Attempt.__table__
 _VERDICTS = AttemptAnswer.__table__
 
 
-def insert_attempt(session: Session, version_id: int, report: GradeReport,
-                   learner_id: str | None, *, task_order: list[str] | None = None,
-                   user_id: int | None = None) -> StoredAttempt:
+def insert_attempt(
+    session: Session,
+    version_id: int,
+    report: GradeReport,
+    learner_id: str | None,
+    *,
+    task_order: list[str] | None = None,
+    user_id: int | None = None,
+) -> StoredAttempt:
     """Store an attempt and its per-task verdicts with two Core INSERTs (no commit).
 
     The same rows as record_attempt, without the unit of work: one INSERT for the attempt,
     one (executemany) for its verdicts, in the session's transaction.
     """
     stored = StoredAttempt(
-        id=secrets.token_hex(16), scenario_slug=report.scenario_id, version_id=version_id,
-        variant=report.variant, learner_id=learner_id, user_id=user_id, participant_id=None,
-        class_scenario_id=None, class_try=None, score=report.score, correct=report.correct,
-        total=report.total, created_at=utcnow())
-    session.execute(insert(_ATTEMPTS), [{
-        "id": stored.id, "scenario_slug": stored.scenario_slug, "version_id": version_id,
-        "variant": stored.variant, "learner_id": learner_id, "user_id": user_id,
-        "participant_id": None, "class_scenario_id": None, "class_try": None,
-        "class_sent_by": None, "task_order": task_order,
-        "answers": {r.task_id: r.given for r in report.results if r.given is not None},
-        "score": stored.score, "correct": stored.correct, "total": stored.total,
-        "created_at": stored.created_at,
-    }])
-    session.execute(insert(_VERDICTS), [
-        {"attempt_id": stored.id, "task_id": r.task_id, "position": i, "given": r.given,
-         "expected": r.expected, "correct": r.verdict == CORRECT,
-         "scenario_slug": stored.scenario_slug, "version_id": version_id}
-        for i, r in enumerate(report.results)
-    ])
+        id=secrets.token_hex(16),
+        scenario_slug=report.scenario_id,
+        version_id=version_id,
+        variant=report.variant,
+        learner_id=learner_id,
+        user_id=user_id,
+        participant_id=None,
+        class_scenario_id=None,
+        class_try=None,
+        score=report.score,
+        correct=report.correct,
+        total=report.total,
+        created_at=utcnow(),
+    )
+    session.execute(
+        insert(_ATTEMPTS),
+        [
+            {
+                "id": stored.id,
+                "scenario_slug": stored.scenario_slug,
+                "version_id": version_id,
+                "variant": stored.variant,
+                "learner_id": learner_id,
+                "user_id": user_id,
+                "participant_id": None,
+                "class_scenario_id": None,
+                "class_try": None,
+                "class_sent_by": None,
+                "task_order": task_order,
+                "answers": {r.task_id: r.given for r in report.results if r.given is not None},
+                "score": stored.score,
+                "correct": stored.correct,
+                "total": stored.total,
+                "created_at": stored.created_at,
+            }
+        ],
+    )
+    session.execute(
+        insert(_VERDICTS),
+        [
+            {
+                "attempt_id": stored.id,
+                "task_id": r.task_id,
+                "position": i,
+                "given": r.given,
+                "expected": r.expected,
+                "correct": r.verdict == CORRECT,
+                "scenario_slug": stored.scenario_slug,
+                "version_id": version_id,
+            }
+            for i, r in enumerate(report.results)
+        ],
+    )
     return stored
 
 
@@ -107,8 +160,7 @@ def get_attempt(session: Session, attempt_id: str) -> Attempt | None:
     if not isinstance(attempt_id, str) or len(attempt_id) > 32:
         return None
     return session.execute(
-        select(Attempt).where(Attempt.id == attempt_id)
-        .options(selectinload(Attempt.verdicts))
+        select(Attempt).where(Attempt.id == attempt_id).options(selectinload(Attempt.verdicts))
     ).scalar_one_or_none()
 
 
@@ -132,16 +184,20 @@ class StoredResult:
         return None
 
 
-def stored_result(session: Session, attempt: Attempt, rules: RuleSet,
-                  document: dict[str, Any] | None = None) -> StoredResult:
+def stored_result(
+    session: Session, attempt: Attempt, rules: RuleSet, document: dict[str, Any] | None = None
+) -> StoredResult:
     """Rebuild per-card results from the stored verdicts and the graded version's document.
 
     The verdicts (given, expected, correct) are what was stored; text and components come
     from the version the learner saw; explanations come from the rule set for that pair.
     document: that version's document, if the caller already holds it (it is not changed).
     """
-    doc = document if document is not None else session.get(
-        ScenarioVersion, attempt.version_id).document
+    doc = (
+        document
+        if document is not None
+        else session.get(ScenarioVersion, attempt.version_id).document
+    )
     services = {c["id"]: c["service"] for c in doc.get("components", [])}
     names = {c["id"]: c["name"] for c in doc.get("components", [])}
     for v in doc.get("variants") or []:
@@ -154,14 +210,25 @@ def stored_result(session: Session, attempt: Attempt, rules: RuleSet,
         task = tasks.get(verdict.task_id, {})
         service = services.get(task.get("component"), "")
         rule = rules.lookup(task.get("area", ""), service)
-        status = UNANSWERED if verdict.given is None else (
-            CORRECT if verdict.correct else INCORRECT)
-        results.append(TaskResult(
-            verdict.task_id, task.get("text", verdict.task_id),
-            names.get(task.get("component"), ""), service, task.get("area", ""),
-            verdict.given, verdict.expected, status,
-            rule.explanation if rule else "", rule.source if rule else "",
-            rule.control if rule else None, str(task.get("explain") or "")))
+        status = (
+            UNANSWERED if verdict.given is None else (CORRECT if verdict.correct else INCORRECT)
+        )
+        results.append(
+            TaskResult(
+                verdict.task_id,
+                task.get("text", verdict.task_id),
+                names.get(task.get("component"), ""),
+                service,
+                task.get("area", ""),
+                verdict.given,
+                verdict.expected,
+                status,
+                rule.explanation if rule else "",
+                rule.source if rule else "",
+                rule.control if rule else None,
+                str(task.get("explain") or ""),
+            )
+        )
     return StoredResult(attempt, doc, tuple(results))
 
 

@@ -49,8 +49,11 @@ def check_new_slug(session: Session, slug: str) -> str:
     """A free, well-formed id for a new authored scenario, or AuthoringError."""
     slug = (slug or "").strip()
     if not ID_PATTERN.match(slug):
-        raise AuthoringError("Use lowercase letters, digits and hyphens (up to 80), "
-                             "starting with a letter or digit.", "slug")
+        raise AuthoringError(
+            "Use lowercase letters, digits and hyphens (up to 80), "
+            "starting with a letter or digit.",
+            "slug",
+        )
     if slug in builtin_ids():
         raise AuthoringError(f"{quote(slug)} is a built-in scenario. Choose another id.", "slug")
     if session.execute(select(ScenarioRecord.id).where(ScenarioRecord.slug == slug)).first():
@@ -61,8 +64,11 @@ def check_new_slug(session: Session, slug: str) -> str:
 def free_slug(session: Session, base: str) -> str:
     """`base`, or `base-2`, `base-3`... whichever is not taken."""
     base = slugify(base) or "scenario"
-    taken = builtin_ids() | set(session.execute(
-        select(ScenarioRecord.slug).where(ScenarioRecord.slug.like(f"{base}%"))).scalars())
+    taken = builtin_ids() | set(
+        session.execute(
+            select(ScenarioRecord.slug).where(ScenarioRecord.slug.like(f"{base}%"))
+        ).scalars()
+    )
     if base not in taken:
         return base
     n = 2
@@ -73,8 +79,15 @@ def free_slug(session: Session, base: str) -> str:
 
 def blank_document(slug: str, title: str) -> dict[str, Any]:
     """The starting point of a new scenario."""
-    return {"id": slug, "title": title, "summary": "", "description": "",
-            "parties": ["aws", "customer"], "components": [], "tasks": []}
+    return {
+        "id": slug,
+        "title": title,
+        "summary": "",
+        "description": "",
+        "parties": ["aws", "customer"],
+        "components": [],
+        "tasks": [],
+    }
 
 
 def canonical(doc: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
@@ -85,16 +98,26 @@ def canonical(doc: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
         return doc
 
 
-def create_scenario(session: Session, owner: User | None, slug: str, title: str,
-                    document: dict[str, Any] | None = None) -> ScenarioRecord:
+def create_scenario(
+    session: Session,
+    owner: User | None,
+    slug: str,
+    title: str,
+    document: dict[str, Any] | None = None,
+) -> ScenarioRecord:
     """A new draft owned by `owner` (flushes)."""
     slug = check_new_slug(session, slug)
     doc = copy.deepcopy(document) if document else blank_document(slug, title)
     doc["id"] = slug
     if title:
         doc["title"] = title
-    record = ScenarioRecord(slug=slug, origin="authored", status="draft",
-                            owner_id=owner.id if owner else None, draft=doc)
+    record = ScenarioRecord(
+        slug=slug,
+        origin="authored",
+        status="draft",
+        owner_id=owner.id if owner else None,
+        draft=doc,
+    )
     session.add(record)
     session.flush()
     return record
@@ -134,12 +157,16 @@ def authored_for(session: Session, user: User) -> list[ScenarioRecord]:
     query = select(ScenarioRecord).where(ScenarioRecord.origin == "authored")
     if not user.is_admin:
         query = query.where(ScenarioRecord.owner_id == user.id)
-    return list(session.execute(query.order_by(ScenarioRecord.updated_at.desc(),
-                                               ScenarioRecord.id.desc())).scalars())
+    return list(
+        session.execute(
+            query.order_by(ScenarioRecord.updated_at.desc(), ScenarioRecord.id.desc())
+        ).scalars()
+    )
 
 
-def save_draft(session: Session, record: ScenarioRecord, doc: dict[str, Any],
-               rules: RuleSet) -> None:
+def save_draft(
+    session: Session, record: ScenarioRecord, doc: dict[str, Any], rules: RuleSet
+) -> None:
     """Replace the working copy (the id stays the record's)."""
     doc = dict(doc)
     doc["id"] = record.slug
@@ -162,9 +189,14 @@ def has_unpublished_changes(record: ScenarioRecord) -> bool:
 
 def version_in_use(session: Session, version: ScenarioVersion) -> bool:
     """Whether an attempt or a class already points at this version."""
-    return bool(session.execute(select(
-        exists().where(Attempt.version_id == version.id)
-        | exists().where(ClassSessionScenario.version_id == version.id))).scalar())
+    return bool(
+        session.execute(
+            select(
+                exists().where(Attempt.version_id == version.id)
+                | exists().where(ClassSessionScenario.version_id == version.id)
+            )
+        ).scalar()
+    )
 
 
 def publish(session: Session, record: ScenarioRecord, rules: RuleSet) -> ScenarioVersion:
@@ -181,8 +213,12 @@ def publish(session: Session, record: ScenarioRecord, rules: RuleSet) -> Scenari
         version = latest
         version.document, version.content_hash, version.created_at = doc, scenario.content_hash, now
     else:
-        version = ScenarioVersion(scenario=record, number=(latest.number + 1 if latest else 1),
-                                  content_hash=scenario.content_hash, document=doc)
+        version = ScenarioVersion(
+            scenario=record,
+            number=(latest.number + 1 if latest else 1),
+            content_hash=scenario.content_hash,
+            document=doc,
+        )
         session.add(version)
     version.published_at = now
     record.draft = doc
@@ -220,14 +256,15 @@ def source_document(session: Session, slug: str) -> tuple[dict[str, Any], Scenar
     return copy.deepcopy(record.draft), record
 
 
-def duplicate(session: Session, owner: User, source: dict[str, Any], slug: str,
-              title: str) -> ScenarioRecord:
+def duplicate(
+    session: Session, owner: User, source: dict[str, Any], slug: str, title: str
+) -> ScenarioRecord:
     """A new draft with the source's content under a new id and title."""
-    return create_scenario(session, owner, slug, title.strip() or source.get("title", ""),
-                           source)
+    return create_scenario(session, owner, slug, title.strip() or source.get("title", ""), source)
 
 
 # --- the catalogue hook --------------------------------------------------------------------
+
 
 def _scenario_of(version: ScenarioVersion, source: Content) -> Scenario | None:
     """The playable scenario of a version, built once per worker for its content and rule set
@@ -240,17 +277,20 @@ def _scenario_of(version: ScenarioVersion, source: Content) -> Scenario | None:
     try:
         scenario: Scenario | bool = build_scenario(version.document, rules, version.scenario.slug)
     except Exception:  # noqa: BLE001 - a rule-set change can break an old version
-        log.error("authored scenario %s v%s no longer validates",
-                  version.scenario.slug, version.number)
+        log.error(
+            "authored scenario %s v%s no longer validates", version.scenario.slug, version.number
+        )
         scenario = False  # remembered as "not playable" (the cache holds no None)
     return source.scenarios.put(key, scenario) or None
 
 
 def published_playables(session: Session, source: Content) -> list[Playable]:
     """Published authored scenarios at their current version (the content's authored source)."""
-    query = select(ScenarioRecord).where(ScenarioRecord.origin == "authored",
-                                         ScenarioRecord.status == "published"
-                                         ).options(selectinload(ScenarioRecord.versions))
+    query = (
+        select(ScenarioRecord)
+        .where(ScenarioRecord.origin == "authored", ScenarioRecord.status == "published")
+        .options(selectinload(ScenarioRecord.versions))
+    )
     items = []
     for record in session.execute(query).scalars():
         version = current_version(record)

@@ -101,8 +101,9 @@ class Content:
 def authored_generation(session: Session) -> tuple[Any, ...]:
     """Changes whenever an authored scenario is added, published, archived or restored."""
     count, changed = session.execute(
-        select(func.count(ScenarioRecord.id), func.max(ScenarioRecord.updated_at))
-        .where(ScenarioRecord.origin == "authored")
+        select(func.count(ScenarioRecord.id), func.max(ScenarioRecord.updated_at)).where(
+            ScenarioRecord.origin == "authored"
+        )
     ).one()
     return (count, changed)
 
@@ -134,8 +135,9 @@ def load_content(app: Flask) -> Content:
     library = load_library(app.config["SRM_SCENARIOS_DIR"], rules)
     for problem in library.problems:
         log.error("scenario skipped: %s", problem)
-    loaded = Content(rules, library,
-                     check_every=float(app.config.get("SRM_CONTENT_CHECK_SECONDS", 1.0)))
+    loaded = Content(
+        rules, library, check_every=float(app.config.get("SRM_CONTENT_CHECK_SECONDS", 1.0))
+    )
     app.extensions["srm_content"] = loaded
     return loaded
 
@@ -158,8 +160,7 @@ def published(session: Session, source: Content | None = None) -> list[Playable]
     return items
 
 
-def find_published(session: Session, slug: str, source: Content | None = None
-                   ) -> Playable | None:
+def find_published(session: Session, slug: str, source: Content | None = None) -> Playable | None:
     """A published scenario by id, or None."""
     source = source or content()
     builtin = source.library.get(slug)
@@ -190,7 +191,8 @@ def snapshot_version(session: Session, playable: Playable) -> ScenarioVersion:
     scenario = playable.scenario
     digest = scenario.content_hash
     version = session.execute(
-        select(ScenarioVersion).join(ScenarioRecord)
+        select(ScenarioVersion)
+        .join(ScenarioRecord)
         .where(ScenarioRecord.slug == scenario.id, ScenarioVersion.content_hash == digest)
     ).scalar_one_or_none()
     if version is not None:
@@ -205,13 +207,18 @@ def snapshot_version(session: Session, playable: Playable) -> ScenarioVersion:
                 session.add(record)
                 session.flush()
             number = len(record.versions) + 1
-            version = ScenarioVersion(scenario_id=record.id, number=number,
-                                      content_hash=digest, document=to_document(scenario))
+            version = ScenarioVersion(
+                scenario_id=record.id,
+                number=number,
+                content_hash=digest,
+                document=to_document(scenario),
+            )
             session.add(version)
             session.flush()
         return version
     except IntegrityError:
         return session.execute(
-            select(ScenarioVersion).join(ScenarioRecord)
+            select(ScenarioVersion)
+            .join(ScenarioRecord)
             .where(ScenarioRecord.slug == scenario.id, ScenarioVersion.content_hash == digest)
         ).scalar_one()

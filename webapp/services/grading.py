@@ -35,10 +35,16 @@ class GradedAttempt:
         return body
 
 
-def grade_and_record(session: Session, playable: content.Playable, variant: str | None,
-                     answers: Mapping[str, str | None], viewer: Viewer,
-                     task_order: list[str] | None = None, *,
-                     source: content.Content) -> GradedAttempt:
+def grade_and_record(
+    session: Session,
+    playable: content.Playable,
+    variant: str | None,
+    answers: Mapping[str, str | None],
+    viewer: Viewer,
+    task_order: list[str] | None = None,
+    *,
+    source: content.Content,
+) -> GradedAttempt:
     """Check the attempt limit, grade, store the attempt (the caller commits).
 
     The viewer is the learner: a signed-in account's attempts count per account, anyone
@@ -49,17 +55,24 @@ def grade_and_record(session: Session, playable: content.Playable, variant: str 
     user_id = getattr(viewer.user, "id", None)
     if needs_count(scenario.settings):
         lock_attempts(session, scenario.settings, scenario.id, viewer.learner_id, user_id)
-        before = attempt_status(session, scenario.settings, scenario.id, viewer.learner_id,
-                                user_id)
+        before = attempt_status(session, scenario.settings, scenario.id, viewer.learner_id, user_id)
         if not before.can_attempt:
             raise AttemptLimitReached(
-                f"all {before.limit} attempts at this scenario have been used")
+                f"all {before.limit} attempts at this scenario have been used"
+            )
     report = grade(scenario, variant, source.rules, answers)
     version = content.snapshot(session, playable, source)
-    attempt = insert_attempt(session, version.id, report, viewer.learner_id,
-                             task_order=task_order, user_id=user_id)
-    signals.answers_graded.send(None, session=session, report=report, attempt_id=attempt.id,
-                                learner_id=viewer.learner_id, user_id=user_id,
-                                participant_id=None, settings=scenario.settings)
-    return GradedAttempt(attempt, report,
-                         for_attempt(session, viewer, attempt, version.document))
+    attempt = insert_attempt(
+        session, version.id, report, viewer.learner_id, task_order=task_order, user_id=user_id
+    )
+    signals.answers_graded.send(
+        None,
+        session=session,
+        report=report,
+        attempt_id=attempt.id,
+        learner_id=viewer.learner_id,
+        user_id=user_id,
+        participant_id=None,
+        settings=scenario.settings,
+    )
+    return GradedAttempt(attempt, report, for_attempt(session, viewer, attempt, version.document))

@@ -61,8 +61,13 @@ def needs_count(settings: Settings) -> bool:
     return settings.mode == "assessment" and settings.max_attempts is not None
 
 
-def attempt_status(session: Session, settings: Settings, scenario_slug: str,
-                   learner_id: str | None, user_id: int | None = None) -> AttemptStatus:
+def attempt_status(
+    session: Session,
+    settings: Settings,
+    scenario_slug: str,
+    learner_id: str | None,
+    user_id: int | None = None,
+) -> AttemptStatus:
     """Count a learner's own attempts at a scenario (class sessions not included): the
     signed-in account's (user_id) when given, else this browser's (learner_id)."""
     if user_id is not None:
@@ -72,15 +77,20 @@ def attempt_status(session: Session, settings: Settings, scenario_slug: str,
     else:
         return AttemptStatus(settings, 0, None)
     used, best = session.execute(
-        select(func.count(Attempt.id), func.max(Attempt.score))
-        .where(mine, Attempt.scenario_slug == scenario_slug,
-               Attempt.participant_id.is_(None))
+        select(func.count(Attempt.id), func.max(Attempt.score)).where(
+            mine, Attempt.scenario_slug == scenario_slug, Attempt.participant_id.is_(None)
+        )
     ).one()
     return AttemptStatus(settings, used, best)
 
 
-def lock_attempts(session: Session, settings: Settings, scenario_slug: str,
-                  learner_id: str | None, user_id: int | None = None) -> None:
+def lock_attempts(
+    session: Session,
+    settings: Settings,
+    scenario_slug: str,
+    learner_id: str | None,
+    user_id: int | None = None,
+) -> None:
     """Serialise one learner's submissions to a limited assessment until the transaction ends.
 
     Call before attempt_status when the count decides whether an attempt may be stored, in
@@ -93,7 +103,8 @@ def lock_attempts(session: Session, settings: Settings, scenario_slug: str,
         return
     if session.get_bind().dialect.name != "postgresql":
         return
-    digest = hashlib.blake2b(f"attempt-limit\0{who}\0{scenario_slug}".encode(),
-                             digest_size=8).digest()
+    digest = hashlib.blake2b(
+        f"attempt-limit\0{who}\0{scenario_slug}".encode(), digest_size=8
+    ).digest()
     key = int.from_bytes(digest, "big", signed=True)  # pg_advisory_xact_lock takes a bigint
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -31,14 +31,20 @@ class Derived:
     task_explanation: str = ""  # the card's own sentence, shown before the rule's
 
     def as_dict(self) -> dict[str, Any]:
-        return {"variant": self.variant, "variant_title": self.variant_title,
-                "service": self.service, "service_name": self.service_name,
-                "party": self.party,
-                "party_name": PARTY_NAMES.get(self.party or "", "No rule"),
-                "explanation": self.explanation, "source": self.source,
-                "outside_parties": self.outside_parties, "control": self.control,
-                "control_name": CONTROL_NAMES.get(self.control or ""),
-                "task_explanation": self.task_explanation or None}
+        return {
+            "variant": self.variant,
+            "variant_title": self.variant_title,
+            "service": self.service,
+            "service_name": self.service_name,
+            "party": self.party,
+            "party_name": PARTY_NAMES.get(self.party or "", "No rule"),
+            "explanation": self.explanation,
+            "source": self.source,
+            "outside_parties": self.outside_parties,
+            "control": self.control,
+            "control_name": CONTROL_NAMES.get(self.control or ""),
+            "task_explanation": self.task_explanation or None,
+        }
 
 
 # problems the task's own "who owns it" list already shows beside the task
@@ -62,19 +68,26 @@ class CheckReport:
 
     def for_task(self, task_id: str) -> list[Problem]:
         """The problems about one task that its row shows itself (not the derived ones)."""
-        return [p for p in self.problems
-                if p.task_id == task_id and p.code not in SHOWN_WITH_DERIVED]
+        return [
+            p for p in self.problems if p.task_id == task_id and p.code not in SHOWN_WITH_DERIVED
+        ]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "problems": [p.as_dict() for p in self.problems],
-                "tasks": [{"flagged": self.flagged(i), "derived": [d.as_dict() for d in ds]}
-                          for i, ds in enumerate(self.tasks)]}
+        return {
+            "ok": self.ok,
+            "problems": [p.as_dict() for p in self.problems],
+            "tasks": [
+                {"flagged": self.flagged(i), "derived": [d.as_dict() for d in ds]}
+                for i, ds in enumerate(self.tasks)
+            ],
+        }
 
 
 def _service_maps(doc: dict[str, Any]) -> list[tuple[str | None, str | None, dict[str, str]]]:
     # ids and services as the document holds them (possibly missing while it is edited)
-    own: dict[Any, Any] = {c.get("id"): c.get("service") for c in doc.get("components") or []
-                           if isinstance(c, dict)}
+    own: dict[Any, Any] = {
+        c.get("id"): c.get("service") for c in doc.get("components") or [] if isinstance(c, dict)
+    }
     variants = [v for v in doc.get("variants") or [] if isinstance(v, dict)]
     if not variants:
         return [(None, None, own)]
@@ -102,9 +115,20 @@ def derive(doc: dict[str, Any], rules: RuleSet) -> list[list[Derived]]:
                 row.append(Derived(vid, vtitle, service, name, None))
             else:
                 own = task.get("explain")
-                row.append(Derived(vid, vtitle, service, name, rule.party, rule.explanation,
-                                   rule.source, bool(parties) and rule.party not in parties,
-                                   rule.control, own.strip() if isinstance(own, str) else ""))
+                row.append(
+                    Derived(
+                        vid,
+                        vtitle,
+                        service,
+                        name,
+                        rule.party,
+                        rule.explanation,
+                        rule.source,
+                        bool(parties) and rule.party not in parties,
+                        rule.control,
+                        own.strip() if isinstance(own, str) else "",
+                    )
+                )
         out.append(row)
     return out
 
@@ -123,16 +147,23 @@ def check_document(doc: dict[str, Any], rules: RuleSet, filename: str = "editor"
         build_scenario(doc, rules, filename)
     except ScenarioError as exc:
         words = _Words(doc, rules)
-        problems = [replace(p, message=words.describe(p, under), code=p.code or "other",
-                            variant_id=under[0] if len(under) == 1 else None,
-                            file=None, line=None)
-                    for p, under in words.merged(exc.problems)]
+        problems = [
+            replace(
+                p,
+                message=words.describe(p, under),
+                code=p.code or "other",
+                variant_id=under[0] if len(under) == 1 else None,
+                file=None,
+                line=None,
+            )
+            for p, under in words.merged(exc.problems)
+        ]
     return CheckReport(problems, derive(doc, rules))
 
 
 def _quoted(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
-    return f"“{text if len(text) <= limit else text[:limit - 1].rstrip() + '…'}”"
+    return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
 
 
 class _Words:
@@ -144,7 +175,8 @@ class _Words:
         self.components = _by_id(doc.get("components"))
         self.variants = _by_id(doc.get("variants"))
         self.services: dict[str | None, dict[Any, Any]] = {
-            vid: services for vid, _, services in _service_maps(doc)}
+            vid: services for vid, _, services in _service_maps(doc)
+        }
 
     def task(self, task_id: str) -> str:
         number, task = self.tasks.get(task_id, (0, {}))
@@ -200,8 +232,9 @@ class _Words:
         if p.variant_id and p.code == "missing":
             if p.field == "title":
                 return f"{self.variant(p.variant_id)}: give it a title."
-            return (f"{self.variant(p.variant_id)}: choose another service for at least one "
-                    "component.")
+            return (
+                f"{self.variant(p.variant_id)}: choose another service for at least one component."
+            )
         if p.code == "one-variant":
             return "One variant is no choice: add a second one, or remove this one."
         if p.code == "missing" and p.field in _MISSING:
@@ -226,23 +259,32 @@ class _Words:
             area = self._area(str(task.get("area") or ""))
             where = f"{self.component(str(task.get('component')))} on {self._service(service)}"
             if p.code == "no-rule":
-                return (f"the rule set does not decide {area} for {where}{under}. "
-                        "Pick another area or component.")
+                return (
+                    f"the rule set does not decide {area} for {where}{under}. "
+                    "Pick another area or component."
+                )
             rule = self.rules.lookup(str(task.get("area") or ""), service)
             party = PARTY_NAMES.get(rule.party, rule.party) if rule else "?"
-            return (f"the rule set gives {party} for {area} on {where}{under}, and this "
-                    "scenario has no such zone. Tick “Offer a Shared zone” or change the task.")
+            return (
+                f"the rule set gives {party} for {area} on {where}{under}, and this "
+                "scenario has no such zone. Tick “Offer a Shared zone” or change the task."
+            )
         if p.code == "missing":
             return _TASK_MISSING.get(p.field or "", f"fill in its {p.field}.")
         return p.message.split(": ", 1)[-1]
 
 
-_MISSING = {"title": "Give the scenario a title.",
-            "summary": "Write the one-sentence summary for the catalogue.",
-            "components": "Add at least one component.",
-            "tasks": "Add at least one task."}
-_TASK_MISSING = {"text": "write the text of the card.", "component": "choose a component.",
-                 "area": "choose a responsibility area."}
+_MISSING = {
+    "title": "Give the scenario a title.",
+    "summary": "Write the one-sentence summary for the catalogue.",
+    "components": "Add at least one component.",
+    "tasks": "Add at least one task.",
+}
+_TASK_MISSING = {
+    "text": "write the text of the card.",
+    "component": "choose a component.",
+    "area": "choose a responsibility area.",
+}
 
 
 def _by_id(items: Any) -> dict[str, tuple[int, dict[str, Any]]]:

@@ -32,8 +32,14 @@ _Dumper.add_representer(str, _str)
 
 def dump_yaml(doc: dict[str, Any]) -> str:
     """A scenario document as YAML in the shape of scenarios/*.yaml (keys in file order)."""
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=1000)
+    return yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1000,
+    )
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,14 @@ class Upload:
     data: bytes
 
 
-def import_files(session: Session, uploads: list[Upload], owner: User | None, rules: RuleSet,
-                 *, publish: bool = False) -> list[ScenarioRecord]:
+def import_files(
+    session: Session,
+    uploads: list[Upload],
+    owner: User | None,
+    rules: RuleSet,
+    *,
+    publish: bool = False,
+) -> list[ScenarioRecord]:
     """Import scenario files: every file must validate or nothing is stored.
 
     Raises ScenarioError listing every problem as file:line. A new id becomes a draft owned
@@ -72,20 +84,37 @@ def import_files(session: Session, uploads: list[Upload], owner: User | None, ru
             continue
         where = Problem("", upload.name, 1)
         if scenario.id in seen:
-            problems.append(Problem(f"scenario id '{scenario.id}' is also in {seen[scenario.id]}",
-                                    where.file, where.line))
+            problems.append(
+                Problem(
+                    f"scenario id '{scenario.id}' is also in {seen[scenario.id]}",
+                    where.file,
+                    where.line,
+                )
+            )
             continue
         seen[scenario.id] = upload.name
         if scenario.id in authoring.builtin_ids():
-            problems.append(Problem(f"'{scenario.id}' is a built-in scenario; give the copy "
-                                    "another id", where.file, where.line))
+            problems.append(
+                Problem(
+                    f"'{scenario.id}' is a built-in scenario; give the copy another id",
+                    where.file,
+                    where.line,
+                )
+            )
             continue
         record = authoring.get_record(session, scenario.id)
         # without an owner (the command line, run by the operator) any authored id may be updated
-        if record is not None and (record.origin != "authored" or (
-                owner is not None and not authoring.can_edit(owner, record))):
-            problems.append(Problem(f"the id '{scenario.id}' belongs to another scenario; "
-                                    "choose another id", where.file, where.line))
+        if record is not None and (
+            record.origin != "authored"
+            or (owner is not None and not authoring.can_edit(owner, record))
+        ):
+            problems.append(
+                Problem(
+                    f"the id '{scenario.id}' belongs to another scenario; choose another id",
+                    where.file,
+                    where.line,
+                )
+            )
             continue
         parsed.append((scenario, record))
     if problems:

@@ -88,7 +88,9 @@ class AttemptFacts(Protocol):
 
 
 def for_attempt(
-    session: Session, viewer: Viewer, attempt: AttemptFacts,
+    session: Session,
+    viewer: Viewer,
+    attempt: AttemptFacts,
     document: dict[str, Any] | None = None,
 ) -> Feedback:
     """May this viewer see the feedback of this stored attempt now?"""
@@ -143,9 +145,7 @@ CARD_CHECK_CLASS = (
 )
 
 
-def for_card_check(
-    session: Session, viewer: Viewer, scenario_slug: str, settings: Any
-) -> Feedback:
+def for_card_check(session: Session, viewer: Viewer, scenario_slug: str, settings: Any) -> Feedback:
     """May this viewer have one placed card checked (right or not, the rule and its source)?
 
     Only on a practice board: an assessment never reveals a single card, and neither does a

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,17 +21,24 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("published_at", sa.DateTime(), nullable=True))
 
     with op.batch_alter_table("setup_tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("purpose", sa.String(length=20), nullable=False,
-                                      server_default="setup"))
+        batch_op.add_column(
+            sa.Column("purpose", sa.String(length=20), nullable=False, server_default="setup")
+        )
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_setup_tokens_user_id_users"), "users",
-                                    ["user_id"], ["id"], ondelete="CASCADE")
+        batch_op.create_foreign_key(
+            batch_op.f("fk_setup_tokens_user_id_users"),
+            "users",
+            ["user_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
 
     # per-scenario analytics read attempts by scenario and score (median, distribution)
     with op.batch_alter_table("attempts", schema=None) as batch_op:
-        batch_op.create_index("ix_attempts_scenario_slug_score", ["scenario_slug", "score"],
-                              unique=False)
+        batch_op.create_index(
+            "ix_attempts_scenario_slug_score", ["scenario_slug", "score"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -50,24 +50,29 @@ class CheckedAnswers:
 
 def _tries_sent(participant_id, item_id):
     """How many answer sets a participant has sent for a class scenario (its last try)."""
-    return (select(func.coalesce(func.max(Attempt.class_try), 0))
-            .where(Attempt.participant_id == participant_id,
-                   Attempt.class_scenario_id == item_id))
+    return select(func.coalesce(func.max(Attempt.class_try), 0)).where(
+        Attempt.participant_id == participant_id, Attempt.class_scenario_id == item_id
+    )
 
 
 def last_try():
     """A condition on Attempt: no later answer set of the same learner for the same scenario
     (the set that counts)."""
     later = aliased(Attempt)
-    return ~exists().where(later.participant_id == Attempt.participant_id,
-                           later.class_scenario_id == Attempt.class_scenario_id,
-                           later.class_try > Attempt.class_try)
+    return ~exists().where(
+        later.participant_id == Attempt.participant_id,
+        later.class_scenario_id == Attempt.class_scenario_id,
+        later.class_try > Attempt.class_try,
+    )
 
 
 def used_up(allowed: int) -> Conflict:
     """The refusal of an answer set beyond the host's limit."""
-    message = ("you have already answered this scenario" if allowed == 1 else
-               f"you have sent all {allowed} answer sets this session allows for this scenario")
+    message = (
+        "you have already answered this scenario"
+        if allowed == 1
+        else f"you have sent all {allowed} answer sets this session allows for this scenario"
+    )
     return Conflict(message, ["already-answered"])
 
 
@@ -82,6 +87,7 @@ def _stored_concurrently(number: int) -> Conflict:
 
 
 # --- checking and storing: one transaction, few round trips ------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -105,8 +111,14 @@ class Slot:
     version_id: int
 
 
-def _check_and_grade(session: Session, target: Target, slot: Slot | None, sent: int,
-                     data: dict[str, Any], rules: RuleSet) -> GradeReport:
+def _check_and_grade(
+    session: Session,
+    target: Target,
+    slot: Slot | None,
+    sent: int,
+    data: dict[str, Any],
+    rules: RuleSet,
+) -> GradeReport:
     """The checks of an answer set: the body (Invalid), open for answers (Conflict), answer
     sets left (Conflict), then grading. sent: how many sets the learner has sent for it.
 
@@ -122,15 +134,18 @@ def _check_and_grade(session: Session, target: Target, slot: Slot | None, sent: 
     if not isinstance(answers, dict):
         problems.append("'answers' must be an object mapping task ids to parties")
     number = data.get("answer_set")
-    if number is not None and (isinstance(number, bool) or not isinstance(number, int)
-                               or number < 1):
+    if number is not None and (
+        isinstance(number, bool) or not isinstance(number, int) or number < 1
+    ):
         problems.append("'answer_set' must be a whole number from 1: which set this is")
     if problems or slot is None:
         raise Invalid("invalid answers", problems)
     variant = data.get("variant")
     if variant is not None and variant != slot.variant:
-        raise Invalid("invalid answers",
-                      [f"this session plays {quote(sid)} under variant {quote(slot.variant)}"])
+        raise Invalid(
+            "invalid answers",
+            [f"this session plays {quote(sid)} under variant {quote(slot.variant)}"],
+        )
     if target.phase != "open" or slot.position != target.current_index:
         raise ClassError.answering_closed()
     if number is not None and number <= sent:  # a resent request: this set is stored
@@ -138,8 +153,9 @@ def _check_and_grade(session: Session, target: Target, slot: Slot | None, sent: 
     if sent >= target.answer_sets:
         raise used_up(target.answer_sets)
     if number is not None and number != sent + 1:
-        raise Invalid("invalid answers",
-                      [f"'answer_set' {number} is not the next set: that is {sent + 1}"])
+        raise Invalid(
+            "invalid answers", [f"'answer_set' {number} is not the next set: that is {sent + 1}"]
+        )
     scenario = scenario_for_version(session, slot.version_id, rules)
     try:
         return grade(scenario, slot.variant, rules, answers)
@@ -154,17 +170,26 @@ def lock_target(session: Session, code: Any) -> Target:
     answer checked against "open" is stored before answering closes, never after. (SQLite
     has no row locks; there a writing request holds the database's write lock throughout.)
     """
-    row = latest_by_code(session, select(
-        ClassSession.id, ClassSession.code, ClassSession.phase, ClassSession.current_index,
-        ClassSession.feedback_after_reveal, ClassSession.answer_sets
-    ).with_for_update(read=True), code)
+    row = latest_by_code(
+        session,
+        select(
+            ClassSession.id,
+            ClassSession.code,
+            ClassSession.phase,
+            ClassSession.current_index,
+            ClassSession.feedback_after_reveal,
+            ClassSession.answer_sets,
+        ).with_for_update(read=True),
+        code,
+    )
     if row.phase == "ended":
         raise ClassError.ended()
     return Target(*row)
 
 
-def check_submission(session: Session, target: Target, token: Any, data: dict[str, Any],
-                     rules: RuleSet) -> CheckedAnswers:
+def check_submission(
+    session: Session, target: Target, token: Any, data: dict[str, Any], rules: RuleSet
+) -> CheckedAnswers:
     """Who sends (Forbidden), what (Invalid), whether answering is open (Conflict); grade.
 
     One query finds the participant, the named scenario of the session and how many answer
@@ -173,16 +198,27 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
     sid = data.get("scenario_id")
     key = token_hash_of(token)
     sent = _tries_sent(Participant.id, ClassSessionScenario.id).scalar_subquery()
-    row = session.execute(
-        select(Participant.id, Participant.removed, ClassSessionScenario.id,
-               ClassSessionScenario.position, ClassSessionScenario.variant,
-               ClassSessionScenario.version_id, sent)
-        .outerjoin(ClassSessionScenario,
-                   (ClassSessionScenario.session_id == Participant.session_id)
-                   & (ClassSessionScenario.scenario_slug == (sid if isinstance(sid, str)
-                                                              else None)))
-        .where(Participant.token_hash == key,
-               Participant.session_id == target.id)).first() if key else None
+    row = (
+        session.execute(
+            select(
+                Participant.id,
+                Participant.removed,
+                ClassSessionScenario.id,
+                ClassSessionScenario.position,
+                ClassSessionScenario.variant,
+                ClassSessionScenario.version_id,
+                sent,
+            )
+            .outerjoin(
+                ClassSessionScenario,
+                (ClassSessionScenario.session_id == Participant.session_id)
+                & (ClassSessionScenario.scenario_slug == (sid if isinstance(sid, str) else None)),
+            )
+            .where(Participant.token_hash == key, Participant.session_id == target.id)
+        ).first()
+        if key
+        else None
+    )
     if row is None:
         raise ClassError.bad_token()
     participant_id, removed, item_id, position, item_variant, version_id, sent = row
@@ -191,8 +227,16 @@ def check_submission(session: Session, target: Target, token: Any, data: dict[st
     slot = Slot(item_id, position, item_variant, version_id) if item_id is not None else None
     report = _check_and_grade(session, target, slot, sent, data, rules)
     assert slot is not None  # _check_and_grade refuses an answer set naming no scenario
-    return CheckedAnswers(target.id, participant_id, slot.id, slot.position, slot.version_id,
-                          target.feedback_after_reveal, report, sent + 1)
+    return CheckedAnswers(
+        target.id,
+        participant_id,
+        slot.id,
+        slot.position,
+        slot.version_id,
+        target.feedback_after_reveal,
+        report,
+        sent + 1,
+    )
 
 
 @dataclass(frozen=True)
@@ -214,8 +258,9 @@ class StoredAnswers:
     attempt_id: str
 
 
-def check_answer_set(session: Session, sent: AnswerSet, rules: RuleSet
-                     ) -> tuple[Target, CheckedAnswers]:
+def check_answer_set(
+    session: Session, sent: AnswerSet, rules: RuleSet
+) -> tuple[Target, CheckedAnswers]:
     """Lock the session, then check and grade an answer set (stores nothing)."""
     target = lock_target(session, sent.code)
     return target, check_submission(session, target, sent.token, sent.body, rules)
@@ -239,19 +284,36 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
     open once its attempt row is written.
     """
     report = checked.report
-    attempt = {"id": secrets.token_hex(16), "scenario_slug": report.scenario_id,
-               "version_id": checked.version_id, "variant": report.variant,
-               "learner_id": None, "participant_id": checked.participant_id,
-               "class_scenario_id": checked.class_scenario_id,
-               "class_try": checked.class_try, "class_sent_by": checked.sent_by,
-               "task_order": None,
-               "answers": {r.task_id: r.given for r in report.results if r.given is not None},
-               "score": report.score, "correct": report.correct, "total": report.total}
+    attempt = {
+        "id": secrets.token_hex(16),
+        "scenario_slug": report.scenario_id,
+        "version_id": checked.version_id,
+        "variant": report.variant,
+        "learner_id": None,
+        "participant_id": checked.participant_id,
+        "class_scenario_id": checked.class_scenario_id,
+        "class_try": checked.class_try,
+        "class_sent_by": checked.sent_by,
+        "task_order": None,
+        "answers": {r.task_id: r.given for r in report.results if r.given is not None},
+        "score": report.score,
+        "correct": report.correct,
+        "total": report.total,
+    }
     # per-task rows carry the attempt's scenario and version (analytics reads them alone)
-    rows = [{"attempt_id": attempt["id"], "task_id": r.task_id, "position": i,
-             "given": r.given, "expected": r.expected, "correct": r.verdict == CORRECT,
-             "scenario_slug": report.scenario_id, "version_id": checked.version_id}
-            for i, r in enumerate(report.results)]
+    rows = [
+        {
+            "attempt_id": attempt["id"],
+            "task_id": r.task_id,
+            "position": i,
+            "given": r.given,
+            "expected": r.expected,
+            "correct": r.verdict == CORRECT,
+            "scenario_slug": report.scenario_id,
+            "version_id": checked.version_id,
+        }
+        for i, r in enumerate(report.results)
+    ]
     try:  # only this insert can meet the unique constraint; any other error is a 500
         session.execute(insert(Attempt.__table__), [attempt])
     except IntegrityError:
@@ -269,23 +331,33 @@ def _still_open(session: Session, checked: CheckedAnswers) -> None:
     (Under lock_target's lock in the same transaction this finds the phase unchanged.)"""
     phase, index = session.execute(
         select(ClassSession.phase, ClassSession.current_index)
-        .where(ClassSession.id == checked.session_id).with_for_update(read=True)).one()
+        .where(ClassSession.id == checked.session_id)
+        .with_for_update(read=True)
+    ).one()
     if phase != "open" or index != checked.position:
         raise ClassError.answering_closed("the host closed answering as you sent")
 
 
 def _announce(session: Session, checked: CheckedAnswers, attempt_id: str) -> None:
     """Tell the features that follow learning (signals.answers_graded) of a stored set."""
-    signals.answers_graded.send(None, session=session, report=checked.report,
-                                attempt_id=attempt_id, learner_id=None, user_id=None,
-                                participant_id=checked.participant_id, settings=None)
+    signals.answers_graded.send(
+        None,
+        session=session,
+        report=checked.report,
+        attempt_id=attempt_id,
+        learner_id=None,
+        user_id=None,
+        participant_id=checked.participant_id,
+        settings=None,
+    )
 
 
 def own_attempts(session: Session, participant: Participant) -> dict[int, Attempt]:
     """Class scenario id -> this participant's last answer set, the one that counts (with
     verdicts). Its class_try is how many sets they have sent for that scenario."""
     rows = session.execute(
-        select(Attempt).where(Attempt.participant_id == participant.id, last_try())
-        .options(selectinload(Attempt.verdicts))).scalars()
+        select(Attempt)
+        .where(Attempt.participant_id == participant.id, last_try())
+        .options(selectinload(Attempt.verdicts))
+    ).scalars()
     return {a.class_scenario_id: a for a in rows}
-

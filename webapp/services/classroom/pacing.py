@@ -44,7 +44,8 @@ def check_countdown(raw: Any) -> int | None:
         or not isinstance(raw, int)
         or not (COUNTDOWN_MIN <= raw <= COUNTDOWN_MAX)
     ):
-        raise Invalid("invalid pacing request",
+        raise Invalid(
+            "invalid pacing request",
             [
                 f"'countdown' must be a number of seconds from {COUNTDOWN_MIN}"
                 f" to {COUNTDOWN_MAX}, or 0 for none"

@@ -27,17 +27,24 @@ LEADERBOARD_SIZE = 10
 
 def _answers_of_room(cs: ClassSession):
     """attempt_answers of this session's active participants (a select to add columns to)."""
-    return (select(Attempt.class_scenario_id, AttemptAnswer.task_id, AttemptAnswer.given,
-                   func.count().label("n"))
-            .select_from(AttemptAnswer)
-            .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
-            .join(Participant, Participant.id == Attempt.participant_id)
-            .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
-            .group_by(Attempt.class_scenario_id, AttemptAnswer.task_id, AttemptAnswer.given))
+    return (
+        select(
+            Attempt.class_scenario_id,
+            AttemptAnswer.task_id,
+            AttemptAnswer.given,
+            func.count().label("n"),
+        )
+        .select_from(AttemptAnswer)
+        .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
+        .group_by(Attempt.class_scenario_id, AttemptAnswer.task_id, AttemptAnswer.given)
+    )
 
 
-def task_counts(session: Session, cs: ClassSession, item: ClassSessionScenario | None = None
-                ) -> dict[tuple[int, str], dict[str, int]]:
+def task_counts(
+    session: Session, cs: ClassSession, item: ClassSessionScenario | None = None
+) -> dict[tuple[int, str], dict[str, int]]:
     """(class scenario id, task id) -> {party: how many placed it there} (None = unanswered)."""
     query = _answers_of_room(cs)
     if item is not None:
@@ -51,14 +58,21 @@ def task_counts(session: Session, cs: ClassSession, item: ClassSessionScenario |
 def answered_count(session: Session, cs: ClassSession, item: ClassSessionScenario) -> int:
     """How many in the room have sent an answer set for this scenario."""
     return session.execute(
-        select(func.count()).select_from(Attempt)
+        select(func.count())
+        .select_from(Attempt)
         .join(Participant, Participant.id == Attempt.participant_id)
-        .where(Participant.session_id == cs.id, Participant.removed.is_(False),
-               Attempt.class_scenario_id == item.id, last_try())).scalar_one()
+        .where(
+            Participant.session_id == cs.id,
+            Participant.removed.is_(False),
+            Attempt.class_scenario_id == item.id,
+            last_try(),
+        )
+    ).scalar_one()
 
 
-def _task_rows(session: Session, cs: ClassSession, item: ClassSessionScenario, rules: RuleSet,
-               counts: dict, room: int) -> list[dict[str, Any]]:
+def _task_rows(
+    session: Session, item: ClassSessionScenario, rules: RuleSet, counts: dict, room: int
+) -> list[dict[str, Any]]:
     scenario = scenario_of(session, item, rules)
     key = answer_key(scenario, item.variant, rules)
     rows = []
@@ -67,8 +81,15 @@ def _task_rows(session: Session, cs: ClassSession, item: ClassSessionScenario, r
         row = {party: placed.get(party, 0) for party in scenario.parties}
         # unanswered: everyone in the room who did not place the card (no answer set, or None)
         row["unanswered"] = max(room - sum(row.values()), 0)
-        rows.append({"scenario_id": item.scenario_slug, "task_id": task.id, "text": task.text,
-                     "expected": key[task.id], "counts": row})
+        rows.append(
+            {
+                "scenario_id": item.scenario_slug,
+                "task_id": task.id,
+                "text": task.text,
+                "expected": key[task.id],
+                "counts": row,
+            }
+        )
     return rows
 
 
@@ -80,19 +101,29 @@ def dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, A
     """
     room = active_count(session, cs)
     item = current_scenario(cs)
-    body: dict[str, Any] = {"code": cs.code, "phase": cs.phase, "version": cs.state_version,
-                            "joined": room, "answered": 0, "scenario": None, "tasks": [],
-                            "show_leaderboard": cs.show_leaderboard}
+    body: dict[str, Any] = {
+        "code": cs.code,
+        "phase": cs.phase,
+        "version": cs.state_version,
+        "joined": room,
+        "answered": 0,
+        "scenario": None,
+        "tasks": [],
+        "show_leaderboard": cs.show_leaderboard,
+    }
     if item is not None:
         scenario = scenario_of(session, item, rules)
-        body["scenario"] = {"id": item.scenario_slug, "title": scenario.title,
-                            "variant": item.variant,
-                            "variant_title": (scenario.variant(item.variant).title
-                                              if item.variant else None),
-                            "position": item.position + 1,
-                            "count": len(cs.scenarios), "parties": list(scenario.parties)}
+        body["scenario"] = {
+            "id": item.scenario_slug,
+            "title": scenario.title,
+            "variant": item.variant,
+            "variant_title": (scenario.variant(item.variant).title if item.variant else None),
+            "position": item.position + 1,
+            "count": len(cs.scenarios),
+            "parties": list(scenario.parties),
+        }
         body["answered"] = answered_count(session, cs, item)
-        rows = _task_rows(session, cs, item, rules, task_counts(session, cs, item), room)
+        rows = _task_rows(session, item, rules, task_counts(session, cs, item), room)
         show_key = for_host(cs, item)
         for row in rows:
             placed = sum(n for p, n in row["counts"].items() if p != "unanswered")
@@ -109,8 +140,9 @@ def dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, A
     return body
 
 
-def leaderboard(session: Session, cs: ClassSession, limit: int = LEADERBOARD_SIZE
-                ) -> list[dict[str, Any]]:
+def leaderboard(
+    session: Session, cs: ClassSession, limit: int = LEADERBOARD_SIZE
+) -> list[dict[str, Any]]:
     """Nicknames and correct placements so far, best first."""
     rows = session.execute(
         select(Participant.nickname, func.sum(Attempt.correct), func.sum(Attempt.total))
@@ -118,20 +150,28 @@ def leaderboard(session: Session, cs: ClassSession, limit: int = LEADERBOARD_SIZ
         .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
         .group_by(Participant.id, Participant.nickname)
         .order_by(func.sum(Attempt.correct).desc(), func.min(Attempt.created_at), Participant.id)
-        .limit(limit)).all()
-    return [{"rank": i + 1, "nickname": nick, "correct": int(correct or 0),
-             "total": int(total or 0)} for i, (nick, correct, total) in enumerate(rows)]
+        .limit(limit)
+    ).all()
+    return [
+        {"rank": i + 1, "nickname": nick, "correct": int(correct or 0), "total": int(total or 0)}
+        for i, (nick, correct, total) in enumerate(rows)
+    ]
 
 
-def _report_scenario(session: Session, cs: ClassSession, item: ClassSessionScenario,
-                     rules: RuleSet, counts: dict, room: int) -> dict[str, Any]:
+def _report_scenario(
+    session: Session,
+    item: ClassSessionScenario,
+    rules: RuleSet,
+    counts: dict,
+    room: int,
+) -> dict[str, Any]:
     """One scenario of the report: its variant, its parties, its tasks most missed first.
 
     A miss is any learner in the room who did not place the card with the expected party
     (placed elsewhere, or not placed); the share correct is out of the whole room.
     """
     scenario = scenario_of(session, item, rules)
-    rows = _task_rows(session, cs, item, rules, counts, room)
+    rows = _task_rows(session, item, rules, counts, room)
     for row in rows:
         counted = sum(row["counts"].values())
         row["variant"] = item.variant
@@ -139,10 +179,15 @@ def _report_scenario(session: Session, cs: ClassSession, item: ClassSessionScena
         row["missed"] = counted - row["correct"]
         row["percent_correct"] = round(row["correct"] / counted * 100, 1) if counted else None
     rows.sort(key=lambda r: -r["missed"])  # stable: ties keep the scenario's order
-    return {"position": item.position + 1, "scenario_id": item.scenario_slug,
-            "title": scenario.title, "variant": item.variant,
-            "variant_title": scenario.variant(item.variant).title if item.variant else None,
-            "parties": list(scenario.parties), "tasks": rows}
+    return {
+        "position": item.position + 1,
+        "scenario_id": item.scenario_slug,
+        "title": scenario.title,
+        "variant": item.variant,
+        "variant_title": scenario.variant(item.variant).title if item.variant else None,
+        "parties": list(scenario.parties),
+        "tasks": rows,
+    }
 
 
 def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]:
@@ -153,41 +198,72 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
     """
     room = active_count(session, cs)
     counts = task_counts(session, cs)
-    scenarios = [_report_scenario(session, cs, item, rules, counts, room)
-                 for item in cs.scenarios]
+    scenarios = [_report_scenario(session, item, rules, counts, room) for item in cs.scenarios]
     tasks = [row for sc in scenarios for row in sc["tasks"]]
     slugs = {item.id: item for item in cs.scenarios}
-    people = session.execute(
-        select(Participant).where(Participant.session_id == cs.id,
-                                  Participant.removed.is_(False))
-        .order_by(Participant.joined_at, Participant.id)).scalars().all()
+    people = (
+        session.execute(
+            select(Participant)
+            .where(Participant.session_id == cs.id, Participant.removed.is_(False))
+            .order_by(Participant.joined_at, Participant.id)
+        )
+        .scalars()
+        .all()
+    )
     by_person: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
     rows = session.execute(
-        select(Attempt.participant_id, Attempt.class_scenario_id, Attempt.variant,
-               Attempt.score, Attempt.correct, Attempt.total, Attempt.class_try,
-               AttemptAnswer.task_id, AttemptAnswer.given, Attempt.class_sent_by)
+        select(
+            Attempt.participant_id,
+            Attempt.class_scenario_id,
+            Attempt.variant,
+            Attempt.score,
+            Attempt.correct,
+            Attempt.total,
+            Attempt.class_try,
+            AttemptAnswer.task_id,
+            AttemptAnswer.given,
+            Attempt.class_sent_by,
+        )
         .join(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
         .join(Participant, Participant.id == Attempt.participant_id)
         .where(Participant.session_id == cs.id, Participant.removed.is_(False), last_try())
-        .order_by(Attempt.class_scenario_id, AttemptAnswer.position))
+        .order_by(Attempt.class_scenario_id, AttemptAnswer.position)
+    )
     for pid, css_id, variant, score, correct, total, tries, task_id, given, by in rows:
-        entry = by_person[pid].setdefault(css_id, {
-            "scenario_id": slugs[css_id].scenario_slug, "variant": variant,
-            "score": round(score, 4), "correct": correct, "total": total,
-            "answer_sets": tries, "sent_by": by or "learner", "answers": {}})
+        entry = by_person[pid].setdefault(
+            css_id,
+            {
+                "scenario_id": slugs[css_id].scenario_slug,
+                "variant": variant,
+                "score": round(score, 4),
+                "correct": correct,
+                "total": total,
+                "answer_sets": tries,
+                "sent_by": by or "learner",
+                "answers": {},
+            },
+        )
         entry["answers"][task_id] = given
     participants = []
     for p in people:
         done = by_person.get(p.id, {})
-        participants.append({
-            "nickname": p.nickname,
-            "joined_at": p.joined_at.isoformat() + "Z",
-            "scenarios": [done[item.id] for item in cs.scenarios if item.id in done],
-        })
-    return {"code": cs.code, "phase": cs.phase, "answer_sets_allowed": cs.answer_sets,
-            "created_at": cs.created_at.isoformat() + "Z",
-            "ended_at": cs.ended_at.isoformat() + "Z" if cs.ended_at else None,
-            "participants": participants, "scenarios": scenarios, "tasks": tasks}
+        participants.append(
+            {
+                "nickname": p.nickname,
+                "joined_at": p.joined_at.isoformat() + "Z",
+                "scenarios": [done[item.id] for item in cs.scenarios if item.id in done],
+            }
+        )
+    return {
+        "code": cs.code,
+        "phase": cs.phase,
+        "answer_sets_allowed": cs.answer_sets,
+        "created_at": cs.created_at.isoformat() + "Z",
+        "ended_at": cs.ended_at.isoformat() + "Z" if cs.ended_at else None,
+        "participants": participants,
+        "scenarios": scenarios,
+        "tasks": tasks,
+    }
 
 
 def _cell(value: Any) -> Any:
@@ -206,26 +282,67 @@ def report_csv(data: dict[str, Any], table: str) -> str:
         # a column per party some scenario of the session uses: none empty throughout
         used = {p for sc in data["scenarios"] for p in sc["parties"]}
         parties = [p for p in PARTIES if p in used]
-        writer.writerow(["scenario_id", "variant", "task_id", "task", "expected", *parties,
-                         "unanswered", "correct", "percent_correct"])
+        writer.writerow(
+            [
+                "scenario_id",
+                "variant",
+                "task_id",
+                "task",
+                "expected",
+                *parties,
+                "unanswered",
+                "correct",
+                "percent_correct",
+            ]
+        )
         for t in data["tasks"]:
-            writer.writerow([_cell(t["scenario_id"]), _cell(t["variant"] or ""),
-                             _cell(t["task_id"]), _cell(t["text"]), t["expected"],
-                             *(t["counts"].get(p, "") for p in parties),
-                             t["counts"]["unanswered"], t["correct"],
-                             "" if t["percent_correct"] is None else t["percent_correct"]])
+            writer.writerow(
+                [
+                    _cell(t["scenario_id"]),
+                    _cell(t["variant"] or ""),
+                    _cell(t["task_id"]),
+                    _cell(t["text"]),
+                    t["expected"],
+                    *(t["counts"].get(p, "") for p in parties),
+                    t["counts"]["unanswered"],
+                    t["correct"],
+                    "" if t["percent_correct"] is None else t["percent_correct"],
+                ]
+            )
         return out.getvalue()
-    writer.writerow(["nickname", "joined_at", "scenario_id", "variant", "score",
-                     "answer_sets", "task_id", "task", "given", "expected", "correct"])
+    writer.writerow(
+        [
+            "nickname",
+            "joined_at",
+            "scenario_id",
+            "variant",
+            "score",
+            "answer_sets",
+            "task_id",
+            "task",
+            "given",
+            "expected",
+            "correct",
+        ]
+    )
     for person in data["participants"]:
         for sc in person["scenarios"]:
             for task_id, given in sc["answers"].items():
                 task = texts.get((sc["scenario_id"], task_id), {})
                 expected = task.get("expected")
-                writer.writerow([_cell(person["nickname"]), person["joined_at"],
-                                 _cell(sc["scenario_id"]), _cell(sc["variant"] or ""),
-                                 sc["score"], sc["answer_sets"], _cell(task_id),
-                                 _cell(task.get("text", "")),
-                                 given or "", expected or "",
-                                 "yes" if given is not None and given == expected else "no"])
+                writer.writerow(
+                    [
+                        _cell(person["nickname"]),
+                        person["joined_at"],
+                        _cell(sc["scenario_id"]),
+                        _cell(sc["variant"] or ""),
+                        sc["score"],
+                        sc["answer_sets"],
+                        _cell(task_id),
+                        _cell(task.get("text", "")),
+                        given or "",
+                        expected or "",
+                        "yes" if given is not None and given == expected else "no",
+                    ]
+                )
     return out.getvalue()

@@ -53,17 +53,33 @@ class Transition(NamedTuple):
 
 # the one table of host actions: the routes, the buttons and host.js all derive from it
 TRANSITIONS: dict[str, Transition] = {
-    "open": Transition((Phase.LOBBY, Phase.CLOSED), Phase.OPEN, "open answering",
-                       "Open answering", "Answering is open."),
-    "close": Transition((Phase.OPEN,), Phase.CLOSED, "close answering", "Close answering",
-                        "Answering is closed."),
-    "reveal": Transition((Phase.OPEN, Phase.CLOSED), Phase.REVEALED, "reveal the answers",
-                         "Reveal answers", "Answers revealed."),
-    "next": Transition((Phase.CLOSED, Phase.REVEALED), Phase.LOBBY,
-                       "move to the next scenario", "Next scenario",
-                       "Moved to the next scenario."),
-    "end": Transition(LIVE_PHASES, Phase.ENDED, "end the session", "End session",
-                      "The session has ended."),
+    "open": Transition(
+        (Phase.LOBBY, Phase.CLOSED),
+        Phase.OPEN,
+        "open answering",
+        "Open answering",
+        "Answering is open.",
+    ),
+    "close": Transition(
+        (Phase.OPEN,), Phase.CLOSED, "close answering", "Close answering", "Answering is closed."
+    ),
+    "reveal": Transition(
+        (Phase.OPEN, Phase.CLOSED),
+        Phase.REVEALED,
+        "reveal the answers",
+        "Reveal answers",
+        "Answers revealed.",
+    ),
+    "next": Transition(
+        (Phase.CLOSED, Phase.REVEALED),
+        Phase.LOBBY,
+        "move to the next scenario",
+        "Next scenario",
+        "Moved to the next scenario.",
+    ),
+    "end": Transition(
+        LIVE_PHASES, Phase.ENDED, "end the session", "End session", "The session has ended."
+    ),
 }
 HOST_ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
 ACTION_VERBS = {action: t.verb for action, t in TRANSITIONS.items()}
@@ -80,11 +96,12 @@ class Pick:
 
 # --- codes and look-ups ---------------------------------------------------------------
 
+
 def normalise_code(raw: Any) -> str:
     """A typed code in canonical form: upper case, spaces and dashes dropped."""
     if not isinstance(raw, str):
         return ""
-    return re.sub(r"[\s\-]", "", raw).upper()[:CODE_LENGTH * 2]
+    return re.sub(r"[\s\-]", "", raw).upper()[: CODE_LENGTH * 2]
 
 
 def new_code(session: Session) -> str:
@@ -92,7 +109,8 @@ def new_code(session: Session) -> str:
     for _ in range(20):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         taken = session.execute(
-            select(ClassSession.id).where(ClassSession.code == code).limit(1)).first()
+            select(ClassSession.id).where(ClassSession.code == code).limit(1)
+        ).first()
         if taken is None:
             return code
     raise RuntimeError("could not find a free join code")  # 31**6 codes: not in practice
@@ -102,8 +120,13 @@ def latest_by_code(session: Session, query: Select, code: Any) -> Row:
     """The row of a query over ClassSession for the newest session with this code;
     NotFound if there is none."""
     code = normalise_code(code)
-    row = session.execute(query.where(ClassSession.code == code)
-                          .order_by(ClassSession.id.desc()).limit(1)).first() if code else None
+    row = (
+        session.execute(
+            query.where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
+        ).first()
+        if code
+        else None
+    )
     if row is None:
         raise ClassError.no_session()
     return row
@@ -124,8 +147,9 @@ def live_session(session: Session, code: Any) -> ClassSession:
 
 def may_host(user: Any, cs: ClassSession) -> bool:
     """The session's host, or an admin, may see and run it."""
-    return bool(user is not None and user.is_authenticated
-                and (user.id == cs.host_id or user.is_admin))
+    return bool(
+        user is not None and user.is_authenticated and (user.id == cs.host_id or user.is_admin)
+    )
 
 
 def sessions_for(session: Session, user: User) -> list[ClassSession]:
@@ -138,17 +162,22 @@ def sessions_for(session: Session, user: User) -> list[ClassSession]:
 
 # --- creating a session ---------------------------------------------------------------
 
+
 def parse_picks(session: Session, items: Any) -> list[Pick]:
     """Scenario choices from a request: ids, or {"id", "variant"} objects."""
     if not isinstance(items, list) or not items:
-        raise Invalid("choose at least one scenario",
-                           ["'scenarios' must be a non-empty list of scenario ids"])
+        raise Invalid(
+            "choose at least one scenario", ["'scenarios' must be a non-empty list of scenario ids"]
+        )
     if len(items) > MAX_SCENARIOS:
         raise Invalid(f"a session holds at most {MAX_SCENARIOS} scenarios")
     picks, problems, seen = [], [], set()
     for item in items:
-        sid, variant = (item, None) if isinstance(item, str) else (
-            (item.get("id"), item.get("variant")) if isinstance(item, dict) else (None, None))
+        sid, variant = (
+            (item, None)
+            if isinstance(item, str)
+            else ((item.get("id"), item.get("variant")) if isinstance(item, dict) else (None, None))
+        )
         if not isinstance(sid, str) or (variant is not None and not isinstance(variant, str)):
             problems.append(f"not a scenario choice: {quote(item)}")
             continue
@@ -174,33 +203,51 @@ def parse_picks(session: Session, items: Any) -> list[Pick]:
 def check_answer_sets(raw: Any) -> int:
     """How many answer sets per scenario a host asked for; Invalid if not 1-10."""
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ANSWER_SETS:
-        raise Invalid("invalid session request",
-                           [f"'answer_sets' must be a whole number from 1 to {MAX_ANSWER_SETS}"])
+        raise Invalid(
+            "invalid session request",
+            [f"'answer_sets' must be a whole number from 1 to {MAX_ANSWER_SETS}"],
+        )
     return raw
 
 
-def create_session(session: Session, host: User, picks: list[Pick],
-                   feedback_after_reveal: bool = True, answer_sets: int = 1) -> ClassSession:
+def create_session(
+    session: Session,
+    host: User,
+    picks: list[Pick],
+    feedback_after_reveal: bool = True,
+    answer_sets: int = 1,
+) -> ClassSession:
     """A new session in the lobby, with the chosen scenarios pinned to their versions.
 
     answer_sets: how many times a learner may send answers for each scenario while it is
     open; the last set sent is the one that counts.
     """
-    cs = ClassSession(code=new_code(session), host_id=host.id, phase="lobby",
-                      current_index=0, state_version=1,
-                      feedback_after_reveal=feedback_after_reveal,
-                      answer_sets=check_answer_sets(answer_sets))
+    cs = ClassSession(
+        code=new_code(session),
+        host_id=host.id,
+        phase="lobby",
+        current_index=0,
+        state_version=1,
+        feedback_after_reveal=feedback_after_reveal,
+        answer_sets=check_answer_sets(answer_sets),
+    )
     for position, pick in enumerate(picks):
         version = content.snapshot_version(session, pick.playable)
-        cs.scenarios.append(ClassSessionScenario(
-            position=position, scenario_slug=pick.playable.scenario.id,
-            version_id=version.id, variant=pick.variant))
+        cs.scenarios.append(
+            ClassSessionScenario(
+                position=position,
+                scenario_slug=pick.playable.scenario.id,
+                version_id=version.id,
+                variant=pick.variant,
+            )
+        )
     session.add(cs)
     session.flush()
     return cs
 
 
 # --- learners -------------------------------------------------------------------------
+
 
 def check_nickname(raw: Any) -> tuple[str, str]:
     """A nickname trimmed and checked, with its case-folded key; Invalid otherwise."""
@@ -210,11 +257,13 @@ def check_nickname(raw: Any) -> tuple[str, str]:
     if not nickname:
         raise Invalid("enter a nickname")
     if len(nickname) > NICKNAME_MAX:
-        raise Invalid(f"a nickname has at most {NICKNAME_MAX} characters",
-                           [f"yours has {len(nickname)}"])
+        raise Invalid(
+            f"a nickname has at most {NICKNAME_MAX} characters", [f"yours has {len(nickname)}"]
+        )
     if not _NICKNAME.fullmatch(nickname):
-        raise Invalid("use letters, digits, spaces and . ' - _ only, "
-                                "starting with a letter or digit")
+        raise Invalid(
+            "use letters, digits, spaces and . ' - _ only, starting with a letter or digit"
+        )
     return nickname, nickname.casefold()
 
 
@@ -236,21 +285,31 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
     # at every join; the lobby's room count travels in the polls' X-Room-Count instead.
     phase, locked = session.execute(
         select(ClassSession.phase, ClassSession.join_locked)
-        .where(ClassSession.id == cs.id).with_for_update(read=True)).one()
+        .where(ClassSession.id == cs.id)
+        .with_for_update(read=True)
+    ).one()
     if phase == "ended":
         raise ClassError.ended()
     if locked:
-        raise Forbidden("the host has locked this session: nobody new can join",
-                        ["ask the host to unlock joining"])
+        raise Forbidden(
+            "the host has locked this session: nobody new can join",
+            ["ask the host to unlock joining"],
+        )
     token = secrets.token_urlsafe(32)
-    participant = Participant(session_id=cs.id, nickname=nickname, nickname_key=key,
-                              token_hash=hash_token(token), joined_at=utcnow())
+    participant = Participant(
+        session_id=cs.id,
+        nickname=nickname,
+        nickname_key=key,
+        token_hash=hash_token(token),
+        joined_at=utcnow(),
+    )
     session.add(participant)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(f"the nickname {quote(nickname)} is taken in this session",
-                           ["choose another nickname"]) from None
+        raise Conflict(
+            f"the nickname {quote(nickname)} is taken in this session", ["choose another nickname"]
+        ) from None
     return participant, token
 
 
@@ -259,8 +318,9 @@ def participant_for(session: Session, cs: ClassSession, token: Any) -> Participa
     participant, key = None, token_hash_of(token)
     if key is not None:
         participant = session.execute(
-            select(Participant).where(Participant.token_hash == key,
-                                      Participant.session_id == cs.id)
+            select(Participant).where(
+                Participant.token_hash == key, Participant.session_id == cs.id
+            )
         ).scalar_one_or_none()
     if participant is None:
         raise ClassError.bad_token()
@@ -269,13 +329,20 @@ def participant_for(session: Session, cs: ClassSession, token: Any) -> Participa
     return participant
 
 
-def session_and_participant(session: Session, code: Any, token: Any
-                            ) -> tuple[ClassSession, Participant | None]:
+def session_and_participant(
+    session: Session, code: Any, token: Any
+) -> tuple[ClassSession, Participant | None]:
     """The session with this code (404 if none) and, in the same query, the participant
     holding this token in it: None for a missing, foreign or removed one."""
-    cs, participant = latest_by_code(session, select(ClassSession, Participant).outerjoin(
-        Participant, (Participant.session_id == ClassSession.id)
-        & (Participant.token_hash == token_hash_of(token))), code)
+    cs, participant = latest_by_code(
+        session,
+        select(ClassSession, Participant).outerjoin(
+            Participant,
+            (Participant.session_id == ClassSession.id)
+            & (Participant.token_hash == token_hash_of(token)),
+        ),
+        code,
+    )
     return cs, (participant if participant is not None and not participant.removed else None)
 
 
@@ -287,16 +354,22 @@ def active_count(session: Session, cs: ClassSession) -> int:
 def active_count_of(session: Session, session_id: int) -> int:
     """Participants in the room of the session with this id."""
     return session.execute(
-        select(func.count()).select_from(Participant)
+        select(func.count())
+        .select_from(Participant)
         .where(Participant.session_id == session_id, Participant.removed.is_(False))
     ).scalar_one()
 
 
 # --- host actions ---------------------------------------------------------------------
 
-def act(session: Session, cs: ClassSession, action: str,
-        expect: tuple[str, int] | None = None, closes_at: datetime | None = None
-        ) -> ClassSession:
+
+def act(
+    session: Session,
+    cs: ClassSession,
+    action: str,
+    expect: tuple[str, int] | None = None,
+    closes_at: datetime | None = None,
+) -> ClassSession:
     """Apply a pacing action (open, close, reveal, next, end); Conflict if it can't.
 
     expect: the (phase, scenario position from 1) the host's screen showed when the button
@@ -311,9 +384,11 @@ def act(session: Session, cs: ClassSession, action: str,
     if expect is not None and expect != (cs.phase, cs.current_index + 1):
         raise moved_on(action, cs)
     sources, target = TRANSITIONS[action].sources, TRANSITIONS[action].target
-    values: dict[str, Any] = {"phase": target.value,
-                              "state_version": ClassSession.state_version + 1,
-                              "closes_at": closes_at if action == "open" else None}
+    values: dict[str, Any] = {
+        "phase": target.value,
+        "state_version": ClassSession.state_version + 1,
+        "closes_at": closes_at if action == "open" else None,
+    }
     if action == "next":
         if cs.current_index + 1 >= len(cs.scenarios):
             raise Conflict("this is the last scenario: end the session instead")
@@ -323,21 +398,28 @@ def act(session: Session, cs: ClassSession, action: str,
     if cs.phase not in sources:
         raise _wrong_phase(action, cs.phase)
     if action == "open" and not may_reopen(session, cs):
-        raise Conflict("cannot open answering again: learners have seen the answers "
-                                "of this scenario",
-                           ["reveal the answers to the room, or move to the next scenario"])
+        raise Conflict(
+            "cannot open answering again: learners have seen the answers of this scenario",
+            ["reveal the answers to the room, or move to the next scenario"],
+        )
     index = cs.current_index
     changed = session.execute(
         update(ClassSession)
-        .where(ClassSession.id == cs.id, ClassSession.phase == cs.phase,
-               ClassSession.current_index == cs.current_index)
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        .where(
+            ClassSession.id == cs.id,
+            ClassSession.phase == cs.phase,
+            ClassSession.current_index == cs.current_index,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed and action == "reveal":  # the room has seen this scenario's key for good
-        session.execute(update(ClassSessionScenario)
-                        .where(ClassSessionScenario.session_id == cs.id,
-                               ClassSessionScenario.position == index)
-                        .values(revealed_at=utcnow())
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(ClassSessionScenario)
+            .where(ClassSessionScenario.session_id == cs.id, ClassSessionScenario.position == index)
+            .values(revealed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
         session.expire_all()  # the revealed scenario, loaded with the session, is stale
     session.refresh(cs)
     if not changed:  # someone else (another tab, another worker) acted first
@@ -356,17 +438,23 @@ def may_reopen(session: Session, cs: ClassSession) -> bool:
 
 def host_actions(session: Session, cs: ClassSession) -> list[str]:
     """The pacing actions the host may take now, in button order."""
-    return [a for a, t in TRANSITIONS.items()
-            if cs.phase in t.sources
-            and not (a == "next" and cs.current_index + 1 >= len(cs.scenarios))
-            and not (a == "open" and not may_reopen(session, cs))]
+    return [
+        a
+        for a, t in TRANSITIONS.items()
+        if cs.phase in t.sources
+        and not (a == "next" and cs.current_index + 1 >= len(cs.scenarios))
+        and not (a == "open" and not may_reopen(session, cs))
+    ]
 
 
 def moved_on(action: str, cs: ClassSession) -> Conflict:
     """The 409 for a pacing request made for a moment that has passed (a double click)."""
-    return Conflict(f"nothing changed: the session had already moved on when you "
-                             f"asked to {ACTION_VERBS[action]} (it is {cs.phase}, scenario "
-                             f"{cs.current_index + 1})", ["moved-on"])
+    return Conflict(
+        f"nothing changed: the session had already moved on when you "
+        f"asked to {ACTION_VERBS[action]} (it is {cs.phase}, scenario "
+        f"{cs.current_index + 1})",
+        ["moved-on"],
+    )
 
 
 def check_expect(raw: Any) -> tuple[str, int] | None:
@@ -375,26 +463,36 @@ def check_expect(raw: Any) -> tuple[str, int] | None:
     phase, position = raw.get("expect_phase"), raw.get("expect_position")
     if phase is None and position is None:
         return None
-    if (phase not in LIVE_PHASES or isinstance(position, bool) or not isinstance(position, int)
-            or not 1 <= position <= MAX_SCENARIOS):
-        raise Invalid("invalid pacing request",
-                           ["'expect_phase' must be a live phase and 'expect_position' the "
-                            "scenario's number (from 1), both together"])
+    if (
+        phase not in LIVE_PHASES
+        or isinstance(position, bool)
+        or not isinstance(position, int)
+        or not 1 <= position <= MAX_SCENARIOS
+    ):
+        raise Invalid(
+            "invalid pacing request",
+            [
+                "'expect_phase' must be a live phase and 'expect_position' the "
+                "scenario's number (from 1), both together"
+            ],
+        )
     return phase, position
 
 
 def _wrong_phase(action: str, phase: str) -> Conflict:
-    return Conflict(f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
-                        [f"'{action}' works when the session is "
-                         f"{' or '.join(TRANSITIONS[action].sources)}"])
+    return Conflict(
+        f"cannot {ACTION_VERBS[action]} now: the session is {phase}",
+        [f"'{action}' works when the session is {' or '.join(TRANSITIONS[action].sources)}"],
+    )
 
 
 def remove_participant(session: Session, cs: ClassSession, participant_id: Any) -> Participant:
     """Remove a participant: their token stops working and they leave counts and reports."""
     if cs.phase == "ended":
         raise ClassError.ended()
-    participant = session.get(Participant, participant_id) if isinstance(
-        participant_id, int) else None
+    participant = (
+        session.get(Participant, participant_id) if isinstance(participant_id, int) else None
+    )
     if participant is None or participant.session_id != cs.id:
         raise NotFound("no such participant in this session")
     if not participant.removed:
@@ -421,19 +519,26 @@ def set_show_live(session: Session, cs: ClassSession, show: bool) -> None:
 def _set_flag(session: Session, cs: ClassSession, **values: bool) -> None:
     if cs.phase == "ended":
         raise ClassError.ended()
-    session.execute(update(ClassSession).where(ClassSession.id == cs.id)
-                    .values(**values, state_version=ClassSession.state_version + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(ClassSession)
+        .where(ClassSession.id == cs.id)
+        .values(**values, state_version=ClassSession.state_version + 1)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(cs)
 
 
 def _bump(session: Session, cs: ClassSession) -> None:
-    session.execute(update(ClassSession).where(ClassSession.id == cs.id)
-                    .values(state_version=ClassSession.state_version + 1)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(ClassSession)
+        .where(ClassSession.id == cs.id)
+        .values(state_version=ClassSession.state_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- the scenario being played ------------------------------------------------------
+
 
 def current_scenario(cs: ClassSession) -> ClassSessionScenario | None:
     """The session's scenario at the current position (None if the session has none)."""

@@ -311,9 +311,7 @@ def find_round(session: Session, round_id: str, owner: str | None) -> PracticeRo
     return round_
 
 
-def check_answers(
-    round_: PracticeRound, answers: Any, parties: list[str]
-) -> dict[str, str | None]:
+def check_answers(round_: PracticeRound, answers: Any, parties: list[str]) -> dict[str, str | None]:
     """Card id -> party (None: left unplaced); PracticeError 400 naming every problem.
 
     parties: the round's provider's parties (parties_of its rule set)."""
