@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
 from tests.conftest import count_rows
-from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for, stored
+from tests.helpers.classroom import (
+    API,
+    COURSE,
+    SECOND,
+    Host,
+    answer,
+    join,
+    key_for,
+    send_at_once,
+    stored,
+)
 from webapp.extensions import db as _db
 from webapp.models import ClassSession, Participant
 from webapp.services import content
@@ -382,24 +391,6 @@ def test_removed_participant_cannot_answer_and_leaves_the_counts(app, host):
     assert refused.status_code == 403
     assert "removed" in refused.get_json()["error"]
     assert host.post(f"{API}/{code}/participants/999999/remove").status_code == 404
-
-
-def send_at_once(app, code: str, token: str, answers: dict, n: int = 6) -> list[int]:
-    """The same answer set sent n times at once, from n clients; the statuses, sorted."""
-    statuses: list[int] = []
-    barrier = threading.Barrier(n)
-
-    def send():
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(answer(client, code, token, answers).status_code)
-
-    threads = [threading.Thread(target=send) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return sorted(statuses)
 
 
 def test_concurrent_retries_store_one_answer_set(app, host):

@@ -3,11 +3,13 @@ and answer keys (browser steps are in tests.helpers.class_browser)."""
 
 from __future__ import annotations
 
+import threading
+
 from tests.conftest import AuthActions, count_rows, make_user
 from tests.helpers.keys import COURSE, key_for
 from webapp.models import Attempt, AttemptAnswer, Participant
 
-__all__ = ["API", "COURSE", "SECOND", "Host", "answer", "join", "key_for", "stored"]
+__all__ = ["API", "COURSE", "SECOND", "Host", "answer", "join", "key_for", "send_at_once", "stored"]
 
 SECOND = "ec2-web-server"
 API = "/api/v1/sessions"
@@ -57,3 +59,21 @@ def answer(learner, code, token, answers, scenario_id=COURSE, **extra):
 
 def stored(app) -> tuple[int, int, int]:
     return (count_rows(app, Attempt), count_rows(app, AttemptAnswer), count_rows(app, Participant))
+
+
+def send_at_once(app, code: str, token: str, answers: dict, n: int = 6) -> list[int]:
+    """The same answer set sent n times at once, from n clients; the statuses, sorted."""
+    statuses: list[int] = []
+    barrier = threading.Barrier(n)
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(answer(client, code, token, answers).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return sorted(statuses)
