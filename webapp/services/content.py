@@ -74,9 +74,10 @@ def find_published(session: Session, slug: str) -> Playable | None:
 
 
 def _authored_published(session: Session, slug: str | None = None) -> list[Playable]:
-    """Published authored scenarios (the authoring module fills this in)."""
-    hook = current_app.extensions.get("srm_authored_published")
-    return hook(session, slug) if hook else []
+    """Published authored scenarios, at their current version."""
+    from .authoring import published_playables  # authoring builds on this module
+
+    return published_playables(session, slug)
 
 
 def snapshot_version(session: Session, playable: Playable) -> ScenarioVersion:
