@@ -36,55 +36,49 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if proxies:  # behind a reverse proxy: trust its X-Forwarded-For/-Proto headers
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Flask's documented way to wrap the WSGI app (mypy sees a method being replaced)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     from .services.content import load_content
 
     load_content(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
 
+
+def _init_extensions(app: Flask) -> None:
+    """Database, CSRF, login, rate limits, and the app's own request handling."""
+    from . import database, edge, ratelimits, web
     from .extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    from . import ratelimits
-
     ratelimits.configure(app)
     limiter.init_app(app)
-
-    from . import database, edge, web
-
     database.init_app(app)
     edge.init_app(app)
     web.init_app(app)
 
+
+def _register_blueprints(app: Flask) -> None:
+    """The JSON API and the pages: learn, auth, author, admin, classroom (in that order)."""
+    from . import admin, auth, author, classroom, learn, practice, ratelimits
     from .api import bp as api_bp
+    from .extensions import csrf
 
     csrf.exempt(api_bp)  # JSON-only bodies; calls made with a login session check the header
     app.register_blueprint(api_bp)
-    _register_optional_blueprints(app)
-    from .practice import init_app as init_practice
-
-    init_practice(app)
-    ratelimits.init_app(app)
-    return app
-
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Blueprints of the pages: learn, auth, author, admin, classroom."""
-    import importlib
-
-    for name in ("learn", "auth", "author", "admin", "classroom"):
-        try:
-            module = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-        elif hasattr(module, "bp"):
-            app.register_blueprint(module.bp)
+    app.register_blueprint(learn.bp)
+    auth.init_app(app)
+    author.init_app(app)
+    app.register_blueprint(admin.bp)
+    classroom.init_app(app)
+    practice.init_app(app)
+    ratelimits.init_app(app)  # after every view exists: limits are set per endpoint
 
 
 def _configure_logging(app: Flask) -> None:

@@ -218,3 +218,21 @@ def test_the_sticky_bar_never_covers_the_focused_control(draft, browser, device)
     assert covered == [], f"{len(covered)} of {stops} focus stops under the bar: {covered[:5]}"
     screenshot(page, f"author-editor-focus-{device}")
     assert serious(page) == []
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_the_first_announcement_is_heard(draft, browser, device):
+    page = draft(browser, **(PHONE if device == "phone" else DESKTOP))
+    # the live region comes with the page, empty: a region made at the moment of the first
+    # message is not announced by screen readers, so that message would be lost
+    served = page.request.get(page.url).text()
+    assert '<p class="visually-hidden js-editor-status" role="status"></p>' in served
+    region = page.locator(".js-editor-status").element_handle()
+    assert region.text_content() == ""
+
+    _section(page, "Tasks").get_by_role("button", name="Add a task").click()
+    expect(page.get_by_role("status").filter(has_text="Task 17 added.")).to_be_attached()
+    assert region.text_content() == "Task 17 added."  # the region that was there all along
+    assert page.locator(".js-editor-status").count() == 1
+    screenshot(page, f"author-editor-first-announcement-{device}")
+    assert serious(page) == []

@@ -6,9 +6,8 @@ bp = Blueprint("author", __name__, url_prefix="/author")
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages and let published authored scenarios into the catalogue and API."""
-    from ..services.authoring import published_playables
+    """Register the pages (published authored scenarios reach the catalogue through
+    services.content, which asks services.authoring for them)."""
     from . import analytics_routes, preview_routes, routes, transfer_routes  # noqa: F401
 
     app.register_blueprint(bp)
-    app.extensions["srm_content"].authored_source = published_playables

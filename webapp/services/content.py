@@ -54,9 +54,6 @@ class VersionRef:
     document: dict[str, Any]
 
 
-AuthoredSource = Callable[[Session, "Content"], list[Playable]]
-
-
 @dataclass(frozen=True)
 class _Authored:
     generation: tuple[Any, ...]
@@ -70,7 +67,6 @@ class Content:
     rules: RuleSet
     library: Library
     check_every: float = 1.0  # seconds between two reads of the authored generation
-    authored_source: AuthoredSource | None = None  # set by the authoring feature
     clock: Callable[[], float] = time.monotonic
     versions: BoundedCache[VersionRef] = field(default_factory=lambda: BoundedCache(512))
     scenarios: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(512))
@@ -86,7 +82,9 @@ class Content:
             return state.items
         generation = authored_generation(session)
         if state is None or state.generation != generation:
-            found = self.authored_source(session, self) if self.authored_source else []
+            from .authoring import published_playables  # authoring builds on this module
+
+            found = published_playables(session, self)
             state = _Authored(generation, {p.scenario.id: p for p in found})
         with self._lock:
             self._authored, self._checked_at = state, now
