@@ -23,6 +23,7 @@ high enough never to refuse, to show what counting costs.
 
     python bench/http_ratio.py --db sqlite
     python bench/http_ratio.py --db postgresql --rounds 3 --duration 5
+    python bench/http_ratio.py --db sqlite --in-process 300   # CPU ms per request, no server
 """
 
 from __future__ import annotations
@@ -158,13 +159,14 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def grade_body() -> dict[str, Any]:
+def grade_body(app: Any = None) -> dict[str, Any]:
     """A full answer set for the scenario (half of it right, half wrong: any answers do)."""
     from webapp import create_app
     from webapp.domain import answer_key
     from webapp.services import content
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SRM_LOG_LEVEL": "WARNING"})
+    if app is None:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SRM_LOG_LEVEL": "WARNING"})
     with app.app_context():
         scenario = content.content().library.get(SCENARIO)
         assert scenario is not None, f"no built-in scenario {SCENARIO}"
@@ -241,6 +243,79 @@ def count_stored(url: str) -> tuple[int, int]:
     return attempts, rows
 
 
+# --- in process ---------------------------------------------------------------------------
+
+
+def in_process(db: str, rounds: int, requests: int) -> int:
+    """CPU time per request through Flask's test client, one thread, no server: the same
+    endpoints and baselines, steadier than wrk while other work loads the machine."""
+    from webapp import create_app, database
+
+    folder = Path(tempfile.mkdtemp(prefix="srm-http-ratio-"))
+    url = fresh_postgres() if db == "postgresql" else f"sqlite:///{folder / 'db.sqlite3'}"
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secrets.token_hex(16),
+            "INSTANCE_PATH": str(folder),
+            "RATELIMIT_ENABLED": False,
+            "SRM_LOG_LEVEL": "WARNING",
+        }
+    )
+    database.upgrade(app)
+    body = json.dumps(grade_body(app)).encode()
+    grader, reader = app.test_client(), app.test_client()
+    for client in (grader, reader):
+        assert (
+            client.post(
+                f"/api/v1/scenarios/{SCENARIO}/grade", data=body, content_type="application/json"
+            ).status_code
+            == 200
+        )
+    bare = bare_app().test_client()
+    calls = {
+        "hello": lambda: bare.get("/hello"),
+        "echo": lambda: bare.post("/echo", data=body, content_type="application/json"),
+        "grade": lambda: grader.post(
+            f"/api/v1/scenarios/{SCENARIO}/grade", data=body, content_type="application/json"
+        ),
+        "view": lambda: reader.get(f"/api/v1/scenarios/{SCENARIO}?variant={VARIANT}"),
+        "catalogue": lambda: reader.get("/"),
+        "board": lambda: reader.get(f"/scenarios/{SCENARIO}"),
+    }
+    costs: dict[str, list[float]] = {name: [] for name in calls}
+    for n in range(rounds):
+        for name in list(calls) if n % 2 == 0 else list(reversed(calls)):
+            call = calls[name]
+            assert call().status_code == 200
+            started = time.process_time()
+            for _ in range(requests):
+                call()
+            costs[name].append((time.process_time() - started) / requests * 1000)
+    with app.app_context():
+        from webapp.extensions import db as sa
+
+        attempts = sa.session.execute(sa.text("SELECT count(*) FROM attempts")).scalar_one()
+        sa.session.remove()
+        sa.engine.dispose()
+    if db == "postgresql":
+        drop_postgres()
+    medians = {name: statistics.median(values) for name, values in costs.items()}
+    load = os.getloadavg()
+    print(
+        f"in process, {db}: CPU ms per request (test client, one thread), medians of "
+        f"{rounds} rounds x {requests}; load average {load[0]:.2f}"
+    )
+    bases = {"grade": "echo", "view": "hello", "catalogue": "hello", "board": "hello"}
+    for name, ms in medians.items():
+        base = bases.get(name)
+        ratio = f"{medians[base] / ms:8.2f} of {base}" if base else ""
+        print(f"{name:<12}{ms:8.2f} ms {ratio}")
+    expected = 2 + rounds * (requests + 1)
+    print(f"attempts stored: {attempts} (expected {expected})")
+    return 0 if attempts == expected else 1
+
+
 # --- the run ----------------------------------------------------------------------------
 
 
@@ -255,8 +330,16 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50, help="wrk connections")
     parser.add_argument("--limits", choices=["off", "redis"], default="off")
     parser.add_argument("--only", help="comma-separated endpoint names to load")
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="instead: CPU time of N requests per round through the test client",
+    )
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.in_process:
+        return in_process(args.db, args.rounds, args.in_process)
     if args.serve_bare:
         serve_bare(args.serve_bare, args.workers, args.worker_class)
         return 0
