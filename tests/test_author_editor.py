@@ -11,6 +11,7 @@ from tests.author_helpers import (
     THREE_PART,
     create_scenario,
     editor_data,
+    form_fields,
     grade,
     save,
     signed_in,
@@ -471,3 +472,27 @@ def test_the_rendered_editor_form_posts_back_unchanged(app):
     assert _record(app, slug).draft == before
     assert before["settings"] == doc["settings"]
     assert before["tasks"][0]["misconception"] == 3
+
+
+def test_an_azure_copy_keeps_its_provider_through_the_editor(app):
+    client, auth = signed_in(app)
+    response = client.post(
+        "/author/scenarios/azure-vm-line-of-business/duplicate",
+        data={
+            "title": "Azure VMs for my class",
+            "slug": "azure-class",
+            "csrf_token": auth.csrf("/author/"),
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/author/scenarios/azure-class").get_data(as_text=True)
+    assert 'name="provider" value="azure"' in page
+    assert "azure-virtual-machines" in page  # the Azure services are offered
+    fields = form_fields(page)
+    assert fields["provider"] == "azure"
+    assert client.post("/author/scenarios/azure-class", data=fields).status_code == 302
+    draft = _record(app, "azure-class").draft
+    assert draft["provider"] == "azure"
+    assert draft["parties"][0] == "microsoft"
+    # the saved copy still passes the check as it is
+    assert "Ready to publish" in client.get("/author/scenarios/azure-class").get_data(as_text=True)

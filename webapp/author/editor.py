@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ..domain import PARTY_NAMES, Problem, RuleSet
+from ..domain import DEFAULT_PROVIDER, PARTY_NAMES, Problem, RuleSet
 from ..domain.schema import (
     DEFAULT_PASS_PERCENT,
     DEFAULT_SETTINGS,
@@ -113,7 +113,10 @@ def state_from_document(doc: dict[str, Any]) -> EditorState:
     settings = dict(doc.get("settings") or {})
     return EditorState(
         fields={k: doc.get(k) or "" for k in ("id", "title", "summary", "description")}
-        | {"shared": "shared" in (doc.get("parties") or [])},
+        | {
+            "shared": "shared" in (doc.get("parties") or []),
+            "provider": str(doc.get("provider") or DEFAULT_PROVIDER),
+        },
         components=[Row(i, dict(c)) for i, c in enumerate(doc.get("components") or [])],
         variants=[
             Row(
@@ -328,13 +331,20 @@ class _Reader:
 def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState, dict[str, Any]]:
     """Parse the editor form: the state to show again, and the document to store."""
     form, order, form_errors = _split_rows(form)
-    r = _Reader(form, rules)
+    # the scenario keeps its provider (a hidden field); its rule set offers the choices
+    provider = str(form.get("provider") or DEFAULT_PROVIDER)
+    if provider not in rules.providers:
+        provider = DEFAULT_PROVIDER
+    own = rules.for_provider(provider)
+    r = _Reader(form, own)
     fields = {
         "id": slug,
         "title": r.text("title", "title"),
         "summary": r.text("summary", "summary"),
         "description": r.text("description", "description"),
         "shared": form.get("shared") == "on",
+        "provider": provider,
+        "provider_party": own.provider_party,
     }
     components = r.components(order["components"])
     component_ids = [c["id"] for c in components]
@@ -368,9 +378,12 @@ def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
         "title": fields["title"],
         "summary": fields["summary"],
         "description": fields["description"],
-        "parties": ["aws", "customer"] + (["shared"] if fields["shared"] else []),
+        "parties": [fields.get("provider_party") or "aws", "customer"]
+        + (["shared"] if fields["shared"] else []),
         "components": [{k: c[k] for k in ("id", "name", "service") if c[k]} for c in components],
     }
+    if fields.get("provider", DEFAULT_PROVIDER) != DEFAULT_PROVIDER:
+        doc["provider"] = fields["provider"]
     if variants:
         doc["variants"] = [
             {"id": v["id"], "title": v["title"], "services": v["services"]} for v in variants

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.access import instructor_required
-from ..domain import ScenarioError
+from ..domain import RuleSet, ScenarioError
 from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..services import authoring
@@ -19,9 +21,10 @@ from .forms import DuplicateForm, EditorForm, ImportForm, NewScenarioForm
 from .misconceptions import misconception_choices
 
 
-def _choices():
-    """Services grouped by model, and areas, as the editor's lists show them."""
-    rules = content().rules
+def _choices(provider: str | None = None):
+    """Services grouped by model, and areas, as the editor's lists show them: those of the
+    scenario's provider's rule set."""
+    rules = provider_rules(provider)
     groups = [
         (name, [s for s in rules.services.values() if s.model == model])
         for model, name in rules.models.items()
@@ -33,6 +36,13 @@ def _choices():
         "misconception_choices": misconception_choices,
         "owner_summary": owner_summary,
     }
+
+
+def provider_rules(provider: Any) -> RuleSet:
+    """The rule set of a document's provider (an unknown one: the default, whose check then
+    names the problem)."""
+    rules = content().rules
+    return rules.providers.get(str(provider or rules.provider), rules)
 
 
 def _render_editor(target: Target, state: EditorState, status: int = 200):
@@ -50,7 +60,7 @@ def _render_editor(target: Target, state: EditorState, status: int = 200):
         version=version,
         unpublished=record is not None and authoring.has_unpublished_changes(record),
         readonly=target.builtin,
-        **_choices(),
+        **_choices(state.fields.get("provider")),
     ), status
 
 
