@@ -243,7 +243,8 @@ def use_password_link(session: Session, token: SetupToken, password: str) -> Use
     """An invitation or reset link sets the account's password, once (LinkUsed otherwise)."""
     check_password(password)
     consume(session, token)
-    return set_password(session, session.get(User, token.user_id), password)
+    # password links are made for an account, and go with it when it is deleted
+    return set_password(session, session.get_one(User, token.user_id), password)
 
 
 def list_users(session: Session) -> list[User]:
