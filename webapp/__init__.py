@@ -36,7 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if proxies:  # behind a reverse proxy: trust its X-Forwarded-For/-Proto headers
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Flask documents wrapping wsgi_app in middleware; its types declare it a method
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     from .services.content import load_content
 

@@ -21,10 +21,10 @@ from .domain import (
     load_rules,
 )
 from .domain.comparison import load_comparisons
+from .resources import resource_dir
 
 if TYPE_CHECKING:
     from .domain import Problem
-from .resources import resource_dir
 
 
 def default_rules_path() -> str:
