@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if proxies:  # behind a reverse proxy: trust its X-Forwarded-For/-Proto headers
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # Flask's documented way to wrap the WSGI app (mypy sees a method being replaced)
+        # Flask documents wrapping wsgi_app in middleware; its types declare it a method
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )

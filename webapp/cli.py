@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,9 @@ from .domain import (
 )
 from .domain.comparison import load_comparisons
 from .resources import resource_dir
+
+if TYPE_CHECKING:
+    from .domain import Problem
 
 
 def default_rules_path() -> str:
@@ -173,11 +177,11 @@ def lint_command(paths: tuple[str, ...]) -> None:
             problems.extend(more)
     from .services.practice.cards import lint_cards
 
-    problems = [*problems, *lint_cards(rules, list_uncovered=not paths)]
-    for problem in problems:
+    found_all: list[Problem | str] = [*problems, *lint_cards(rules, list_uncovered=not paths)]
+    for problem in found_all:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {len(targets)} path(s)", err=True)
+    if found_all:
+        click.echo(f"{len(found_all)} problem(s) in {len(targets)} path(s)", err=True)
         sys.exit(1)
     tasks = sum(len(s.tasks) for s in scenarios)
     also = f", {compared} comparison(s)" if compared else ""

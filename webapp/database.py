@@ -76,6 +76,8 @@ def _migration_connection(app: Flask):
         sqlite = connection.dialect.name == "sqlite"
         raw = connection.connection.driver_connection
         if sqlite:  # outside a transaction: the pragma is a no-op inside one
+            if raw is None:  # only a closed or invalidated pool connection has none
+                raise RuntimeError("the migration connection has no driver connection")
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
@@ -85,7 +87,7 @@ def _migration_connection(app: Flask):
                     if broken:
                         raise RuntimeError(f"migration left broken references: {broken[:5]}")
         finally:
-            if sqlite:
+            if sqlite and raw is not None:  # not None: checked above
                 raw.execute("PRAGMA foreign_keys=ON")
 
 

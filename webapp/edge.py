@@ -86,8 +86,9 @@ def fields_checked_by_form(view):
 
 
 def _check_request() -> None:
-    view = request.url_rule and request.url_rule.endpoint
-    marked = getattr(current_app.view_functions.get(view), "fields_checked_by_form", False)
+    rule = request.url_rule
+    view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
+    marked = getattr(view, "fields_checked_by_form", False)
     problems = text_problems(_request_text(check_form_values=not marked))
     if problems:
         refuse(InputError("the request holds text that cannot be stored", problems))

@@ -77,7 +77,7 @@ class DatabaseStorage(Storage):
     ):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self._app = app
-        self._engine = None
+        self._engine: Engine | None = None
 
     @property
     def base_exceptions(self):
@@ -88,7 +88,8 @@ class DatabaseStorage(Storage):
         """A short transaction of its own; on SQLite a deferred one, so that a read made
         after the request's own writes (Flask-Limiter's headers) does not wait for them."""
         if self._engine is None:
-            app = self._app or current_app._get_current_object()
+            # flask types current_app as the Flask it proxies, without the proxy's own method
+            app = self._app or current_app._get_current_object()  # type: ignore[attr-defined]
             with app.app_context():
                 self._engine = _counter_engine(db.engine)
         with self._engine.connect() as conn:
@@ -106,14 +107,14 @@ class DatabaseStorage(Storage):
             insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             stmt = insert(_COUNTERS).values(key=key, count=amount, expires_at=now_ + expiry)
             expired = _COUNTERS.c.expires_at <= now_
-            stmt = stmt.on_conflict_do_update(
+            upsert = stmt.on_conflict_do_update(
                 index_elements=["key"],
                 set_={
                     "count": case((expired, amount), else_=_COUNTERS.c.count + amount),
                     "expires_at": case((expired, now_ + expiry), else_=_COUNTERS.c.expires_at),
                 },
             ).returning(_COUNTERS.c.count)
-            count = int(conn.execute(stmt).scalar_one())
+            count = int(conn.execute(upsert).scalar_one())
             if random.random() < PURGE_SHARE:  # now and then, drop windows that have ended
                 conn.execute(delete(_COUNTERS).where(_COUNTERS.c.expires_at <= now_))
             return count
@@ -175,7 +176,10 @@ def is_per_process(uri: str) -> bool:
 
 def make_storage(app: Flask) -> Storage:
     """A storage for counters of this app (the same store Flask-Limiter uses)."""
-    return storage_from_string(storage_uri(app), **app.config["RATELIMIT_STORAGE_OPTIONS"])
+    storage = storage_from_string(storage_uri(app), **app.config["RATELIMIT_STORAGE_OPTIONS"])
+    if not isinstance(storage, Storage):  # an async+ store: its calls would return coroutines
+        raise TypeError("rate limits need a synchronous store (RATELIMIT_STORAGE_URI)")
+    return storage
 
 
 def retry_after(reset_at: float) -> int:
@@ -211,4 +215,5 @@ def init_app(app: Flask) -> None:
         for endpoint in endpoints:
             view = app.view_functions.get(endpoint)
             if view is not None:
-                app.view_functions[endpoint] = shared(view)
+                # flask-limiter types the decorated view as maybe async: it is the same sync view
+                app.view_functions[endpoint] = shared(view)  # type: ignore[assignment]

@@ -5,7 +5,7 @@ Nothing is stored: the score of an attempt still comes from grading the whole bo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
@@ -19,6 +19,9 @@ from ..services.visibility import for_card_check
 from . import bp
 from .errors import ApiError, json_body
 from .routes import _find
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, scoped_session
 
 CHECK_FIELDS = {"variant", "task_id", "party"}
 
@@ -43,7 +46,8 @@ def parse_check_request(data: dict[str, Any], scenario: Scenario) -> tuple[str |
 def check_card(scenario_id: str) -> ResponseReturnValue:
     """Is one placed card right, and why? Practice boards only; stores nothing."""
     scenario = _find(scenario_id).scenario
-    session = db.session()  # the request's Session behind the scoped proxy
+    # the request's Session behind the scoped proxy (typed as a Session in extensions)
+    session = cast("scoped_session[Session]", db.session)()
     allowed = for_card_check(session, current_viewer(), scenario.id, scenario.settings)
     if not allowed.key:
         raise ApiError(403, allowed.note)

@@ -23,6 +23,8 @@ CLASS_ERROR_STATUS: dict[type[ClassError], int] = {
 class ApiError(HTTPException):
     """An error answered as {"error": message, "details": [...]} with a status code."""
 
+    code: int  # always set: the status given
+
     def __init__(self, status: int, message: str, details: list[Any] | None = None):
         super().__init__(description=message)
         self.code = status

@@ -41,7 +41,7 @@ def login():
     if form.validate_on_submit():
         address = get_remote_address()
         seconds, brake = throttle.wait_for(address, form.email.data)
-        if seconds:
+        if seconds and brake is not None:  # a wait always names its brake
             form.password.errors.append(WAIT[brake].format(seconds=seconds))
             status, headers = 429, {"Retry-After": str(seconds)}
         else:
@@ -105,6 +105,8 @@ def _password_link_page(token: str, purpose: str, form_class, template: str, wel
     """An invitation or reset link: choose a password, once; other sessions end."""
     row = _live_link(token, purpose)
     user = db.session.get(User, row.user_id)
+    if user is None:  # password links are made for an account, and go with it
+        abort(404, LINK_USED)
     form = form_class()
     if form.validate_on_submit():
         try:

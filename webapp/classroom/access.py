@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import overload
 from urllib.parse import urlencode
 
 from flask import abort, redirect, request, url_for
@@ -58,6 +59,10 @@ def hosted_session(code: str) -> ClassSession:
     return cs
 
 
+@overload
+def api_host(code: str, *, check_csrf: bool = True) -> ClassSession: ...
+@overload
+def api_host(code: None = None, *, check_csrf: bool = True) -> None: ...
 def api_host(code: str | None = None, *, check_csrf: bool = True) -> ClassSession | None:
     """For host JSON calls: an instructor login (403 otherwise), the CSRF header, the session."""
     if not is_instructor():

@@ -303,7 +303,9 @@ def me(code: str):
     scenarios = []
     for item in cs.scenarios:
         attempt = mine.get(item.id)
-        feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
+        # a class answer set always has its try number; None would read as 0 here anyway
+        sent = (attempt.class_try or 0) if attempt else 0
+        feedback = for_class(db.session, cs, item, sent)
         scenarios.append(
             {
                 "scenario_id": item.scenario_slug,

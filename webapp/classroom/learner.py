@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Response,
     current_app,
@@ -121,16 +123,23 @@ def _play_context(cs, participant, again: bool = False) -> dict:
         )
         attempt = mine.get(item.id)
         ctx["answered"] = attempt is not None
-        ctx["sets_left"] = cs.answer_sets - (attempt.class_try if attempt else 0)
+        # a class answer set always has its try number
+        sent = (attempt.class_try or 0) if attempt else 0
+        ctx["sets_left"] = cs.answer_sets - sent
         draft = pacing.draft_of(db.session, participant.id, item) if cs.phase == "open" else None
-        next_set = attempt.class_try + 1 if attempt else 1
+        next_set = sent + 1
         held = draft.answers if draft is not None and draft.class_try == next_set else None
         if cs.phase == "open" and attempt is None:  # a reload keeps the placements
             ctx["board_html"] = board_html(cs, item, scenario, held or None, next_set)
-        elif cs.phase == "open" and (again or held) and ctx["sets_left"] > 0:
+        elif (
+            cs.phase == "open"
+            and attempt is not None  # the branch above took the open board without one
+            and (again or held)
+            and ctx["sets_left"] > 0
+        ):
             ctx["again"] = True
             ctx["board_html"] = board_html(cs, item, scenario, held or attempt.answers, next_set)
-        feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
+        feedback = for_class(db.session, cs, item, sent)
         ctx["note"] = feedback.note
         if attempt is not None:
             ctx["result"] = result_body(db.session, cs, attempt, rules(), feedback)
@@ -149,7 +158,8 @@ def _play_context(cs, participant, again: bool = False) -> dict:
             named = variant_title(scenario, item.variant)
             if named:
                 title = f"{title} ({named})"
-            feedback = for_class(db.session, cs, item, attempt.class_try if attempt else 0)
+            sent = (attempt.class_try or 0) if attempt else 0
+            feedback = for_class(db.session, cs, item, sent)
             result = result_body(db.session, cs, attempt, rules(), feedback) if attempt else None
             if result and result["feedback"] == "shown":
                 result["results"].sort(key=lambda r: bool(r.get("correct")))
@@ -263,7 +273,7 @@ def play_submit(code: str):
         for key, value in request.form.items()
         if key.startswith(prefix) and value
     }
-    data = {"scenario_id": request.form.get("scenario_id"), "answers": answers}
+    data: dict[str, Any] = {"scenario_id": request.form.get("scenario_id"), "answers": answers}
     if request.form.get("answer_set", "").isdigit():
         data["answer_set"] = int(request.form["answer_set"])
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ class Library:
         return self.scenarios.get(scenario_id)
 
 
-def scenario_files(paths: list[str | Path]) -> list[Path]:
+def scenario_files(paths: Sequence[str | Path]) -> list[Path]:
     """The scenario files named: YAML files given directly, and *.yaml / *.yml in folders."""
     files: list[Path] = []
     for p in map(Path, paths):
@@ -32,7 +33,7 @@ def scenario_files(paths: list[str | Path]) -> list[Path]:
     return files
 
 
-def lint(paths: list[str | Path], rules: RuleSet) -> tuple[list[Scenario], list[Problem]]:
+def lint(paths: Sequence[str | Path], rules: RuleSet) -> tuple[list[Scenario], list[Problem]]:
     """Check scenario files against the schema and the rule set. One code path for all checks."""
     scenarios: list[Scenario] = []
     problems: list[Problem] = []

@@ -116,8 +116,10 @@ class _Checker:
             )
         return value
 
-    def ident(self, doc: Any, key: str, label: str, **about: Unpack[About]) -> str:
-        value = self.text(doc, key, label, **about)
+    def ident(
+        self, doc: Any, key: str, label: str, required: bool = True, **about: Unpack[About]
+    ) -> str:
+        value = self.text(doc, key, label, required, **about)
         if value and not ID_PATTERN.match(value):
             self.add(
                 f"{label}: {quote(key)} must be lowercase letters, digits and hyphens "
@@ -582,7 +584,8 @@ def _check_inside(c: _Checker, doc: dict, components: list[Component]) -> None:
                 component_id=comp.id,
             )
             continue
-        seen, step = {comp.id}, comp.inside
+        seen = {comp.id}
+        step: str | None = comp.inside  # walks up the chain, to None at the top
         while step is not None and step in by_id:
             if step in seen:
                 c.add(

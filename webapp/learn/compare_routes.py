@@ -37,7 +37,7 @@ def comparison(comparison_id: str):
     if found is None:
         abort(404, description="There is no comparison with that address.")
     rules = content.rules()
-    playables = content.published(db.session)  # type: ignore[arg-type]  # a scoped session
+    playables = content.published(db.session)
     feedback = for_comparison(found, [p.scenario for p in playables])
     rows = compare(found, rules) if feedback.key else []
     titles = {p: rules.for_provider(p).title for p in found.providers}

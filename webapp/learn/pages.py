@@ -111,4 +111,5 @@ def comparison(rows: list[tuple[str, TaskResult, TaskResult]]) -> list[Compariso
 
 def verdict_label(verdict: str) -> str:
     """Text shown with the verdict icon: colour is never the only signal."""
-    return {CORRECT: "Correct", INCORRECT: "Incorrect"}.get(verdict, "Not placed")
+    labels: dict[str, str] = {CORRECT: "Correct", INCORRECT: "Incorrect"}  # str enum keys
+    return labels.get(verdict, "Not placed")

@@ -15,7 +15,10 @@ target_metadata = db.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:  # plain `alembic` command line: needs sqlalchemy.url
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic needs sqlalchemy.url (or a connection from the app)")
+        engine = create_engine(url)
         with engine.begin() as conn:
             _run(conn)
         return

@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     __tablename__ = "attempts"
     # each try of a class participant at a scenario is stored once: the database enforces it
     __table_args__ = (
@@ -65,7 +64,7 @@ class Attempt(db.Model):
     )
 
 
-class AttemptAnswer(db.Model):
+class AttemptAnswer(Model):
     """One task of one attempt: the party given (None if unanswered) and the party expected.
 
     scenario_slug and version_id copy the attempt's (record_attempt writes both), so the

@@ -8,13 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 
 PHASES = ("lobby", "open", "closed", "revealed", "ended")
 
 
-class ClassSession(db.Model):
+class ClassSession(Model):
     __tablename__ = "class_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +46,7 @@ class ClassSession(db.Model):
     )
 
 
-class ClassSessionScenario(db.Model):
+class ClassSessionScenario(Model):
     __tablename__ = "class_session_scenarios"
     __table_args__ = (
         UniqueConstraint("session_id", "position", name="uq_class_session_scenarios_position"),
@@ -65,7 +64,7 @@ class ClassSessionScenario(db.Model):
     session: Mapped[ClassSession] = relationship(back_populates="scenarios")
 
 
-class Participant(db.Model):
+class Participant(Model):
     __tablename__ = "participants"
     __table_args__ = (
         UniqueConstraint("session_id", "nickname_key", name="uq_participants_nickname"),
@@ -84,7 +83,7 @@ class Participant(db.Model):
     session: Mapped[ClassSession] = relationship(back_populates="participants")
 
 
-class ClassDraft(db.Model):
+class ClassDraft(Model):
     """A learner's placements while answering is open, saved as they change.
 
     Closing answering (by the host or the countdown) sends a draft as the learner's answer

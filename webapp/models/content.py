@@ -13,14 +13,13 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 
 STATUSES = ("draft", "published", "archived")
 ORIGINS = ("builtin", "authored")
 
 
-class ScenarioRecord(db.Model):
+class ScenarioRecord(Model):
     __tablename__ = "scenarios"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +37,7 @@ class ScenarioRecord(db.Model):
     )
 
 
-class ScenarioVersion(db.Model):
+class ScenarioVersion(Model):
     __tablename__ = "scenario_versions"
     __table_args__ = (
         UniqueConstraint("scenario_id", "number", name="uq_scenario_versions_number"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from .base import Model
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """One counter of the `limits` library: hits in the current window, and when it ends."""
 
     __tablename__ = "rate_limits"

@@ -13,11 +13,10 @@ from typing import Any
 from sqlalchemy import JSON, Float, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 
 
-class PracticePair(db.Model):
+class PracticePair(Model):
     """The scheduler's memory of one pair for one learner (an FSRS card, plus counts)."""
 
     __tablename__ = "practice_pairs"
@@ -44,7 +43,7 @@ class PracticePair(db.Model):
     misconception: Mapped[int | None]
 
 
-class PracticeReview(db.Model):
+class PracticeReview(Model):
     """One graded placement of a pair: from a scenario attempt, a class answer set or a
     practice round."""
 
@@ -66,7 +65,7 @@ class PracticeReview(db.Model):
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PracticeRound(db.Model):
+class PracticeRound(Model):
     """A round of cards dealt to one learner; answered once (answered_at set atomically)."""
 
     __tablename__ = "practice_rounds"
@@ -84,7 +83,7 @@ class PracticeRound(db.Model):
     results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
-class PracticePairSet(db.Model):
+class PracticePairSet(Model):
     """A set of pairs an instructor shares as a practice link (a class's weak spots)."""
 
     __tablename__ = "practice_pair_sets"

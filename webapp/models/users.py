@@ -8,13 +8,12 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import utcnow
+from .base import Model, utcnow
 
 ROLES = ("instructor", "admin")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +37,7 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
 
-class SetupToken(db.Model):
+class SetupToken(Model):
     """A one-time link: first run (creates the admin), an invitation or a password reset.
 
     Only a hash of the token is stored; the link dies once used or past expires_at.

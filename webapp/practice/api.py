@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,23 +70,26 @@ def read_deal_request(data: dict[str, Any]) -> tuple[int, str | None, Focus]:
         problems.append(f"'provider' must be one of {', '.join(decks())}")
         provider = None
     deck = deck_for(provider)
-    values = {}
+    values: dict[str, str | None] = {}
     for name in ("model", "area", "service"):
         value = data.get(name)
-        known = (
-            {"model": deck.rules.models, "area": deck.rules.areas, "service": deck.rules.services}[
-                name
-            ]
+        ids: dict[str, Container[str]] = (
+            {"model": deck.rules.models, "area": deck.rules.areas, "service": deck.rules.services}
             if deck
             else {}
         )
+        known = ids[name] if deck else {}
         if value is not None and (not isinstance(value, str) or value not in known):
             problems.append(f"'{name}' must be one of the rule set's {name} ids")
             value = None
         values[name] = value
     if problems:
         raise PracticeApiError(400, "invalid practice request", problems)
-    return size, provider, Focus(**values)
+    return (
+        size,
+        provider,
+        Focus(model=values["model"], area=values["area"], service=values["service"]),
+    )
 
 
 @api_bp.post("/practice/rounds")
@@ -96,7 +100,10 @@ def deal_round():
     deck = deck_for(provider)
     if deck is None or not deck.cards:
         raise PracticeApiError(503, "no practice cards are available", [])
-    round_ = deal(db.session, _owner(create=True), deck, size, datetime.now(UTC), focus)
+    owner = _owner(create=True)
+    if owner is None:  # current_learner_id() has just given this browser its id
+        raise RuntimeError("a practice round is dealt to a learner")
+    round_ = deal(db.session, owner, deck, size, datetime.now(UTC), focus)
     db.session.commit()
     return jsonify(
         {"round_id": round_.id, "provider": deck.provider, "cards": public_cards(round_, deck)}

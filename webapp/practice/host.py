@@ -59,11 +59,11 @@ def room_wrong_pairs(cs) -> list[tuple[str, list[WrongPair]]]:
         .join(PracticeReview, PracticeReview.attempt_id == Attempt.id)
         .where(Attempt.class_scenario_id.in_([i.id for i in items]))
     ).all()
-    last: dict[tuple[int, int], int] = {}
+    last: dict[tuple[int | None, int | None], int] = {}  # query columns are nullable
     for item_id, participant, try_, *_ in rows:
         last[(item_id, participant)] = max(try_ or 0, last.get((item_id, participant), 0))
-    wrong: dict[int, Counter] = {}
-    placed: dict[int, Counter] = {}
+    wrong: dict[int | None, Counter] = {}
+    placed: dict[int | None, Counter] = {}
     for item_id, participant, try_, area, service, correct in rows:
         if (try_ or 0) != last[(item_id, participant)]:
             continue

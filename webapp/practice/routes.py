@@ -105,6 +105,8 @@ def practice():
     deck, focus, set_id, size = _focus(filters)
     current_learner_id()
     owner = owner_of(current_viewer())
+    if owner is None:  # current_learner_id() has just given this browser its id
+        raise RuntimeError("a practice round is dealt to a learner")
     round_ = deal(db.session, owner, deck, size, datetime.now(UTC), focus, pair_set=set_id)
     db.session.commit()
     if not round_.cards:
@@ -159,7 +161,8 @@ def submit(round_id: str):
             db.session.rollback()
         else:
             db.session.commit()
-    return redirect(url_for("practice.result", round_id=round_id, **filters), code=303)
+    values: dict[str, Any] = {"round_id": round_id, **filters}  # filters are not url_for's options
+    return redirect(url_for("practice.result", **values), code=303)
 
 
 @bp.get("/practice/rounds/<round_id>")

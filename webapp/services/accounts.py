@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -22,6 +23,9 @@ RESET_LIFETIME = timedelta(days=1)
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 # compared against when the email is unknown, so a wrong email costs as long as a wrong password
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 
 class LinkUsed(Exception):
@@ -189,15 +193,18 @@ def consume(session: Session, token: SetupToken) -> None:
     finds used_at set; on SQLite writers queue (BEGIN IMMEDIATE) and the later one finds it.
     """
     now = utcnow()
-    result = session.execute(
-        update(SetupToken)
-        .where(
-            SetupToken.id == token.id,
-            SetupToken.used_at.is_(None),
-            or_(SetupToken.expires_at.is_(None), SetupToken.expires_at >= now),
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(SetupToken)
+            .where(
+                SetupToken.id == token.id,
+                SetupToken.used_at.is_(None),
+                or_(SetupToken.expires_at.is_(None), SetupToken.expires_at >= now),
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         raise LinkUsed()
@@ -236,7 +243,8 @@ def use_password_link(session: Session, token: SetupToken, password: str) -> Use
     """An invitation or reset link sets the account's password, once (LinkUsed otherwise)."""
     check_password(password)
     consume(session, token)
-    return set_password(session, session.get(User, token.user_id), password)
+    # password links are made for an account, and go with it when it is deleted
+    return set_password(session, session.get_one(User, token.user_id), password)
 
 
 def list_users(session: Session) -> list[User]:

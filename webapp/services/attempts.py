@@ -196,7 +196,7 @@ def stored_result(
     doc = (
         document
         if document is not None
-        else session.get(ScenarioVersion, attempt.version_id).document
+        else session.get_one(ScenarioVersion, attempt.version_id).document
     )
     services = {c["id"]: c["service"] for c in doc.get("components", [])}
     names = {c["id"]: c["name"] for c in doc.get("components", [])}

@@ -251,7 +251,8 @@ def source_document(session: Session, slug: str) -> tuple[dict[str, Any], Scenar
     if builtin is not None:
         return to_document(builtin), None
     record = get_record(session, slug)
-    if record is None or record.origin != "authored":
+    # an authored record is made with its draft, so one without is not a scenario to edit
+    if record is None or record.origin != "authored" or record.draft is None:
         raise LookupError(slug)
     return copy.deepcopy(record.draft), record
 
@@ -295,6 +296,10 @@ def published_playables(session: Session, source: Content) -> list[Playable]:
     for record in session.execute(query).scalars():
         version = current_version(record)
         scenario = _scenario_of(version, source) if version else None
-        if scenario is not None and scenario.id not in source.library.scenarios:
+        if (
+            version is not None
+            and scenario is not None
+            and scenario.id not in source.library.scenarios
+        ):
             items.append(Playable(scenario, "authored", version.id))
     return items

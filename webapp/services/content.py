@@ -185,7 +185,7 @@ def snapshot(session: Session, playable: Playable, source: Content) -> VersionRe
 def snapshot_version(session: Session, playable: Playable) -> ScenarioVersion:
     """The ScenarioVersion an attempt on this scenario points at (created once per content)."""
     if playable.version_id is not None:
-        return session.get(ScenarioVersion, playable.version_id)
+        return session.get_one(ScenarioVersion, playable.version_id)  # a stored version
     scenario = playable.scenario
     digest = scenario.content_hash
     version = session.execute(

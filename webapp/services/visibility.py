@@ -20,6 +20,7 @@ room has seen a scenario's key, answering cannot open again for it (key_seen).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -28,6 +29,30 @@ from sqlalchemy.orm import Session
 from ..domain.schema import Feedback as FeedbackPolicy
 from ..models import Attempt, ClassSession, ClassSessionScenario, Participant, ScenarioVersion
 from .policy import attempt_status, settings_from_document
+
+
+class ClassState(Protocol):
+    """What for_class reads of a session: a ClassSession, or the answer endpoint's Target."""
+
+    @property
+    def phase(self) -> str: ...
+    @property
+    def current_index(self) -> int: ...
+    @property
+    def feedback_after_reveal(self) -> bool: ...
+    @property
+    def answer_sets(self) -> int: ...
+
+
+class ClassSlot(Protocol):
+    """What for_class reads of a session's scenario: a ClassSessionScenario, or its place."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def revealed_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +122,7 @@ def for_attempt(
     if attempt.class_scenario_id is not None:
         return _class_attempt(session, viewer, attempt)
     if document is None:
-        document = session.get(ScenarioVersion, attempt.version_id).document
+        document = session.get_one(ScenarioVersion, attempt.version_id).document
     settings = settings_from_document(document)
     if not settings.assessment or settings.feedback == FeedbackPolicy.ALWAYS:
         return SHOWN
@@ -172,9 +197,7 @@ def for_card_check(session: Session, viewer: Viewer, scenario_slug: str, setting
 # --- class sessions -----------------------------------------------------------------------
 
 
-def for_class(
-    session: Session, cs: ClassSession, item: ClassSessionScenario, sent: int
-) -> Feedback:
+def for_class(session: Session, cs: ClassState, item: ClassSlot, sent: int) -> Feedback:
     """May a learner of this session who sent `sent` answer sets for this class scenario see
     its key (their own feedback, or who owns each task if they sent nothing) now?
 
@@ -212,7 +235,7 @@ def for_host(cs: ClassSession, item: ClassSessionScenario) -> bool:
     return item.position < cs.current_index or cs.phase in ("closed", "revealed", "ended")
 
 
-def key_seen(session: Session, cs: ClassSession, item: ClassSessionScenario) -> bool:
+def key_seen(session: Session, cs: ClassState, item: ClassSlot) -> bool:
     """Has anyone in the room seen this scenario's key? After a reveal; with feedback straight
     away, once a learner sent their last answer set (the reply carried their feedback)."""
     if item.revealed_at is not None:
@@ -233,8 +256,9 @@ def _class_attempt(session: Session, viewer: Viewer, attempt: AttemptFacts) -> F
     """A class answer set: its host sees it all; its learner, what for_class allows."""
     from .classroom.sessions import may_host, token_hash_of
 
-    item = session.get(ClassSessionScenario, attempt.class_scenario_id)
-    cs = session.get(ClassSession, item.session_id)
+    # an answer set's class scenario and session are foreign keys: they are there
+    item = session.get_one(ClassSessionScenario, attempt.class_scenario_id)
+    cs = session.get_one(ClassSession, item.session_id)
     if may_host(viewer.user, cs):
         return SHOWN
     key = token_hash_of(viewer.class_tokens.get(cs.code))

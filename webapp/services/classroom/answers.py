@@ -138,7 +138,7 @@ def _check_and_grade(
         isinstance(number, bool) or not isinstance(number, int) or number < 1
     ):
         problems.append("'answer_set' must be a whole number from 1: which set this is")
-    if problems or slot is None:
+    if problems or slot is None or not isinstance(answers, dict):  # each adds a problem
         raise Invalid("invalid answers", problems)
     variant = data.get("variant")
     if variant is not None and variant != slot.variant:
@@ -284,7 +284,7 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
     open once its attempt row is written.
     """
     report = checked.report
-    attempt = {
+    attempt: dict[str, Any] = {
         "id": secrets.token_hex(16),
         "scenario_slug": report.scenario_id,
         "version_id": checked.version_id,
@@ -352,7 +352,7 @@ def _announce(session: Session, checked: CheckedAnswers, attempt_id: str) -> Non
     )
 
 
-def own_attempts(session: Session, participant: Participant) -> dict[int, Attempt]:
+def own_attempts(session: Session, participant: Participant) -> dict[int | None, Attempt]:
     """Class scenario id -> this participant's last answer set, the one that counts (with
     verdicts). Its class_try is how many sets they have sent for that scenario."""
     rows = session.execute(

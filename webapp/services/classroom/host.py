@@ -37,7 +37,7 @@ def people(session: Session, cs: ClassSession) -> list[dict[str, Any]]:
     who sent: the learner, the timer or the close), "placing" (cards placed so far) or
     "waiting" (nothing placed yet)."""
     item = svc.current_scenario(cs)
-    sent: dict[int, tuple[int, str | None]] = {}
+    sent: dict[int | None, tuple[int | None, str | None]] = {}  # nullable query columns
     drafts: dict[int, int] = {}
     if item is not None:
         for pid, tries, by in session.execute(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,9 @@ COUNTDOWN_MIN, COUNTDOWN_MAX = 3, 3600  # seconds
 # drafts saved in the last moment of a countdown still arrive before it closes
 GRACE = timedelta(seconds=1.5)
 SENT_BY = ("timer", "close")
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 
 def check_countdown(raw: Any) -> int | None:
@@ -79,16 +82,19 @@ def close_if_due(session: Session, cs: ClassSession, rules: RuleSet) -> bool:
     call closed it. The caller commits."""
     if cs.phase != "open" or cs.closes_at is None or cs.closes_at + GRACE > utcnow():
         return False
-    changed = session.execute(
-        update(ClassSession)
-        .where(
-            ClassSession.id == cs.id,
-            ClassSession.phase == "open",
-            ClassSession.current_index == cs.current_index,
-            ClassSession.closes_at == cs.closes_at,
-        )
-        .values(phase="closed", closes_at=None, state_version=ClassSession.state_version + 1)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ClassSession)
+            .where(
+                ClassSession.id == cs.id,
+                ClassSession.phase == "open",
+                ClassSession.current_index == cs.current_index,
+                ClassSession.closes_at == cs.closes_at,
+            )
+            .values(phase="closed", closes_at=None, state_version=ClassSession.state_version + 1)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     item = svc.current_scenario(cs)
     session.refresh(cs)
@@ -164,11 +170,14 @@ def save_draft(session: Session, checked: CheckedAnswers) -> int:
         ClassDraft.participant_id == checked.participant_id,
         ClassDraft.class_scenario_id == checked.class_scenario_id,
     )
-    changed = session.execute(
-        update(ClassDraft)
-        .where(*where)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ClassDraft)
+            .where(*where)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if not changed:
         try:

@@ -200,7 +200,8 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
     counts = task_counts(session, cs)
     scenarios = [_report_scenario(session, item, rules, counts, room) for item in cs.scenarios]
     tasks = [row for sc in scenarios for row in sc["tasks"]]
-    slugs = {item.id: item for item in cs.scenarios}
+    # keyed for the nullable class_scenario_id column of the rows below
+    slugs: dict[int | None, ClassSessionScenario] = {item.id: item for item in cs.scenarios}
     people = (
         session.execute(
             select(Participant)
@@ -210,7 +211,7 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
         .scalars()
         .all()
     )
-    by_person: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    by_person: dict[int | None, dict[int | None, dict[str, Any]]] = defaultdict(dict)
     rows = session.execute(
         select(
             Attempt.participant_id,

@@ -14,7 +14,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,9 @@ MAX_SCENARIOS = 20
 MAX_ANSWER_SETS = 10  # answer sets a learner may send per scenario, at most
 MAX_PARTICIPANTS_RANKED = 5000  # a learner's own place is looked up among this many
 _NICKNAME = re.compile(r"[^\W_][\w .'\-]*")
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 
 class Transition(NamedTuple):
@@ -403,15 +406,18 @@ def act(
             ["reveal the answers to the room, or move to the next scenario"],
         )
     index = cs.current_index
-    changed = session.execute(
-        update(ClassSession)
-        .where(
-            ClassSession.id == cs.id,
-            ClassSession.phase == cs.phase,
-            ClassSession.current_index == cs.current_index,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ClassSession)
+            .where(
+                ClassSession.id == cs.id,
+                ClassSession.phase == cs.phase,
+                ClassSession.current_index == cs.current_index,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if changed and action == "reveal":  # the room has seen this scenario's key for good
         session.execute(

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, overload
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -42,6 +42,10 @@ class PairState(Protocol):
     misconception: int | None
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     """Stored datetimes are naive UTC; fsrs wants aware ones."""
     if moment is None:

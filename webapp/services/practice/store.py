@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
 from sqlalchemy import insert as sa_insert
@@ -24,6 +24,9 @@ from ..visibility import Viewer
 from . import scheduler
 from .cards import Deck, load_deck
 from .scheduler import Key, naive
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 
 class PracticeError(Exception):
@@ -338,11 +341,14 @@ def answer(
 ) -> list[dict[str, Any]]:
     """Grade a round once: PracticeError 409 when it was answered already (also when two
     answers race: one update wins, the other finds answered_at set)."""
-    won = session.execute(
-        update(PracticeRound)
-        .where(PracticeRound.id == round_.id, PracticeRound.answered_at.is_(None))
-        .values(answered_at=naive(now))
-        .execution_options(synchronize_session=False)
+    won = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(PracticeRound)
+            .where(PracticeRound.id == round_.id, PracticeRound.answered_at.is_(None))
+            .values(answered_at=naive(now))
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if won != 1:
         raise PracticeError(
