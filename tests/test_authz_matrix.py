@@ -32,6 +32,10 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("learn.submit", "POST"): (303, 303, 303, 303, 303),
     ("learn.result", "GET"): (200, 200, 200, 200, 200),
     ("learn.what_if", "GET"): (200, 200, 200, 200, 200),
+    ("learn.attempts", "GET"): (200, 200, 200, 200, 200),  # each sees only their own
+    # only the learner whose attempt it is may retry it
+    ("learn.retry", "GET"): (403, 200, 403, 403, 403),
+    ("learn.solution", "GET"): (200, 200, 200, 200, 200),
     ("api.list_scenarios", "GET"): (200, 200, 200, 200, 200),
     ("api.show_scenario", "GET"): (200, 200, 200, 200, 200),
     ("api.grade_scenario", "POST"): (200, 200, 200, 200, 200),
