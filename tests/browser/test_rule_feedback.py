@@ -45,6 +45,8 @@ def test_result_card_shows_control_and_card_sentence(live_server, browser):
         expect(card.get_by_text("Customer", exact=True)).to_be_visible()
         expect(card.get_by_text("a major version never does")).to_be_visible()
         expect(card.get_by_text("RDS never starts one on its own")).to_be_visible()
+        # cards placed correctly are folded away: open them to read one
+        page.locator("summary", has_text="Placed correctly").click()
         patch = page.get_by_role("listitem").filter(
             has=page.get_by_role(
                 "heading", name="Patch the operating system of the database servers"
