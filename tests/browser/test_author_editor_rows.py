@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_a11y_learn import serious
-from webapp.cli import main
+from tests.helpers.author_browser import make_instructor
+from tests.helpers.author_browser import open_copy as open_editor_copy
 
 PASSWORD = "a long enough password"
 PHONE = {
@@ -33,25 +34,15 @@ def _tasks(page):
 def draft(live_server):
     """An instructor account; opening returns a signed-in page on a copy of the 16-task
     built-in scenario."""
-    live_server.app.test_cli_runner().invoke(
-        main,
-        ["users", "create", "prof@example.org", "--role", "instructor", "--password-stdin"],
-        input=PASSWORD + "\n",
-    )
+    make_instructor(live_server.app, "prof@example.org", PASSWORD)
 
     def open_copy(browser, **options):
         context = browser.new_context(**(options or DESKTOP))
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto(f"{live_server.url}/auth/login")
-        page.get_by_label("Email").fill("prof@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Your scenarios")).to_be_visible()
-        page.goto(f"{live_server.url}/author/scenarios/s3-vpc-ec2-oracle/duplicate")
-        page.get_by_label("Id").fill("oracle-copy")
-        page.get_by_role("button", name="Create copy").click()
-        expect(page.get_by_text("Scenario created.")).to_be_visible()
+        open_editor_copy(
+            page, live_server.url, "prof@example.org", PASSWORD, "s3-vpc-ec2-oracle", "oracle-copy"
+        )
         expect(_tasks(page)).to_have_count(16)
         return page
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_a11y_learn import serious
-from webapp.cli import main
+from tests.helpers.author_browser import make_instructor, open_copy
 
 PASSWORD = "a long enough password"
 PHONE = {
@@ -62,23 +62,11 @@ def test_result_card_shows_control_and_card_sentence(live_server, browser):
 
 
 def test_editor_live_check_shows_control_and_card_sentence(live_server, browser):
-    live_server.app.test_cli_runner().invoke(
-        main,
-        ["users", "create", "prof@example.org", "--role", "instructor", "--password-stdin"],
-        input=PASSWORD + "\n",
-    )
+    make_instructor(live_server.app, "prof@example.org", PASSWORD)
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/auth/login")
-    page.get_by_label("Email").fill("prof@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Your scenarios")).to_be_visible()
-    page.goto(f"{live_server.url}/author/scenarios/{SCENARIO}/duplicate")
-    page.get_by_label("Id").fill("upgrades-copy")
-    page.get_by_role("button", name="Create copy").click()
-    expect(page.get_by_text("Scenario created.")).to_be_visible()
+    open_copy(page, live_server.url, "prof@example.org", PASSWORD, SCENARIO, "upgrades-copy")
     tasks = page.get_by_role("region", name="Tasks", exact=True).locator(".js-rows > li")
     first = tasks.first
     first.locator("summary").click()
