@@ -72,17 +72,19 @@ def authorized(
     url: str,
     **kwargs: Any,
 ) -> requests.Response:
-    """A service call with a bearer token; a refused token (401) is forgotten, so the retry
-    asks for a new one."""
+    """A service call with a bearer token. A kept token the platform refuses (401: revoked,
+    or expired early) is dropped and the call made once more with a new one."""
     scopes = tuple(scopes)
     headers = dict(kwargs.pop("headers", {}))
-    headers["Authorization"] = f"Bearer {tokens.token(client, scopes, http)}"
-    try:
-        return call(http, method, url, headers=headers, **kwargs)
-    except ServiceError as exc:
-        if exc.status == 401:
+    for last in (False, True):
+        headers["Authorization"] = f"Bearer {tokens.token(client, scopes, http)}"
+        try:
+            return call(http, method, url, headers=headers, **kwargs)
+        except ServiceError as exc:
+            if exc.status != 401 or last:
+                raise
             tokens.forget(client, scopes)
-        raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def send_score(

@@ -19,9 +19,7 @@ def lti_group(main: click.Group) -> click.Group:
 
 
 @click.command("send-scores")
-@click.option(
-    "--once", is_flag=True, help="One batch only, instead of everything that is due now."
-)
+@click.option("--once", is_flag=True, help="One batch only, instead of everything that is due now.")
 def send_scores(once: bool) -> None:
     """Send the scores that are due to their platforms, and say how it went."""
     from ..cli import make_app

@@ -270,7 +270,12 @@ def _deliver_one(
             delay = retry_delay(row.tries + 1, rng, exc.retry_after or 0.0)
             when = (now or utcnow()) + timedelta(seconds=delay)
             _finish(
-                session, row, claim, status=PENDING, error=str(exc), next_try_at=when,
+                session,
+                row,
+                claim,
+                status=PENDING,
+                error=str(exc),
+                next_try_at=when,
                 resolved_url=resolved,
             )
             done.retried.append(row.id)

@@ -21,7 +21,7 @@ from .client import PlatformClient, ServiceError, call, json_body
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME = 300  # seconds
-EARLY = 60.0  # a token is renewed this long before it expires (or at half its life if shorter)
+EARLY = 60.0  # a token is renewed this long before it expires (a short-lived one at half-life)
 DEFAULT_LIFETIME = 3600  # a token answer that names no expires_in
 
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -68,9 +68,7 @@ class TokenCache:
         self._locks: dict[Key, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def token(
-        self, client: PlatformClient, scopes: Iterable[str], http: requests.Session
-    ) -> str:
+    def token(self, client: PlatformClient, scopes: Iterable[str], http: requests.Session) -> str:
         """A valid access token for these scopes: the kept one, or a new one."""
         key: Key = (client.issuer, client.client_id, tuple(sorted(set(scopes))))
         with self._guard:
@@ -80,12 +78,16 @@ class TokenCache:
             if kept is not None and self._clock() < kept.renew_at:
                 return kept.value
             value, lifetime = request_token(client, key[2], http)
-            renew_in = max(min(lifetime - EARLY, lifetime / 2), 0.0)
+            renew_in = lifetime - EARLY if lifetime > 2 * EARLY else lifetime / 2
             with self._guard:
                 if len(self._tokens) >= self._size:
                     self._tokens.clear()  # a few hundred platforms at most: start again
                 self._tokens[key] = AccessToken(value, self._clock() + renew_in)
             return value
+
+    def clear(self) -> None:
+        with self._guard:
+            self._tokens.clear()
 
     def forget(self, client: PlatformClient, scopes: Iterable[str]) -> None:
         """Drop a token the platform refused (401): the next call asks for a new one."""

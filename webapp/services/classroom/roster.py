@@ -92,9 +92,7 @@ def import_roster(
             left += 1
     session.flush()
     _rename_seated(session, cs, issuer)
-    learners = sum(
-        1 for e in session.execute(_roster_of(cs)).scalars() if e.learner and e.active
-    )
+    learners = sum(1 for e in session.execute(_roster_of(cs)).scalars() if e.learner and e.active)
     return RosterImport(added, updated, left, learners)
 
 
