@@ -78,14 +78,14 @@ def resolver(platform):
     return lambda issuer: client if issuer == ISSUER else None
 
 
-def enqueue(app, lineitem, attempt="a1", user="learner-1", score=50.0, at=T0, **kw):
+def enqueue(app, lineitem, attempt="a1", user="learner-1", score=50.0, at=T0, maximum=100.0, **kw):
     with app.app_context():
         row = enqueue_score(
             db.session,
             ScoreTarget(ISSUER, lineitem, user),
             attempt_id=attempt,
             score_given=score,
-            score_maximum=100.0,
+            score_maximum=maximum,
             attempted_at=at,
             **kw,
         )
@@ -491,3 +491,32 @@ def test_the_background_sender_is_off_in_tests_and_delivers_when_started(app, pl
         sender.stop()
     assert len(platform.received.scores) == 1
     assert [r.status for r in rows(app)] == ["sent"]
+
+
+def test_a_score_out_of_range_is_not_stored(app, lineitem):
+    for given, maximum in ((5.0, 0.0), (-1.0, 10.0), (11.0, 10.0), (float("nan"), 10.0)):
+        with pytest.raises(ValueError, match="cannot be sent"):
+            enqueue(app, lineitem, attempt=f"x{given}", score=given, maximum=maximum)
+    assert rows(app) == []
+
+
+def test_a_redirect_is_not_taken_for_a_delivery(app, platform, tokens, lineitem):
+    enqueue(app, lineitem)
+    platform.fail("302", times=1)
+    assert deliver(app, platform, tokens, T0).failed
+    assert "302" in rows(app)[0].last_error
+    assert platform.received.scores == []
+
+
+def test_send_scores_joins_an_lti_group_another_module_made():
+    import click
+
+    from webapp.lti_services.cli import register
+
+    root = click.Group("root")
+    made = click.Group("lti")
+    made.add_command(click.Command("add-platform"))
+    root.add_command(made)
+    register(root)
+    assert root.commands["lti"] is made
+    assert set(made.commands) == {"add-platform", "send-scores"}

@@ -3,7 +3,8 @@
 It checks what a real platform checks of the tool: the client assertion's signature
 against the tool's public key, its iss/sub/aud/exp and a jti used once; bearer tokens and
 their scopes on every service call; the score media type and fields. It records what it
-received, and can be told to fail (500, a hang past the tool's timeout, 401, 429, 400).
+received, and can be told to fail (500, a hang past the tool's timeout, 401, 429, 400, or
+a redirect to a sign-in page).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def make_tool_key() -> ToolKey:
 
 @dataclass
 class Failure:
-    mode: str  # "500", "timeout", "401", "429", "400"
+    mode: str  # "500", "timeout", "401", "429", "400", "302"
     times: int | None  # how many calls fail; None: until told otherwise
     endpoint: str  # "scores" or "token"
 
@@ -181,6 +182,8 @@ class PlatformServices:
         body = {"500": "server_error", "401": "invalid_token", "429": "slow_down"}.get(
             mode, "invalid_request"
         )
+        if mode == "302":
+            return "", 302, {"Location": f"{self.url}/login"}
         headers = {"Retry-After": "1"} if mode == "429" else {}
         return jsonify(error=body), int(mode), headers
 

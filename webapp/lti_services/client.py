@@ -59,14 +59,14 @@ def new_http() -> requests.Session:
 def call(
     http: requests.Session, method: str, url: str, *, timeout: Any = None, **kwargs: Any
 ) -> requests.Response:
-    """One request; ServiceError for no answer or a status of 400 and above."""
+    """One request; ServiceError for no answer, a redirect or an error status."""
     try:
         response = http.request(
             method, url, timeout=timeout or TIMEOUT, allow_redirects=False, **kwargs
         )
     except requests.RequestException as exc:
         raise ServiceError(f"{method} {url}: no answer ({type(exc).__name__})") from None
-    if response.status_code >= 400:
+    if response.status_code >= 300:  # a redirect is not followed: the URL is not the service
         raise ServiceError(
             f"{method} {url}: {response.status_code} {_excerpt(response.text)}",
             response.status_code,

@@ -69,6 +69,8 @@ def enqueue_score(
     Under the best-attempt policy a score that does not beat the best one sent or waiting
     is not sent at all.
     """
+    if not score_maximum > 0 or not 0 <= score_given <= score_maximum:
+        raise ValueError(f"a score of {score_given} out of {score_maximum} cannot be sent")
     existing = _row_for(session, attempt_id, target.lineitem_url)
     if existing is not None:
         return existing
