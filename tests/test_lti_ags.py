@@ -520,3 +520,33 @@ def test_send_scores_joins_an_lti_group_another_module_made():
     register(root)
     assert root.commands["lti"] is made
     assert set(made.commands) == {"add-platform", "send-scores"}
+
+
+def test_a_fault_while_queueing_never_costs_the_learner_the_attempt(app, client, caplog):
+    from webapp.models import Attempt
+
+    broken = GradeTarget(ISSUER, "https://lms.example.test/li", "sub-x", score_maximum=0.0)
+    receiver = connect_grades(lambda learner_id, scenario_id: broken)
+    try:
+        key = key_for(app, ORACLE, "oracle-on-rds")
+        response = client.post(GRADE, json={"variant": "oracle-on-rds", "answers": key})
+    finally:
+        answers_graded.disconnect(receiver)
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.execute(select(Attempt)).scalars().all()
+    assert rows(app) == []
+    assert "not stored for sending" in caplog.text
+
+
+def test_serve_starts_the_sender_only_when_on_and_platforms_are_known(app, platform):
+    from webapp.lti_services.sender import serve_hook
+
+    app.config["LTI_SCORE_SENDER"] = True
+    serve_hook(app, "127.0.0.1", 8000)
+    assert "srm_lti_sender" not in app.extensions  # no LTI registration to resolve issuers
+    set_client_resolver(app, resolver(platform))
+    serve_hook(app, "127.0.0.1", 8000)
+    sender = app.extensions.pop("srm_lti_sender")
+    sender.stop()
+    assert sender.interval == 5.0
