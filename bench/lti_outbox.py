@@ -30,7 +30,8 @@ def run(app, platform, scores: int, senders: int) -> tuple[float, int, int]:
     from tests.helpers.lti_platform_services import ISSUER
     from webapp.extensions import db
     from webapp.lti_services.client import new_http
-    from webapp.lti_services.outbox import ScoreTarget, deliver_due, enqueue_score
+    from webapp.lti_services.delivery import deliver_due
+    from webapp.lti_services.outbox import ScoreTarget, enqueue_score
     from webapp.lti_services.tokens import TokenCache
     from webapp.models import ScoreOutbox
 

@@ -32,16 +32,15 @@ from webapp.lti_services import client as client_module
 from webapp.lti_services import set_client_resolver
 from webapp.lti_services.ags import Policy
 from webapp.lti_services.client import ServiceError, new_http
-from webapp.lti_services.grades import GradeTarget, connect_grades, progress_for
-from webapp.lti_services.outbox import (
+from webapp.lti_services.delivery import (
     FIRST_RETRY,
     LEASE,
     LONGEST_RETRY,
-    ScoreTarget,
     deliver_due,
-    enqueue_score,
     retry_delay,
 )
+from webapp.lti_services.grades import GradeTarget, connect_grades, progress_for
+from webapp.lti_services.outbox import ScoreTarget, enqueue_score
 from webapp.lti_services.sender import start_sender
 from webapp.lti_services.tokens import SCOPE_SCORE, TOKENS, TokenCache, client_assertion
 from webapp.models import ScoreOutbox

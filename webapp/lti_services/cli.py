@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .outbox import BATCH
+from .delivery import BATCH
 
 
 def lti_group(main: click.Group) -> click.Group:
@@ -26,7 +26,8 @@ def send_scores(once: bool) -> None:
     from ..extensions import db
     from . import client_resolver
     from .client import new_http
-    from .outbox import deliver_due, pending_counts
+    from .delivery import deliver_due
+    from .outbox import pending_counts
 
     app = make_app()
     resolve = client_resolver(app)

@@ -13,7 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from .client import new_http
-from .outbox import BATCH, deliver_due
+from .delivery import BATCH, deliver_due
 
 if TYPE_CHECKING:
     from flask import Flask
