@@ -23,7 +23,7 @@ from ..models import ScoreOutbox
 from ..models.base import utcnow
 from .ags import ActivityProgress, GradingProgress, Score, ensure_lineitem, send_score
 from .client import PlatformClient, ServiceError
-from .outbox import FAILED, PENDING, SENT, SUPERSEDED
+from .outbox import FAILED, PENDING, SENT, SUPERSEDED, ScoreTarget, target_of
 from .tokens import TOKENS, TokenCache
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,8 @@ class _Claimed:
     """A claimed row's values, read once: nothing is read back between send and record."""
 
     id: int
-    issuer: str
-    lineitem_url: str
-    container: bool
-    resource_link_id: str | None
-    label: str | None
+    target: ScoreTarget
     resolved_url: str | None
-    user_sub: str
     score: Score
     tries: int
 
@@ -128,18 +123,7 @@ def _claim(session: Session, now: datetime, limit: int) -> tuple[str, list[_Clai
     )
     session.commit()
     rows = [
-        _Claimed(
-            id=row.id,
-            issuer=row.issuer,
-            lineitem_url=row.lineitem_url,
-            container=row.container,
-            resource_link_id=row.resource_link_id,
-            label=row.label,
-            resolved_url=row.resolved_url,
-            user_sub=row.user_sub,
-            score=_score_of(row),
-            tries=row.tries,
-        )
+        _Claimed(row.id, target_of(row), row.resolved_url, _score_of(row), row.tries)
         for row in session.execute(
             select(ScoreOutbox)
             .where(ScoreOutbox.claim == claim)
@@ -162,14 +146,20 @@ def _deliver_one(
     done: Delivery,
 ) -> None:
     superseded = _superseded(session, row)
-    client = None if superseded else resolve_client(row.issuer)
+    client = None if superseded else resolve_client(row.target.issuer)
     session.commit()  # the reads end here: no transaction waits on the platform
     if superseded:
         _finish(session, row, claim, status=SUPERSEDED)
         done.superseded.append(row.id)
         return
     if client is None:
-        _finish(session, row, claim, status=FAILED, error=f"no platform {row.issuer} is registered")
+        _finish(
+            session,
+            row,
+            claim,
+            status=FAILED,
+            error=f"no platform {row.target.issuer} is registered",
+        )
         done.failed.append(row.id)
         return
     resolved = row.resolved_url
@@ -206,9 +196,9 @@ def _superseded(session: Session, row: _Claimed) -> bool:
     newer = session.execute(
         select(ScoreOutbox.id)
         .where(
-            ScoreOutbox.issuer == row.issuer,
-            ScoreOutbox.lineitem_url == row.lineitem_url,
-            ScoreOutbox.user_sub == row.user_sub,
+            ScoreOutbox.issuer == row.target.issuer,
+            ScoreOutbox.lineitem_url == row.target.lineitem_url,
+            ScoreOutbox.user_sub == row.target.user_sub,
             ScoreOutbox.status == SENT,
             ScoreOutbox.attempted_at > row.score.timestamp,
         )
@@ -221,15 +211,15 @@ def _lineitem(
     row: _Claimed, client: PlatformClient, tokens: TokenCache, http: requests.Session
 ) -> str:
     """The line item URL to post to; for a container, the one found or made in it."""
-    if not row.container:
-        return row.lineitem_url
+    if not row.target.container:
+        return row.target.lineitem_url
     return ensure_lineitem(
         client,
         tokens,
         http,
-        row.lineitem_url,
-        resource_link_id=row.resource_link_id,
-        label=row.label or "Shared Responsibility Trainer",
+        row.target.lineitem_url,
+        resource_link_id=row.target.resource_link_id,
+        label=row.target.label or "Shared Responsibility Trainer",
         score_maximum=row.score.score_maximum,
     )
 

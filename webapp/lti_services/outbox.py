@@ -6,7 +6,7 @@ score exists exactly when its attempt does; delivery.deliver_due sends what is d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -31,6 +31,11 @@ class ScoreTarget:
     container: bool = False
     resource_link_id: str | None = None
     label: str | None = None
+
+
+def target_of(row: ScoreOutbox) -> ScoreTarget:
+    """Where a stored score goes."""
+    return ScoreTarget(**{f.name: getattr(row, f.name) for f in fields(ScoreTarget)})
 
 
 def enqueue_score(
@@ -59,12 +64,7 @@ def enqueue_score(
     if policy == Policy.BEST and not _beats_best(session, target, score_given, score_maximum):
         return None
     row = ScoreOutbox(
-        issuer=target.issuer,
-        lineitem_url=target.lineitem_url,
-        container=target.container,
-        resource_link_id=target.resource_link_id,
-        label=target.label,
-        user_sub=target.user_sub,
+        **asdict(target),
         score_given=score_given,
         score_maximum=score_maximum,
         activity_progress=str(activity),
