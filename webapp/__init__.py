@@ -51,7 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     """Database, CSRF, login, rate limits, and the app's own request handling."""
-    from . import database, edge, ratelimits, web
+    from . import database, edge, lti_services, ratelimits, web
     from .extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     database.init_app(app)
     edge.init_app(app)
     web.init_app(app)
+    lti_services.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

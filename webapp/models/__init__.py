@@ -1,9 +1,16 @@
 """SQLAlchemy 2.0 typed models, split by area. Import them all so metadata is complete."""
 
 from .attempts import Attempt, AttemptAnswer
-from .classroom import ClassDraft, ClassSession, ClassSessionScenario, Participant
+from .classroom import (
+    ClassDraft,
+    ClassSession,
+    ClassSessionScenario,
+    Participant,
+    RosterEntry,
+)
 from .content import ScenarioRecord, ScenarioVersion
 from .limits import RateLimitCounter
+from .lti_grades import ScoreOutbox
 from .practice import PracticePair, PracticePairSet, PracticeReview, PracticeRound
 from .users import SetupToken, User
 
@@ -19,6 +26,8 @@ __all__ = [
     "PracticeReview",
     "PracticeRound",
     "RateLimitCounter",
+    "RosterEntry",
+    "ScoreOutbox",
     "ScenarioRecord",
     "ScenarioVersion",
     "SetupToken",

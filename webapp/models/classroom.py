@@ -68,6 +68,9 @@ class Participant(Model):
     __tablename__ = "participants"
     __table_args__ = (
         UniqueConstraint("session_id", "nickname_key", name="uq_participants_nickname"),
+        UniqueConstraint(
+            "session_id", "lms_issuer", "lms_user_id", name="uq_participants_lms_user"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,8 +82,40 @@ class Participant(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     removed: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a learner who came from the course's LMS: the platform and its id for them, and the
+    # name the course roster gives them (shown to the host instead of the nickname)
+    lms_issuer: Mapped[str | None] = mapped_column(String(255))
+    lms_user_id: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(200))
 
     session: Mapped[ClassSession] = relationship(back_populates="participants")
+
+    @property
+    def shown_name(self) -> str:
+        """The name the host's screens and the report use: the LMS name, else the nickname."""
+        return self.display_name or self.nickname
+
+
+class RosterEntry(Model):
+    """A member of the course roster brought into a class session from the LMS (LTI Names
+    and Role Provisioning). Only what the host's screens need is kept: no email address."""
+
+    __tablename__ = "class_roster"
+    __table_args__ = (
+        UniqueConstraint("session_id", "issuer", "user_id", name="uq_class_roster_member"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("class_sessions.id", ondelete="CASCADE"), index=True
+    )
+    issuer: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    learner: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ClassDraft(Model):

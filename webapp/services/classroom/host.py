@@ -20,6 +20,7 @@ from . import report as reports
 from . import sessions as svc
 from .answers import last_try
 from .pacing import seconds_left
+from .roster import not_arrived
 
 
 def reasons_shown(cs: ClassSession) -> bool:
@@ -61,6 +62,7 @@ def people(session: Session, cs: ClassSession) -> list[dict[str, Any]]:
         row = {
             "id": p.id,
             "nickname": p.nickname,
+            "name": p.shown_name,  # the LMS name of a learner from the course roster
             "status": "waiting",
             "placed": 0,
             "answer_sets": 0,
@@ -79,8 +81,10 @@ def people(session: Session, cs: ClassSession) -> list[dict[str, Any]]:
 def host_dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]:
     """The dashboard for the host's screens and the dashboard API.
 
-    Adds: "people" (see people()), "distribution" ("shown" or "hidden": while answering is
-    open the per-card counts are left out unless the host turned on the live view),
+    Adds: "people" (see people()), "not_arrived" (names of the course roster's learners
+    not in the room yet, when one was imported), "distribution" ("shown" or "hidden":
+    while answering is open the per-card counts are left out unless the host turned on
+    the live view),
     "seconds_left" of a countdown, "join_locked", and per card "not_sent" (no answer set)
     apart from "left_in_tray" (sent, but the card was not placed), plus "explanation" and
     "source" once the answers are revealed.
@@ -88,6 +92,7 @@ def host_dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[s
     body = reports.dashboard(session, cs, rules)
     body.update(
         people=people(session, cs),
+        not_arrived=not_arrived(session, cs),
         join_locked=cs.join_locked,
         show_live=cs.show_live,
         seconds_left=seconds_left(cs),

@@ -251,6 +251,7 @@ def report(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, Any]
         participants.append(
             {
                 "nickname": p.nickname,
+                "name": p.shown_name,
                 "joined_at": p.joined_at.isoformat() + "Z",
                 "scenarios": [done[item.id] for item in cs.scenarios if item.id in done],
             }
@@ -314,6 +315,7 @@ def report_csv(data: dict[str, Any], table: str) -> str:
     writer.writerow(
         [
             "nickname",
+            "name",
             "joined_at",
             "scenario_id",
             "variant",
@@ -334,6 +336,7 @@ def report_csv(data: dict[str, Any], table: str) -> str:
                 writer.writerow(
                     [
                         _cell(person["nickname"]),
+                        _cell(person["name"]),
                         person["joined_at"],
                         _cell(sc["scenario_id"]),
                         _cell(sc["variant"] or ""),
