@@ -133,7 +133,7 @@ class StoredSources:
         keys = [k for r in rows if (k := (r[0], r[1])) in self.order]
         if len(keys) < len(rows) == limit:  # pairs outside the pool took places: read on
             keys = [k for r in self.session.execute(query) if (k := (r[0], r[1])) in self.order]
-        return keys
+        return keys[:limit]
 
     def _by_due(self, *conditions: ColumnElement[bool]) -> Select[Any]:
         return (
@@ -174,7 +174,7 @@ def forgetting_order(dialect: str, now: datetime) -> list[ColumnElement[Any]]:
         days = func.floor(extract("epoch", moment - c.last_review) / 86400)
     else:  # SQLite: whole seconds, integer division
         seconds = func.strftime("%s", moment) - func.strftime("%s", c.last_review)
-        days = cast(seconds, Integer) / 86400
+        days = cast(seconds, Integer) // 86400
     forgotten = or_(c.last_review.is_(None), c.stability.is_(None), c.last_result == "incorrect")
     ratio = case((days < 0, 0), else_=days) / c.stability
     return [
