@@ -359,21 +359,7 @@ def answer(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """Grade a round once: PracticeError 409 when it was answered already (also when two
-    answers race: one update wins, the other finds answered_at set)."""
-    won = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(ROUNDS)
-            .where(ROUNDS.c.id == round_.id, ROUNDS.c.answered_at.is_(None))
-            .values(answered_at=naive(now))
-        ),
-    ).rowcount
-    if won != 1:
-        raise PracticeError(
-            409,
-            "this practice round was answered already",
-            ["deal a new round: POST /api/v1/practice/rounds"],
-        )
+    answers race: one update wins, the other finds answered_at set and writes nothing)."""
     rules = deck.rules
     placements, rows = [], []
     for card in round_.cards:
@@ -387,26 +373,44 @@ def answer(
         )
         placements.append(placement)
         rows.append((card, placement, rule))
-    stored = record_reviews(
-        session, round_.owner, round_.provider, placements, "practice", now, round_id=round_.id
-    )
-    results = []
-    for card, placement, rule in rows:
-        pair = stored.get((card["area"], card["service"]))
-        results.append(
-            {
-                "card_id": card["id"],
-                "text": card["text"],
-                "area": card["area"],
-                "service": card["service"],
-                "given": placement.given,
-                "expected": rule.party,
-                "correct": placement.correct,
-                "explanation": rule.explanation,
-                "source": rule.source,
-                "due": pair.due.isoformat() + "Z" if pair is not None else None,
-            }
+    owner, provider = round_.owner, round_.provider
+    reviews = plan_reviews(session, owner, provider, placements, "practice", now, None, round_.id)
+    results = [_result(card, placement, rule, reviews.rows) for card, placement, rule in rows]
+    # the round is marked answered with its results in one conditional update, before any
+    # pair is written: of two answers sent at once, only the one that wins writes
+    won = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ROUNDS)
+            .where(ROUNDS.c.id == round_.id, ROUNDS.c.answered_at.is_(None))
+            .values(answered_at=naive(now), results=results)
+        ),
+    ).rowcount
+    if won != 1:
+        raise PracticeError(
+            409,
+            "this practice round was answered already",
+            ["deal a new round: POST /api/v1/practice/rounds"],
         )
-    session.execute(update(ROUNDS).where(ROUNDS.c.id == round_.id).values(results=results))
+    write_reviews(session, owner, provider, reviews)
     round_.answered_at, round_.results = naive(now), results
     return results
+
+
+def _result(
+    card: dict[str, Any], placement: Placement, rule: Any, pairs_after: Mapping[Key, PairRow]
+) -> dict[str, Any]:
+    """One card's result: the placement, the rule's party, reason and source, the next due."""
+    pair = pairs_after.get((card["area"], card["service"]))
+    return {
+        "card_id": card["id"],
+        "text": card["text"],
+        "area": card["area"],
+        "service": card["service"],
+        "given": placement.given,
+        "expected": rule.party,
+        "correct": placement.correct,
+        "explanation": rule.explanation,
+        "source": rule.source,
+        "due": pair.due.isoformat() + "Z" if pair is not None else None,
+    }
