@@ -28,13 +28,21 @@ ROUNDS = "/api/v1/practice/rounds"
 BOARD = "/scenarios/s3-vpc-ec2-oracle"
 
 
-def play_round(client, rng: random.Random) -> None:
+def play_round(client, rng: random.Random, times: dict[str, list[float]] | None = None) -> None:
+    """Deal a round and answer it at random; with `times`, note each request's milliseconds."""
+    start = time.perf_counter()
     dealt = client.post(ROUNDS, json={"size": 10})
+    middle = time.perf_counter()
     assert dealt.status_code in (200, 201), dealt.get_data(as_text=True)
     body = dealt.get_json()
     answers = {c["id"]: rng.choice(c["parties"]) for c in body["cards"]}
+    before = time.perf_counter()
     graded = client.post(f"{ROUNDS}/{body['round_id']}/answers", json={"answers": answers})
+    end = time.perf_counter()
     assert graded.status_code == 200, graded.get_data(as_text=True)
+    if times is not None:
+        times["deal"].append((middle - start) * 1000)
+        times["answer"].append((end - before) * 1000)
 
 
 def timed(action) -> float:
@@ -71,11 +79,14 @@ def main() -> int:
         )
         client.get(BOARD)
         practice, board = [], []
+        times: dict[str, list[float]] = {"deal": [], "answer": []}
         for _ in range(args.rounds):  # alternating, so drift hits both alike
-            practice.append(timed(lambda: play_round(client, rng)))
+            practice.append(timed(lambda: play_round(client, rng, times)))
             board.append(timed(lambda: client.get(BOARD).close()))
         p, b = statistics.median(practice), statistics.median(board)
         print(f"deal + answer a round: median {p:.2f} ms ({args.rounds} rounds)")
+        print(f"  deal (POST rounds):  median {statistics.median(times['deal']):.2f} ms")
+        print(f"  answer (POST .../answers): median {statistics.median(times['answer']):.2f} ms")
         print(f"board page:            median {b:.2f} ms")
         print(f"ratio (round / board): {p / b:.2f}")
     return 0

@@ -74,6 +74,7 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("author.import_page", "POST"): (302, 302, 400, 400, 400),  # no files: nothing imported
     ("author.analytics", "GET"): (302, 302, 200, 403, 200),
     ("author.analytics_csv", "GET"): (302, 302, 200, 403, 200),
+    ("author.analytics_practice", "POST"): (302, 302, 303, 403, 303),  # no pairs yet
     # account management: admins only
     ("admin.index", "GET"): (302, 302, 403, 403, 200),
     ("admin.invite", "POST"): (302, 302, 403, 403, 400),  # empty form
@@ -141,6 +142,7 @@ BUILTIN_EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("author.export", "GET"): (302, 302, 200, 200, 200),
     ("author.analytics", "GET"): (302, 302, 200, 200, 200),
     ("author.analytics_csv", "GET"): (302, 302, 200, 200, 200),
+    ("author.analytics_practice", "POST"): (302, 302, 303, 303, 303),
 }
 
 MINE = {

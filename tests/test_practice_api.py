@@ -24,7 +24,7 @@ RESULT_KEYS = {
     "source",
     "due",
 }
-PAIR_KEYS = {"area", "service", "reviews", "lapses", "last_result", "due", "recall"}
+PAIR_KEYS = {"provider", "area", "service", "reviews", "lapses", "last_result", "due", "recall"}
 
 
 def deal(client, **body):

@@ -177,7 +177,12 @@ def lint_command(paths: tuple[str, ...]) -> None:
             problems.extend(more)
     from .services.practice.cards import lint_cards
 
-    found_all: list[Problem | str] = [*problems, *lint_cards(rules, list_uncovered=not paths)]
+    cards = [
+        problem
+        for provider_rules in rules.providers.values()  # every provider's card file
+        for problem in lint_cards(provider_rules, list_uncovered=not paths)
+    ]
+    found_all: list[Problem | str] = [*problems, *cards]
     for problem in found_all:
         click.echo(str(problem))
     if found_all:

@@ -3,7 +3,9 @@ instructors on built-in scenarios (their own class sessions only)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from typing import Any
+
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.access import instructor_required
@@ -11,7 +13,10 @@ from ..extensions import db
 from ..services import authoring
 from ..services.analytics import Scope, scenario_stats, stats_csv
 from ..services.content import content
+from ..services.practice.store import deck_for
+from ..services.practice.weak_pairs import make_pair_set, scenario_wrong_pairs
 from . import bp
+from .forms import PracticeLinkForm
 
 
 def _allowed(slug: str):
@@ -64,6 +69,7 @@ def analytics(slug: str):
         title = content().library.scenarios[slug].title
     stats = scenario_stats(db.session, scope)
     peak = max(stats.distribution) or 1
+    deck = deck_for(_provider(slug, record))
     return render_template(
         "author/analytics.html",
         slug=slug,
@@ -75,7 +81,38 @@ def analytics(slug: str):
         record=record,
         scope=scope,
         variants=_variant_ids(slug, record),
+        wrong_pairs=scenario_wrong_pairs(db.session, scope, deck),
+        can_practise=deck is not None and bool(deck.cards),
+        link=request.args.get("link", "")[:32],
+        link_form=PracticeLinkForm(),
     )
+
+
+def _provider(slug: str, record) -> str:
+    """Whose rule set grades the scenario: the built-in's, or the authored draft's."""
+    if record is None:
+        return content().library.scenarios[slug].provider
+    return str((record.draft or {}).get("provider") or "aws")
+
+
+@bp.post("/scenarios/<slug>/analytics/practice")
+@instructor_required
+def analytics_practice(slug: str):
+    """A practice link built from the pairs learners still get wrong on this scenario (in
+    the page's scope), shown on the analytics page to share."""
+    record = _allowed(slug)
+    scope, _ = _scope(slug, record)
+    back: dict[str, Any] = {"version": request.args.get("version") or None}
+    back["variant"] = scope.variant
+    if not PracticeLinkForm().validate_on_submit():
+        abort(400, description="The form had expired. Reload the page and try again.")
+    deck = deck_for(_provider(slug, record)) or abort(404)
+    pairs = [p.key for p in scenario_wrong_pairs(db.session, scope, deck)]
+    made = make_pair_set(db.session, deck, pairs, f"Scenario {slug}", current_user.id)
+    if made is not None:
+        db.session.commit()
+        back["link"] = made.id
+    return redirect(url_for("author.analytics", slug=slug, **back) + "#practice-heading", code=303)
 
 
 @bp.get("/scenarios/<slug>/analytics.csv")

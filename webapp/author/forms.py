@@ -35,3 +35,7 @@ class ImportForm(CheckedForm):
 
 class EditorForm(CheckedForm):
     """Only the CSRF token: the editor's rows are read by webapp.author.editor."""
+
+
+class PracticeLinkForm(CheckedForm):
+    """CSRF for making a practice link from the pairs learners still get wrong."""

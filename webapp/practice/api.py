@@ -6,7 +6,7 @@ from collections.abc import Container
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from flask_limiter.util import get_remote_address
 
 from ..api.errors import ApiError, json_body
@@ -154,9 +154,16 @@ def answer_round(round_id: str):
 
 @api_bp.get("/progress")
 def progress():
-    """Per pair this learner has met: reviews, lapses, last result, due date and recall."""
+    """Per pair this learner has met (?provider= for one provider's): reviews, lapses, last
+    result, due date and recall."""
+    provider = request.args.get("provider")
+    if provider is not None and provider not in decks():
+        raise PracticeApiError(
+            400, "invalid progress request", [f"'provider' must be one of {', '.join(decks())}"]
+        )
     owner = _owner(create=False)
-    pairs = progress_service.pair_rows(db.session, owner, datetime.now(UTC)) if owner else []
+    now = datetime.now(UTC)
+    pairs = progress_service.pair_rows(db.session, owner, now, provider) if owner else []
     return jsonify({"pairs": pairs})
 
 

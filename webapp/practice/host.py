@@ -3,9 +3,7 @@ learner's last answer set), and a practice link built from them."""
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
-from dataclasses import dataclass
 
 from flask import abort, redirect, render_template, url_for
 from sqlalchemy import select
@@ -14,8 +12,9 @@ from ..classroom.access import hosted_session, instructor_page
 from ..edge import CheckedForm
 from ..extensions import db
 from ..learn.identity import current_viewer
-from ..models import Attempt, ClassSessionScenario, PracticePairSet, PracticeReview
+from ..models import Attempt, ClassSessionScenario, PracticeReview
 from ..services.practice.store import deck_for
+from ..services.practice.weak_pairs import WrongPair, make_pair_set, named
 from . import bp
 
 
@@ -23,21 +22,9 @@ class PairSetForm(CheckedForm):
     """CSRF for making a practice link."""
 
 
-@dataclass
-class WrongPair:
-    area: str
-    service: str
-    area_name: str
-    service_name: str
-    wrong: int
-    placed: int
-
-
 def room_wrong_pairs(cs) -> list[tuple[str, list[WrongPair]]]:
     """Per class scenario (title), the pairs some learner got wrong in their last set,
     most often wrong first."""
-    deck = deck_for(None)
-    rules = deck.rules if deck else None
     items = (
         db.session.execute(
             select(ClassSessionScenario)
@@ -52,6 +39,7 @@ def room_wrong_pairs(cs) -> list[tuple[str, list[WrongPair]]]:
             Attempt.class_scenario_id,
             Attempt.participant_id,
             Attempt.class_try,
+            PracticeReview.provider,
             PracticeReview.area,
             PracticeReview.service,
             PracticeReview.correct,
@@ -64,24 +52,17 @@ def room_wrong_pairs(cs) -> list[tuple[str, list[WrongPair]]]:
         last[(item_id, participant)] = max(try_ or 0, last.get((item_id, participant), 0))
     wrong: dict[int | None, Counter] = {}
     placed: dict[int | None, Counter] = {}
-    for item_id, participant, try_, area, service, correct in rows:
+    for item_id, participant, try_, provider, area, service, correct in rows:
         if (try_ or 0) != last[(item_id, participant)]:
             continue
-        placed.setdefault(item_id, Counter())[(area, service)] += 1
+        placed.setdefault(item_id, Counter())[(provider, area, service)] += 1
         if not correct:
-            wrong.setdefault(item_id, Counter())[(area, service)] += 1
+            wrong.setdefault(item_id, Counter())[(provider, area, service)] += 1
     result = []
     for item in items:
         pairs = [
-            WrongPair(
-                a,
-                s,
-                rules.areas[a].name if rules and a in rules.areas else a,
-                rules.services[s].name if rules and s in rules.services else s,
-                n,
-                placed[item.id][(a, s)],
-            )
-            for (a, s), n in wrong.get(item.id, Counter()).most_common()
+            named(deck_for(p), a, s, n, placed[item.id][(p, a, s)], provider=p)
+            for (p, a, s), n in wrong.get(item.id, Counter()).most_common()
         ]
         result.append((item.scenario_slug, pairs))
     return result
@@ -105,24 +86,14 @@ def host_make_link(code: str):
     form = PairSetForm()
     if not form.validate_on_submit():
         abort(400, description="The form had expired. Reload the page and try again.")
-    deck = deck_for(None) or abort(404)
-    pairs = sorted(
-        {
-            (p.area, p.service)
-            for _, ps in room_wrong_pairs(cs)
-            for p in ps
-            if (p.area, p.service) in deck.cards
-        }
-    )
-    if not pairs:
+    found = [p for _, ps in room_wrong_pairs(cs) for p in ps]
+    # a link deals one provider's cards: the one most of the room's wrong pairs are from
+    provider = Counter(p.provider for p in found).most_common(1)[0][0] if found else None
+    deck = deck_for(provider) if provider else None
+    keys = [p.key for p in found if p.provider == provider]
+    user_id = getattr(current_viewer().user, "id", None)
+    row = make_pair_set(db.session, deck, keys, f"Session {cs.code}", user_id) if deck else None
+    if row is None:
         return redirect(url_for("practice.host_pairs", code=code), code=303)
-    row = PracticePairSet(
-        id=secrets.token_hex(8),
-        provider=deck.provider,
-        title=f"Session {cs.code}",
-        pairs=[list(p) for p in pairs],
-        created_by=getattr(current_viewer().user, "id", None),
-    )
-    db.session.add(row)
     db.session.commit()
     return redirect(url_for("practice.host_pairs", code=code, link=row.id), code=303)

@@ -32,13 +32,15 @@ def _owner(learner_id: str | None, user_id: int | None, participant_id: int | No
     return f"participant:{participant_id}"
 
 
-def _misconceptions(scenario_id: str, session: Any) -> dict[str, int]:
+def _scenario(scenario_id: str, session: Any) -> tuple[str | None, dict[str, int]]:
+    """The scenario's provider (None: not found) and its tasks' listed misconceptions."""
     from ..services import content
 
     playable = content.find_published(session, scenario_id)
     if playable is None:
-        return {}
-    return {t.id: t.misconception for t in playable.scenario.tasks if t.misconception}
+        return None, {}
+    scenario = playable.scenario
+    return scenario.provider, {t.id: t.misconception for t in scenario.tasks if t.misconception}
 
 
 def on_answers_graded(
@@ -54,10 +56,12 @@ def on_answers_graded(
 ) -> None:
     """Review each placed pair of a stored attempt or answer set."""
     owner = _owner(learner_id, user_id, participant_id)
-    deck = deck_for(None)
-    if owner is None or deck is None:
+    if owner is None:
         return
-    tagged = _misconceptions(report.scenario_id, session)
+    provider, tagged = _scenario(report.scenario_id, session)
+    deck = deck_for(provider) if provider else None
+    if deck is None:  # graded by a rule set that has no practice cards
+        return
     placements = [
         Placement(r.area, r.service, r.given, r.expected, tagged.get(r.task_id))
         for r in report.results

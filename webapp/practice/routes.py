@@ -38,6 +38,11 @@ def zones_of(rules: Any) -> list[tuple[str, str]]:
     return [(p, rules.parties[p]) for p in DISPLAY_ORDER if p in rules.parties]
 
 
+def provider_names() -> list[tuple[str, str]]:
+    """(id, name) of every provider with practice cards, the default first."""
+    return [(p, d.rules.name or p.upper()) for p, d in decks().items() if d.cards]
+
+
 FILTERS = ("provider", "model", "area", "service", "set", "size")
 
 
@@ -50,7 +55,22 @@ def _filters() -> dict[str, str]:
     return {k: v for k in FILTERS if (v := request.args.get(k, "").strip())}
 
 
+def _any_provider_knows(name: str, value: str) -> bool:
+    """Whether some provider's rule set has a model, area or service of that id."""
+    kinds = {"model": "models", "area": "areas", "service": "services"}
+    return any(value in getattr(d.rules, kinds[name]) for d in decks().values())
+
+
 def _focus(filters: dict[str, str]) -> tuple[Any, Focus, str | None, int]:
+    """The deck and focus the filters ask for; filters naming another provider's ids are
+    dropped from `filters` (the provider was just switched on the form)."""
+    pairs, set_id = None, filters.get("set")
+    row = None
+    if set_id:
+        row = db.session.get(PracticePairSet, set_id) if len(set_id) <= 32 else None
+        if row is None or filters.setdefault("provider", row.provider) != row.provider:
+            abort(404, description="This practice link does not exist (any more).")
+        pairs = frozenset((a, s) for a, s in row.pairs)
     deck = deck_for(filters.get("provider")) or abort(404, description="No such provider.")
     rules = deck.rules
     for name, known in (
@@ -59,13 +79,9 @@ def _focus(filters: dict[str, str]) -> tuple[Any, Focus, str | None, int]:
         ("service", rules.services),
     ):
         if name in filters and filters[name] not in known:
-            abort(404, description=f"The rule set has no {name} of that name.")
-    pairs, set_id = None, filters.get("set")
-    if set_id:
-        row = db.session.get(PracticePairSet, set_id) if len(set_id) <= 32 else None
-        if row is None or row.provider != deck.provider:
-            abort(404, description="This practice link does not exist (any more).")
-        pairs = frozenset((a, s) for a, s in row.pairs)
+            if not _any_provider_knows(name, filters[name]):
+                abort(404, description=f"The rule set has no {name} of that name.")
+            del filters[name]  # another provider's id: the provider was just switched
     size = filters.get("size", str(DEFAULT_SIZE))
     size_n = int(size) if size.isdigit() and 1 <= int(size) <= MAX_SIZE else DEFAULT_SIZE
     focus = Focus(filters.get("model"), filters.get("area"), filters.get("service"), pairs)
@@ -86,7 +102,7 @@ def _board(round_, deck, filters, *, answers=None, errors=None, form=None, statu
         errors=errors or {},
         answer_field=answer_field,
         filters=filters,
-        providers=list(decks()),
+        providers=provider_names(),
         models=list(rules.models.items()),
         deck=deck,
         max_size=MAX_SIZE,
@@ -206,7 +222,7 @@ def progress():
         p=data,
         deck=deck,
         rules=deck.rules,
-        providers=list(decks()),
+        providers=provider_names(),
         filters=filters,
     )
 
@@ -225,7 +241,10 @@ def progress_json():
 
 def _export(fmt: str) -> Response:
     owner = owner_of(current_viewer())
-    rows = progress_service.pair_rows(db.session, owner, datetime.now(UTC)) if owner else []
+    provider = request.args.get("provider")
+    provider = provider if provider in decks() else None  # else every provider's pairs
+    now = datetime.now(UTC)
+    rows = progress_service.pair_rows(db.session, owner, now, provider) if owner else []
     if fmt == "json":
         body, mimetype = json.dumps({"pairs": rows}, indent=2), "application/json"
     else:

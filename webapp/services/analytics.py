@@ -97,7 +97,7 @@ class ScenarioStats:
         ]
 
 
-def _filters(scope: Scope, *, variant: bool = True) -> list[Any]:
+def attempt_filters(scope: Scope, *, variant: bool = True) -> list[Any]:
     """Conditions on Attempt for the scope (without its variant when variant=False)."""
     where = [Attempt.scenario_slug == scope.slug]
     if scope.version_id is not None:
@@ -114,7 +114,8 @@ def _filters(scope: Scope, *, variant: bool = True) -> list[Any]:
     return where
 
 
-_LEARNER = func.coalesce(Attempt.learner_id, cast(Attempt.participant_id, String))
+# who made an attempt: the browser, or the class participant
+LEARNER = func.coalesce(Attempt.learner_id, cast(Attempt.participant_id, String))
 
 
 def _median(histogram: list[tuple[float, int]], count: int) -> float:
@@ -155,7 +156,7 @@ def scenario_stats(
     """
     if isinstance(scope, str):
         scope = Scope(scope, version_id)
-    where = _filters(scope)
+    where = attempt_filters(scope)
     # the database counts attempts per distinct (score, correct, total): a few dozen rows
     # from which the count, the median and the score bars follow without reading attempts
     histogram = session.execute(
@@ -169,7 +170,7 @@ def scenario_stats(
     if not count:
         return stats
     # distinct learners through GROUP BY: PostgreSQL hashes it (count(DISTINCT) would sort)
-    learners = select(_LEARNER.label("learner")).where(*where).group_by(_LEARNER).subquery()
+    learners = select(LEARNER.label("learner")).where(*where).group_by(LEARNER).subquery()
     stats.learners = session.execute(select(func.count(learners.c.learner))).scalar_one()
     stats.median = _median([(score, n) for score, _, _, n in histogram], count)
     for _, correct, total, n in histogram:
@@ -180,7 +181,7 @@ def scenario_stats(
 
 def variant_stats(session: Session, scope: Scope) -> list[VariantStats]:
     """Attempts, learners and median per variant, over the scope's attempts of any variant."""
-    where = _filters(scope, variant=False)
+    where = attempt_filters(scope, variant=False)
     histograms: dict[str | None, list[tuple[float, int]]] = {}
     for variant, score, n in session.execute(
         select(Attempt.variant, Attempt.score, func.count())
@@ -191,7 +192,7 @@ def variant_stats(session: Session, scope: Scope) -> list[VariantStats]:
         histograms.setdefault(variant, []).append((score, n))
     learners = dict(
         session.execute(
-            select(Attempt.variant, func.count(func.distinct(_LEARNER)))
+            select(Attempt.variant, func.count(func.distinct(LEARNER)))
             .where(*where)
             .group_by(Attempt.variant)
         ).all()
@@ -226,7 +227,7 @@ def _verdicts_in_scope(scope: Scope) -> Select:
     return (
         select(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct, func.count())
         .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
-        .where(*_filters(scope))
+        .where(*attempt_filters(scope))
         .group_by(AttemptAnswer.task_id, AttemptAnswer.given, AttemptAnswer.correct)
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ...cache import BoundedCache
 from ...domain.rules import Rule, RuleSet
 
 SLOT = "{service}"
@@ -42,6 +43,10 @@ class Deck:
     problems: tuple[str, ...] = ()
     uncovered: tuple[tuple[str, str], ...] = ()  # decided pairs without a card
     siblings: dict[tuple[str, str], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # focus -> the pairs a round with that focus may draw from, in deck order
+    pools: BoundedCache[tuple[tuple[str, str], ...]] = field(
+        default_factory=lambda: BoundedCache(128), compare=False, repr=False
+    )
 
     def text(self, key: tuple[str, str], choice: int = 0) -> str:
         texts = self.cards[key].texts
@@ -224,7 +229,7 @@ def lint_cards(rules: RuleSet, list_uncovered: bool = True) -> list[str]:
     if deck.problems:
         return list(deck.problems)
     click.echo(
-        f"ok: practice cards: {len(deck.cards)} pair(s) can be dealt, "
+        f"ok: practice cards ({rules.provider}): {len(deck.cards)} pair(s) can be dealt, "
         f"{len(deck.uncovered)} decided pair(s) without a card",
         err=True,
     )

@@ -15,28 +15,30 @@ from ...models import PracticePair, PracticeReview
 from .cards import Deck
 from .scheduler import aware, recall
 
-PAIR_FIELDS = ("area", "service", "reviews", "lapses", "last_result", "due", "recall")
+PAIR_FIELDS = ("provider", "area", "service", "reviews", "lapses", "last_result", "due", "recall")
 WEAK_SPOTS = 8
 
 
-def _rows(session: Session, owner: str) -> list[PracticePair]:
-    return list(
-        session.execute(
-            select(PracticePair)
-            .where(PracticePair.owner == owner)
-            .order_by(PracticePair.area, PracticePair.service)
-        ).scalars()
-    )
+def _rows(session: Session, owner: str, provider: str | None = None) -> list[PracticePair]:
+    query = select(PracticePair).where(PracticePair.owner == owner)
+    if provider is not None:
+        query = query.where(PracticePair.provider == provider)
+    order = (PracticePair.provider, PracticePair.area, PracticePair.service)
+    return list(session.execute(query.order_by(*order)).scalars())
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() + "Z" if moment is not None else None
 
 
-def pair_rows(session: Session, owner: str, now: datetime) -> list[dict[str, Any]]:
-    """The API's and the export's rows: one per pair the learner has met."""
+def pair_rows(
+    session: Session, owner: str, now: datetime, provider: str | None = None
+) -> list[dict[str, Any]]:
+    """The API's and the export's rows: one per pair the learner has met (of one provider,
+    or of every provider)."""
     return [
         {
+            "provider": r.provider,
             "area": r.area,
             "service": r.service,
             "reviews": r.reviews,
@@ -45,7 +47,7 @@ def pair_rows(session: Session, owner: str, now: datetime) -> list[dict[str, Any
             "due": _iso(r.due),
             "recall": round(recall(r, now), 3),
         }
-        for r in _rows(session, owner)
+        for r in _rows(session, owner, provider)
     ]
 
 
@@ -129,7 +131,7 @@ def build(session: Session, owner: str | None, deck: Deck, now: datetime) -> Pro
     from ...author.misconceptions import MISCONCEPTIONS
 
     rules = deck.rules
-    rows = [r for r in _rows(session, owner) if r.provider == deck.provider] if owner else []
+    rows = _rows(session, owner, deck.provider) if owner else []
     known = {(r.area, r.service): r for r in rows}
     grid: dict[tuple[str, str], Cell] = {}
     for (area, service), _card in deck.cards.items():
@@ -164,7 +166,9 @@ def build(session: Session, owner: str | None, deck: Deck, now: datetime) -> Pro
     for key, card in deck.cards.items():
         for number in card.misconceptions:
             tagged.setdefault(number, []).append(key)
-    for number, text in MISCONCEPTIONS.items():
+    # the course's numbered misconceptions are about AWS: a deck that lists none has none
+    listed = MISCONCEPTIONS if tagged else {}
+    for number, text in listed.items():
         met = [known[k] for k in tagged.get(number, []) if k in known]
         met += [r for r in rows if r.misconception == number and r not in met]
         if not met:

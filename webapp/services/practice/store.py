@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import current_app
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ...domain.rules import PARTIES
 from ...models import PracticePair, PracticeReview, PracticeRound
 from ..visibility import Viewer
-from . import scheduler
+from . import pairs, scheduler
 from .cards import Deck, load_deck
+from .pairs import PairRow
 from .scheduler import Key, naive
+
+ROUNDS = PracticeRound.__table__
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -128,22 +129,15 @@ class Placement:
         return self.given == self.expected
 
 
-def _pairs(
-    session: Session, owner: str, provider: str, keys: Iterable[Key] | None = None
-) -> dict[Key, PracticePair]:
-    query = select(PracticePair).where(
-        PracticePair.owner == owner, PracticePair.provider == provider
-    )
-    if keys is not None:
-        keys = list(keys)
-        query = query.where(
-            PracticePair.area.in_({a for a, _ in keys}),
-            PracticePair.service.in_({s for _, s in keys}),
-        )
-    return {(p.area, p.service): p for p in session.execute(query).scalars()}
+@dataclass
+class Reviews:
+    """What grading some placements does to their pairs: the rows after, and the log."""
+
+    rows: dict[Key, PairRow]
+    log: list[dict[str, Any]]
 
 
-def record_reviews(
+def plan_reviews(
     session: Session,
     owner: str,
     provider: str,
@@ -153,35 +147,14 @@ def record_reviews(
     attempt_id: str | None = None,
     round_id: str | None = None,
     tags: Mapping[Key, tuple[int, ...]] | None = None,
-) -> dict[Key, PracticePair]:
-    """Review each placed pair (a pair placed twice is reviewed twice) and log it."""
+) -> Reviews:
+    """Review each placed pair (a pair placed twice is reviewed twice), writing nothing."""
     placed = [p for p in placements if p.given is not None]
-    if not placed:
-        return {}
     keys = list(dict.fromkeys((p.area, p.service) for p in placed))
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    card = scheduler.new_card(now)
-    session.execute(
-        insert(PracticePair)
-        .values(
-            [
-                {
-                    "owner": owner,
-                    "provider": provider,
-                    "area": a,
-                    "service": s,
-                    "state": card.state.value,
-                    "step": card.step,
-                    "due": naive(now),
-                    "reviews": 0,
-                    "lapses": 0,
-                }
-                for a, s in keys
-            ]
-        )
-        .on_conflict_do_nothing()
-    )
-    rows = _pairs(session, owner, provider, keys)
+    rows = pairs.load(session, owner, provider, keys)
+    for key in keys:
+        if key not in rows:
+            rows[key] = PairRow.new(key, now)
     tags = tags or {}
     log: list[dict[str, Any]] = []
     for placement in placed:
@@ -215,10 +188,34 @@ def record_reviews(
                 "reviewed_at": naive(now),
             }
         )
-    # the log in one multi-row statement: this runs inside every graded attempt
-    session.execute(sa_insert(PracticeReview.__table__), log)
-    session.flush()
-    return rows
+    return Reviews(rows, log)
+
+
+def write_reviews(session: Session, owner: str, provider: str, reviews: Reviews) -> None:
+    """Store the pairs in one upsert and the log in one multi-row insert."""
+    if not reviews.log:
+        return
+    pairs.save(session, owner, provider, reviews.rows.values())
+    session.execute(sa_insert(PracticeReview.__table__), reviews.log)
+
+
+def record_reviews(
+    session: Session,
+    owner: str,
+    provider: str,
+    placements: Iterable[Placement],
+    origin: str,
+    now: datetime,
+    attempt_id: str | None = None,
+    round_id: str | None = None,
+    tags: Mapping[Key, tuple[int, ...]] | None = None,
+) -> dict[Key, PairRow]:
+    """Review each placed pair and store it: this runs inside every graded attempt."""
+    reviews = plan_reviews(
+        session, owner, provider, placements, origin, now, attempt_id, round_id, tags
+    )
+    write_reviews(session, owner, provider, reviews)
+    return reviews.rows
 
 
 # --- rounds -------------------------------------------------------------------------------
@@ -244,6 +241,27 @@ class Focus:
         return not self.model or deck.rules.services[service].model == self.model
 
 
+def pool_of(deck: Deck, focus: Focus) -> tuple[Key, ...]:
+    """The pairs a round with this focus may draw from, in deck order (cached per deck)."""
+    return deck.pools.get_or_build(
+        focus, lambda: tuple(k for k in deck.cards if focus.admits(deck, k))
+    )
+
+
+def _narrowing(deck: Deck, focus: Focus) -> list[Any]:
+    """SQL conditions the focus implies, so the index narrows before the pool is checked."""
+    columns = pairs.PAIRS.c
+    where: list[Any] = []
+    if focus.area:
+        where.append(columns.area == focus.area)
+    if focus.service:
+        where.append(columns.service == focus.service)
+    if focus.model:
+        services = [s for s, x in deck.rules.services.items() if x.model == focus.model]
+        where.append(columns.service.in_(services))
+    return where
+
+
 def deal(
     session: Session,
     owner: str,
@@ -257,9 +275,9 @@ def deal(
     """Choose the round's cards with the scheduler and store the round (never its answers)."""
     focus = focus or Focus()
     rng = rng or random.Random()
-    known = _pairs(session, owner, deck.provider)
-    candidates = [k for k in deck.cards if focus.admits(deck, k)]
-    chosen = scheduler.choose(candidates, known, deck.siblings, size, now, rng)
+    pool = pool_of(deck, focus)
+    sources = pairs.StoredSources(session, owner, deck.provider, pool, _narrowing(deck, focus))
+    chosen = scheduler.choose_from(pool, sources, deck.siblings, size, now, rng)
     cards = [
         {
             "id": f"c{n}",
@@ -269,17 +287,16 @@ def deal(
         }
         for n, c in enumerate(chosen, 1)
     ]
-    round_ = PracticeRound(
-        id=secrets.token_hex(16),
-        owner=owner,
-        provider=deck.provider,
-        cards=cards,
-        pair_set=pair_set,
-        created_at=naive(now),
-    )
-    session.add(round_)
-    session.flush()
-    return round_
+    values = {
+        "id": secrets.token_hex(16),
+        "owner": owner,
+        "provider": deck.provider,
+        "cards": cards,
+        "pair_set": pair_set,
+        "created_at": naive(now),
+    }
+    session.execute(sa_insert(ROUNDS).values(values))
+    return PracticeRound(**values)  # not added to the session: the row is stored already
 
 
 def public_cards(round_: PracticeRound, deck: Deck) -> list[dict[str, Any]]:
@@ -306,12 +323,14 @@ def parties_of(rules: Any) -> list[str]:
 
 def find_round(session: Session, round_id: str, owner: str | None) -> PracticeRound:
     """The round, if this owner was dealt it: PracticeError 404 or 403 otherwise."""
-    round_ = session.get(PracticeRound, round_id) if len(round_id) <= 32 else None
-    if round_ is None:
+    row = None
+    if len(round_id) <= 32:
+        row = session.execute(select(ROUNDS).where(ROUNDS.c.id == round_id)).one_or_none()
+    if row is None:
         raise PracticeError(404, "no such practice round", [f"round '{round_id[:40]}'"])
-    if owner is None or round_.owner != owner:
+    if owner is None or row.owner != owner:
         raise PracticeError(403, "this practice round was dealt to another learner")
-    return round_
+    return PracticeRound(**row._asdict())  # read as a row; changed only by answer()
 
 
 def check_answers(round_: PracticeRound, answers: Any, parties: list[str]) -> dict[str, str | None]:
@@ -340,22 +359,7 @@ def answer(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """Grade a round once: PracticeError 409 when it was answered already (also when two
-    answers race: one update wins, the other finds answered_at set)."""
-    won = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(PracticeRound)
-            .where(PracticeRound.id == round_.id, PracticeRound.answered_at.is_(None))
-            .values(answered_at=naive(now))
-            .execution_options(synchronize_session=False)
-        ),
-    ).rowcount
-    if won != 1:
-        raise PracticeError(
-            409,
-            "this practice round was answered already",
-            ["deal a new round: POST /api/v1/practice/rounds"],
-        )
+    answers race: one update wins, the other finds answered_at set and writes nothing)."""
     rules = deck.rules
     placements, rows = [], []
     for card in round_.cards:
@@ -369,31 +373,44 @@ def answer(
         )
         placements.append(placement)
         rows.append((card, placement, rule))
-    pairs = record_reviews(
-        session, round_.owner, round_.provider, placements, "practice", now, round_id=round_.id
-    )
-    results = []
-    for card, placement, rule in rows:
-        pair = pairs.get((card["area"], card["service"]))
-        results.append(
-            {
-                "card_id": card["id"],
-                "text": card["text"],
-                "area": card["area"],
-                "service": card["service"],
-                "given": placement.given,
-                "expected": rule.party,
-                "correct": placement.correct,
-                "explanation": rule.explanation,
-                "source": rule.source,
-                "due": pair.due.isoformat() + "Z" if pair is not None else None,
-            }
+    owner, provider = round_.owner, round_.provider
+    reviews = plan_reviews(session, owner, provider, placements, "practice", now, None, round_.id)
+    results = [_result(card, placement, rule, reviews.rows) for card, placement, rule in rows]
+    # the round is marked answered with its results in one conditional update, before any
+    # pair is written: of two answers sent at once, only the one that wins writes
+    won = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ROUNDS)
+            .where(ROUNDS.c.id == round_.id, ROUNDS.c.answered_at.is_(None))
+            .values(answered_at=naive(now), results=results)
+        ),
+    ).rowcount
+    if won != 1:
+        raise PracticeError(
+            409,
+            "this practice round was answered already",
+            ["deal a new round: POST /api/v1/practice/rounds"],
         )
-    session.execute(
-        update(PracticeRound)
-        .where(PracticeRound.id == round_.id)
-        .values(results=results)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(round_)
+    write_reviews(session, owner, provider, reviews)
+    round_.answered_at, round_.results = naive(now), results
     return results
+
+
+def _result(
+    card: dict[str, Any], placement: Placement, rule: Any, pairs_after: Mapping[Key, PairRow]
+) -> dict[str, Any]:
+    """One card's result: the placement, the rule's party, reason and source, the next due."""
+    pair = pairs_after.get((card["area"], card["service"]))
+    return {
+        "card_id": card["id"],
+        "text": card["text"],
+        "area": card["area"],
+        "service": card["service"],
+        "given": placement.given,
+        "expected": rule.party,
+        "correct": placement.correct,
+        "explanation": rule.explanation,
+        "source": rule.source,
+        "due": pair.due.isoformat() + "Z" if pair is not None else None,
+    }

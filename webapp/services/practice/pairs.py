@@ -1,0 +1,186 @@
+"""The scheduler's memory of pairs in the database, read and written with Core statements
+of only the columns each step needs.
+
+A learner with thousands of reviews has one row per pair met (a few hundred at most), but
+a round needs ten of them: dealing asks for the missed and due pairs in index order with a
+LIMIT, and reads the rest only when the round still has room; grading reads the round's own
+pairs and writes them back in one upsert. Nothing here builds ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ...models import PracticePair
+from .scheduler import Key, naive, new_card
+
+PAIRS = PracticePair.__table__
+
+
+@dataclass(slots=True)
+class PairRow:
+    """One stored pair, as the scheduler reads it (scheduler.PairState)."""
+
+    area: str
+    service: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reviews: int
+    lapses: int
+    last_result: str | None
+    misconception: int | None
+
+    @classmethod
+    def new(cls, key: Key, now: datetime) -> PairRow:
+        """A pair never reviewed: FSRS's new card, due now."""
+        card = new_card(now)
+        area, service = key
+        return cls(
+            area=area,
+            service=service,
+            state=card.state.value,
+            step=card.step,
+            stability=None,
+            difficulty=None,
+            due=naive(now),
+            last_review=None,
+            reviews=0,
+            lapses=0,
+            last_result=None,
+            misconception=None,
+        )
+
+
+ROW_FIELDS = tuple(f.name for f in fields(PairRow))
+STATE_FIELDS = ROW_FIELDS[2:]  # what a review changes
+
+
+def load(session: Session, owner: str, provider: str, keys: Collection[Key]) -> dict[Key, PairRow]:
+    """The stored rows of these pairs (a pair never met is absent)."""
+    if not keys:
+        return {}
+    query = select(*(PAIRS.c[name] for name in ROW_FIELDS)).where(
+        PAIRS.c.owner == owner,
+        PAIRS.c.provider == provider,
+        tuple_(PAIRS.c.area, PAIRS.c.service).in_(list(keys)),
+    )
+    return {(r.area, r.service): PairRow(*r) for r in session.execute(query)}
+
+
+def save(session: Session, owner: str, provider: str, rows: Iterable[PairRow]) -> None:
+    """Insert or update these pairs in one statement (executed once per row set)."""
+    values = [
+        {"owner": owner, "provider": provider, **{n: getattr(r, n) for n in ROW_FIELDS}}
+        for r in rows
+    ]
+    if not values:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(PAIRS)
+    statement = statement.on_conflict_do_update(
+        index_elements=["owner", "provider", "area", "service"],
+        set_={name: statement.excluded[name] for name in STATE_FIELDS},
+    )
+    session.execute(statement, values)
+
+
+class StoredSources:
+    """scheduler.Sources over one learner's stored pairs, narrowed to a round's pool.
+
+    filters: SQL conditions that the pool implies (an area, a service, a model's services),
+    so the index does most of the narrowing; membership of the pool is checked on each key.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        owner: str,
+        provider: str,
+        pool: Sequence[Key],
+        filters: Sequence[ColumnElement[bool]] = (),
+    ):
+        self.session = session
+        self.where = [PAIRS.c.owner == owner, PAIRS.c.provider == provider, *filters]
+        self.order = {key: n for n, key in enumerate(pool)}
+
+    def _keys(self, query: Select[Any], limit: int) -> list[Key]:
+        rows = self.session.execute(query.limit(limit)).all()
+        keys = [k for r in rows if (k := (r[0], r[1])) in self.order]
+        if len(keys) < len(rows) == limit:  # pairs outside the pool took places: read on
+            keys = [k for r in self.session.execute(query) if (k := (r[0], r[1])) in self.order]
+        return keys[:limit]
+
+    def _by_due(self, *conditions: ColumnElement[bool]) -> Select[Any]:
+        return (
+            select(PAIRS.c.area, PAIRS.c.service)
+            .where(*self.where, *conditions)
+            .order_by(PAIRS.c.due, PAIRS.c.area, PAIRS.c.service)
+        )
+
+    def again(self, limit: int) -> list[Key]:
+        return self._keys(self._by_due(PAIRS.c.last_result == "incorrect"), limit)
+
+    def due(self, limit: int, now: datetime) -> list[Key]:
+        right = or_(PAIRS.c.last_result.is_(None), PAIRS.c.last_result != "incorrect")
+        return self._keys(self._by_due(right, PAIRS.c.due <= naive(now)), limit)
+
+    def known(self) -> set[Key]:
+        query = select(PAIRS.c.area, PAIRS.c.service).where(*self.where)
+        return {k for r in self.session.execute(query) if (k := (r[0], r[1])) in self.order}
+
+    def ahead(self, limit: int, skip: Collection[Key], now: datetime) -> list[Key]:
+        query = (
+            select(PAIRS.c.area, PAIRS.c.service)
+            .where(*self.where)
+            .order_by(*forgetting_order(self.session.get_bind().dialect.name, now))
+        )
+        return [k for k in self._keys(query, limit) if k not in skip]
+
+
+def forgetting_order(dialect: str, now: datetime) -> list[ColumnElement[Any]]:
+    """ORDER BY least recalled first, as scheduler.recall_of ranks pairs: pairs it rates 0
+    (missed last time, never reviewed) first, then by whole days since the last review over
+    stability, highest first (FSRS's recall falls as that ratio grows); ties by due date,
+    then area and service."""
+    c = PAIRS.c
+    moment = literal(naive(now), DateTime())
+    days: ColumnElement[Any]
+    if dialect == "postgresql":
+        days = func.floor(extract("epoch", moment - c.last_review) / 86400)
+    else:  # SQLite: whole seconds, integer division
+        seconds = func.strftime("%s", moment) - func.strftime("%s", c.last_review)
+        days = cast(seconds, Integer) // 86400
+    forgotten = or_(c.last_review.is_(None), c.stability.is_(None), c.last_result == "incorrect")
+    ratio = case((days < 0, 0), else_=days) / c.stability
+    return [
+        case((forgotten, 0), else_=1),
+        case((forgotten, None), else_=ratio).desc(),
+        c.due,
+        c.area,
+        c.service,
+    ]
