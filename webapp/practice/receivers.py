@@ -67,7 +67,8 @@ def on_answers_graded(
         for r in report.results
         if r.area in deck.rules.areas
     ]
-    tags = {k: c.misconceptions for k, c in deck.cards.items() if c.misconceptions}
+    placed = {(p.area, p.service) for p in placements}
+    tags = {k: c.misconceptions for k in placed if (c := deck.cards.get(k)) and c.misconceptions}
     try:  # in a savepoint: a fault here is logged and never costs the learner the attempt
         with session.begin_nested():
             record_reviews(

@@ -100,13 +100,25 @@ def save(session: Session, owner: str, provider: str, rows: Iterable[PairRow]) -
     ]
     if not values:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(PAIRS)
-    statement = statement.on_conflict_do_update(
-        index_elements=["owner", "provider", "area", "service"],
-        set_={name: statement.excluded[name] for name in STATE_FIELDS},
-    )
-    session.execute(statement, values)
+    session.execute(_upsert(session.get_bind().dialect.name), values)
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """The pairs' upsert, built once per dialect: its `excluded` alias costs more to make
+    than the statement costs to run, and it runs inside every graded attempt."""
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        base = insert(PAIRS)
+        statement = base.on_conflict_do_update(
+            index_elements=["owner", "provider", "area", "service"],
+            set_={name: base.excluded[name] for name in STATE_FIELDS},
+        )
+        _UPSERTS[dialect] = statement
+    return statement
 
 
 class StoredSources:
