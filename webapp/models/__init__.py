@@ -4,6 +4,7 @@ from .attempts import Attempt, AttemptAnswer
 from .classroom import ClassDraft, ClassSession, ClassSessionScenario, Participant
 from .content import ScenarioRecord, ScenarioVersion
 from .limits import RateLimitCounter
+from .lti import LtiDeployment, LtiIdentity, LtiNonce, LtiPlatform, LtiResourceLink
 from .practice import PracticePair, PracticePairSet, PracticeReview, PracticeRound
 from .users import SetupToken, User
 
@@ -13,6 +14,11 @@ __all__ = [
     "ClassDraft",
     "ClassSession",
     "ClassSessionScenario",
+    "LtiDeployment",
+    "LtiIdentity",
+    "LtiNonce",
+    "LtiPlatform",
+    "LtiResourceLink",
     "Participant",
     "PracticePair",
     "PracticePairSet",
