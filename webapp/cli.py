@@ -284,10 +284,10 @@ def db_upgrade() -> None:
 
 
 def _register_plugins() -> None:
-    """Commands contributed by other modules (users, export, import)."""
+    """Commands contributed by other modules (users, export, import, lti)."""
     import importlib
 
-    for name in ("webapp.author.cli", "webapp.auth.cli"):
+    for name in ("webapp.author.cli", "webapp.auth.cli", "webapp.lti.cli"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
