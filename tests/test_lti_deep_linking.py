@@ -9,14 +9,13 @@ from html import unescape
 import jwt
 
 from tests.helpers.csrf import csrf_token_from
-from tests.helpers.lti_platform import (  # noqa: F401  (lti_platform is a fixture)
+from tests.helpers.lti_platform import (
     CLAIM,
     CLIENT_ID,
     COURSE_SCENARIO,
+    DEPLOYMENT_ID,
     DL_CLAIM,
     DL_MESSAGE,
-    DEPLOYMENT_ID,
-    lti_platform,
 )
 
 
@@ -33,7 +32,9 @@ def _verify(client, token: str) -> dict:
     jwks = client.get("/lti/jwks").get_json()
     kid = jwt.get_unverified_header(token)["kid"]
     key = next(jwt.PyJWK.from_dict(k) for k in jwks["keys"] if k["kid"] == kid)
-    return jwt.decode(token, key.key, algorithms=["RS256"], audience=None, options={"verify_aud": False})
+    return jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=None, options={"verify_aud": False}
+    )
 
 
 def test_an_instructor_picks_scenarios_and_gets_a_signed_response(client, app, lti_platform):
@@ -43,7 +44,8 @@ def test_an_instructor_picks_scenarios_and_gets_a_signed_response(client, app, l
         scenarios = list(content().library.scenarios)
     second = next(s for s in scenarios if s != COURSE_SCENARIO)
     html = _open_picker(client, lti_platform)
-    assert "Add scenarios to your course" in html and COURSE_SCENARIO in html
+    assert "Add scenarios to your course" in html
+    assert COURSE_SCENARIO in html
     token = csrf_token_from(client, "/lti/deep-link")
     response = client.post(
         "/lti/deep-link",
@@ -58,28 +60,38 @@ def test_an_instructor_picks_scenarios_and_gets_a_signed_response(client, app, l
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert f'action="{lti_platform.url}/deep-link-return"' in page
-    assert "js/lti-return.js" in page and "<script>" not in page
+    assert "js/lti-return.js" in page
+    assert "<script>" not in page
     assert f"form-action 'self' {lti_platform.url}" in response.headers["Content-Security-Policy"]
     signed = unescape(re.search(r'name="JWT" value="([^"]+)"', page).group(1))
     claims = _verify(client, signed)
-    assert claims["iss"] == CLIENT_ID and claims["aud"] == [lti_platform.issuer]
+    assert claims["iss"] == CLIENT_ID
+    assert claims["aud"] == [lti_platform.issuer]
     assert claims[CLAIM + "message_type"] == "LtiDeepLinkingResponse"
     assert claims[CLAIM + "version"] == "1.3.0"
     assert claims[CLAIM + "deployment_id"] == DEPLOYMENT_ID
     assert claims[DL_CLAIM + "data"] == "opaque-platform-data"
     first, other = claims[DL_CLAIM + "content_items"]
-    assert first["type"] == "ltiResourceLink" and first["url"] == "http://localhost/lti/launch"
-    assert first["custom"] == {"scenario": COURSE_SCENARIO, "variant": "oracle-on-rds", "mode": "board"}
+    assert first["type"] == "ltiResourceLink"
+    assert first["url"] == "http://localhost/lti/launch"
+    assert first["custom"] == {
+        "scenario": COURSE_SCENARIO,
+        "variant": "oracle-on-rds",
+        "mode": "board",
+    }
     assert first["lineItem"]["scoreMaximum"] == 100
     assert first["lineItem"]["resourceId"] == f"{COURSE_SCENARIO}:oracle-on-rds:board"
     assert first["lineItem"]["label"] == first["title"]
-    assert other["custom"]["mode"] == "practice" and "lineItem" not in other
+    assert other["custom"]["mode"] == "practice"
+    assert "lineItem" not in other
     # the request is answered once: the picker is gone from the session afterwards
     assert client.get("/lti/deep-link").status_code == 403
     # a launch of the first item opens the board under the variant chosen
     learner = app.test_client()
     launched = lti_platform.launch(learner, custom=first["custom"], resource_link_id="link-dl")
-    assert launched.headers["Location"].endswith(f"/scenarios/{COURSE_SCENARIO}?variant=oracle-on-rds")
+    assert launched.headers["Location"].endswith(
+        f"/scenarios/{COURSE_SCENARIO}?variant=oracle-on-rds"
+    )
 
 
 def test_the_picker_says_what_is_missing_next_to_the_field(client, lti_platform):

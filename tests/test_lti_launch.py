@@ -10,13 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import count_rows
-from tests.helpers.lti_platform import (  # noqa: F401  (lti_platform is a fixture)
+from tests.helpers.lti_platform import (
     CLAIM,
     COURSE_SCENARIO,
     COURSE_VARIANT,
     DL_MESSAGE,
     INSTRUCTOR,
-    lti_platform,
     new_key,
 )
 from tests.learn_helpers import filled_form
@@ -51,7 +50,8 @@ def test_a_learner_launch_opens_the_board_and_the_attempt_is_the_identitys(
     assert graded.status_code == 303
     identity = _identity(app, "sub-learner-1")
     assert identity.learner_id.startswith("lti-")
-    assert identity.name == "Learner 1" and identity.user_id is None
+    assert identity.name == "Learner 1"
+    assert identity.user_id is None
     with app.app_context():
         attempt = db.session.execute(select(Attempt)).scalar_one()
         assert attempt.learner_id == identity.learner_id
@@ -93,7 +93,8 @@ def test_an_instructor_launch_signs_in_and_lands_on_the_analytics(client, app, l
     identity = _identity(app, "sub-teacher-1")
     with app.app_context():
         user = db.session.get(User, identity.user_id)
-        assert user.role == "instructor" and user.email.endswith("@lti.invalid")
+        assert user.role == "instructor"
+        assert user.email.endswith("@lti.invalid")
     assert _session(client)["_user_id"].startswith(f"{identity.user_id}:")
     assert client.get("/host/").status_code == 200  # signed in for this launch
 
@@ -161,7 +162,8 @@ def test_over_https_the_launch_cookies_work_inside_a_cross_site_frame(app, lti_p
         "/lti/login", data=lti_platform.login_params("learner-1"), base_url="https://localhost"
     )
     state_cookie = login.headers["Set-Cookie"]
-    assert "SameSite=None" in state_cookie and "Secure" in state_cookie
+    assert "SameSite=None" in state_cookie
+    assert "Secure" in state_cookie
     from urllib.parse import parse_qs, urlsplit
 
     query = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["Location"]).query).items()}
@@ -176,7 +178,8 @@ def test_over_https_the_launch_cookies_work_inside_a_cross_site_frame(app, lti_p
     session_cookie = next(
         v for v in launched.headers.getlist("Set-Cookie") if v.startswith("session=")
     )
-    assert "SameSite=None" in session_cookie and "Secure" in session_cookie
+    assert "SameSite=None" in session_cookie
+    assert "Secure" in session_cookie
 
 
 # --- refusals ---------------------------------------------------------------------------
@@ -242,7 +245,8 @@ def test_a_bad_launch_is_refused_with_a_page_and_a_log_line_and_stores_nothing(
     assert "could not open this activity" in response.get_data(as_text=True)
     assert any(code in record.getMessage() for record in caplog.records)
     session = _session(client)
-    assert "_user_id" not in session and "lti" not in session
+    assert "_user_id" not in session
+    assert "lti" not in session
     for model in (LtiIdentity, LtiNonce, LtiResourceLink, User):
         assert count_rows(app, model) == 0
 
@@ -251,7 +255,10 @@ def test_a_replayed_launch_is_refused(client, app, lti_platform):
     auth = lti_platform.login(client)
     cookie = client.get_cookie("srm_lti_state", path="/lti/")
     token = lti_platform.id_token("learner-1", auth["nonce"])
-    assert client.post("/lti/launch", data={"id_token": token, "state": auth["state"]}).status_code == 303
+    assert (
+        client.post("/lti/launch", data={"id_token": token, "state": auth["state"]}).status_code
+        == 303
+    )
     other = app.test_client()  # a copy of the browser's state cookie, and the same id_token
     other.set_cookie("srm_lti_state", cookie.value, path="/lti/")
     replay = other.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
@@ -280,7 +287,8 @@ def test_a_launch_without_its_state_cookie_offers_a_new_window(app, lti_platform
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Open in a new window" in page
-    assert 'target="_blank"' in page and 'name="login_hint" value="learner-1"' in page
+    assert 'target="_blank"' in page
+    assert 'name="login_hint" value="learner-1"' in page
     assert count_rows(app, LtiIdentity) == 0
 
 
@@ -302,7 +310,9 @@ def test_sub_roles_of_instructor_count_as_teaching():
     from webapp.lti.launches import teaches
 
     assert teaches([INSTRUCTOR])
-    assert teaches(["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"])
+    assert teaches(
+        ["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"]
+    )
     assert teaches(["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"])
     assert not teaches(["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"])
     assert not teaches("Instructor")

@@ -10,7 +10,6 @@ import pytest
 
 from tests.conftest import count_rows, make_user
 from tests.helpers.csrf import csrf_token_from
-from tests.helpers.lti_platform import lti_platform  # noqa: F401  (a fixture)
 from webapp.models import LtiDeployment, LtiPlatform
 
 MOODLE = {
@@ -35,13 +34,16 @@ def test_the_shell_adds_lists_and_removes_platforms(app, runner):
     assert "registered platform" in added.output
     again = runner.invoke(main, ["lti", "add-platform", *_args({**MOODLE, "deployment-id": "4"})])
     assert "updated platform" in again.output
-    assert count_rows(app, LtiPlatform) == 1 and count_rows(app, LtiDeployment) == 2
+    assert count_rows(app, LtiPlatform) == 1
+    assert count_rows(app, LtiDeployment) == 2
     listed = runner.invoke(main, ["lti", "list"])
     assert "https://moodle.school.example\tXy12abc\t3,4" in listed.output
     platform_id = listed.output.split("\t", 1)[0]
     removed = runner.invoke(main, ["lti", "remove", platform_id])
-    assert removed.exit_code == 0 and "removed platform" in removed.output
-    assert count_rows(app, LtiPlatform) == 0 and count_rows(app, LtiDeployment) == 0
+    assert removed.exit_code == 0
+    assert "removed platform" in removed.output
+    assert count_rows(app, LtiPlatform) == 0
+    assert count_rows(app, LtiDeployment) == 0
     assert runner.invoke(main, ["lti", "remove", "99"]).exit_code == 1
 
 
@@ -85,7 +87,8 @@ def test_the_admin_page_adds_and_removes_a_platform(client, app):
     added = client.post("/admin/lti", data={**form, "csrf_token": token})
     assert added.status_code == 303
     page = client.get("/admin/lti").get_data(as_text=True)
-    assert "https://moodle.school.example" in page and "Xy12abc" in page
+    assert "https://moodle.school.example" in page
+    assert "Xy12abc" in page
     with app.app_context():
         from webapp.extensions import db
 
@@ -105,7 +108,8 @@ def test_a_bad_url_on_the_admin_page_shows_next_to_its_field(client, app):
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert 'id="keyset_url-error"' in page and "Give an https://" in page
+    assert 'id="keyset_url-error"' in page
+    assert "Give an https://" in page
     assert count_rows(app, LtiPlatform) == 0
     no_token = client.post("/admin/lti", data=form)
     assert no_token.status_code == 400
@@ -129,7 +133,8 @@ def test_the_tool_key_is_made_once_private_and_published(client, app):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     key = tool_key(app)
     assert jwks == {"keys": [key.public_jwk]}
-    assert key.public_jwk["kid"] == key.kid and "d" not in key.public_jwk
+    assert key.public_jwk["kid"] == key.kid
+    assert "d" not in key.public_jwk
     assert b"PRIVATE KEY" in key.private_pem
     app.extensions.pop("lti_tool_key")
     assert tool_key(app).kid == key.kid  # read back from the instance folder, not made anew

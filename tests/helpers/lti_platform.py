@@ -125,8 +125,9 @@ class TestPlatform:
             response = self._course_page(request)
         elif request.path == "/deep-link-return":
             self.received.append(dict(request.form))
-            response = Response("<!doctype html><title>Course</title><p>Content added</p>",
-                                mimetype="text/html")
+            response = Response(
+                "<!doctype html><title>Course</title><p>Content added</p>", mimetype="text/html"
+            )
         else:
             response = Response("not found", status=404)
         return response(environ, start_response)
@@ -298,7 +299,8 @@ class TestPlatform:
             claims.pop(name, None)
         token = self.sign(claims, key, kid)
         return client.post(
-            "/lti/launch", data={"id_token": token, "state": auth["state"] if state is None else state}
+            "/lti/launch",
+            data={"id_token": token, "state": auth["state"] if state is None else state},
         )
 
 

@@ -4,6 +4,7 @@ a JWKS at /lti/jwks, used to sign deep-linking responses and service-token asser
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -64,10 +65,8 @@ def _create(path: Path) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
         os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, path)  # fails if another process linked its key first
-        except FileExistsError:
-            pass
+        with contextlib.suppress(FileExistsError):  # another process linked its key first
+            os.link(tmp, path)
     finally:
         os.unlink(tmp)
 

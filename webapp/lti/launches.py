@@ -29,9 +29,7 @@ def clean(value: Any, limit: int = 255) -> str | None:
     if not isinstance(value, str):
         return None
     kept = "".join(
-        ch
-        for ch in value
-        if unicodedata.category(ch) not in ("Cc", "Cs") or ch in "\t"
+        ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs") or ch in "\t"
     ).strip()
     return kept[:limit] or None
 
@@ -78,10 +76,14 @@ def record_identity(session: Session, launch: Launch, instructor: bool) -> LtiId
     return identity
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _endpoints(claims: dict[str, Any]) -> dict[str, Any]:
-    ags = claims.get(AGS_CLAIM) if isinstance(claims.get(AGS_CLAIM), dict) else {}
-    nrps = claims.get(NRPS_CLAIM) if isinstance(claims.get(NRPS_CLAIM), dict) else {}
-    scopes = ags.get("scope") if isinstance(ags.get("scope"), list) else []
+    ags, nrps = _mapping(claims.get(AGS_CLAIM)), _mapping(claims.get(NRPS_CLAIM))
+    found = ags.get("scope")
+    scopes: list[Any] = found if isinstance(found, list) else []
     return {
         "lineitem_url": clean(ags.get("lineitem"), 1000),
         "lineitems_url": clean(ags.get("lineitems"), 1000),
@@ -143,12 +145,11 @@ def record_link(session: Session, launch: Launch) -> LtiResourceLink:
     if link is None:
         link = LtiResourceLink(platform_id=launch.platform.id, resource_link_id=link_id)
         session.add(link)
-    context = claims.get(CLAIM + "context")
-    context = context if isinstance(context, dict) else {}
+    context = _mapping(claims.get(CLAIM + "context"))
     link.deployment_id = launch.deployment.id
     link.context_id = clean(context.get("id")) or link.context_id
-    link.context_title = clean(context.get("title")) or clean(context.get("label")) or (
-        link.context_title
+    link.context_title = (
+        clean(context.get("title")) or clean(context.get("label")) or (link.context_title)
     )
     link.scenario_id, link.variant, link.mode = target.scenario_id, target.variant, target.mode
     for name, value in _endpoints(claims).items():

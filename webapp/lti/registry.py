@@ -54,9 +54,7 @@ def _url(value: str, field: str, required: bool = True) -> str:
     if not value:
         return value
     parts = urlsplit(value)
-    secure = parts.scheme == "https" or (
-        parts.scheme == "http" and parts.hostname in LOOPBACK
-    )
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
     if not parts.netloc or not secure:
         raise RegistrationError(
             "Give an https:// address (http:// only on this machine, for tests).", field
@@ -105,9 +103,9 @@ def list_platforms(session: Session) -> list[LtiPlatform]:
     """Every registered platform with its deployments, oldest first."""
     return list(
         session.execute(
-            select(LtiPlatform).options(selectinload(LtiPlatform.deployments)).order_by(
-                LtiPlatform.id
-            )
+            select(LtiPlatform)
+            .options(selectinload(LtiPlatform.deployments))
+            .order_by(LtiPlatform.id)
         ).scalars()
     )
 

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -21,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from ..auth.forms import EmptyForm
 from ..auth.sessions import start_session
@@ -59,9 +59,7 @@ def _keysets() -> adapter.KeySets:
 def _refused(exc: LaunchError):
     """A refused login or launch: a log line, nothing stored, nobody signed in."""
     db.session.rollback()
-    log.warning(
-        "LTI %s refused (%s): %s %s", request.endpoint, exc.code, exc.message, exc.detail
-    )
+    log.warning("LTI %s refused (%s): %s %s", request.endpoint, exc.code, exc.message, exc.detail)
     return render_template("lti/error.html", error=exc), exc.status
 
 
@@ -242,8 +240,9 @@ def _provider(scenario_id: str) -> str:
 def _deep_linking_launch(checked: adapter.Launch, instructor: bool) -> Response:
     if not instructor:
         raise LaunchError(403, "not_instructor", "Only instructors can add scenarios to a course.")
-    settings = checked.claims.get(adapter.DL_CLAIM + "deep_linking_settings")
-    return_url = settings.get("deep_link_return_url") if isinstance(settings, dict) else None
+    found = checked.claims.get(adapter.DL_CLAIM + "deep_linking_settings")
+    settings: dict[str, Any] = found if isinstance(found, dict) else {}
+    return_url = settings.get("deep_link_return_url")
     if not isinstance(return_url, str) or urlsplit(return_url).scheme not in ("http", "https"):
         raise LaunchError(400, "bad_deep_link", "The platform gave no place to return content.")
     identity = record_identity(db.session, checked, True)
@@ -265,7 +264,7 @@ def _deep_link_request() -> dict[str, Any]:
     launched = session.get("lti")
     kept = launched.get("deep_link") if isinstance(launched, dict) else None
     if not isinstance(kept, dict) or not current_user.is_authenticated:
-        abort(403, "Open this page from your course's \"add content\" in the platform.")
+        abort(403, 'Open this page from your course\'s "add content" in the platform.')
     return kept
 
 

@@ -90,9 +90,7 @@ class LtiResourceLink(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
-    deployment_id: Mapped[int] = mapped_column(
-        ForeignKey("lti_deployments.id", ondelete="CASCADE")
-    )
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("lti_deployments.id", ondelete="CASCADE"))
     resource_link_id: Mapped[str] = mapped_column(String(255))
     context_id: Mapped[str | None] = mapped_column(String(255))
     context_title: Mapped[str | None] = mapped_column(String(255))
