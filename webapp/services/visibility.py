@@ -6,7 +6,9 @@ a key asks here, saying who is looking (a Viewer), and shows only what the answe
 Outside a class: practice and `feedback: always` assessments are open to whoever holds an
 attempt's address. An assessment that holds feedback back (after-last, after-pass) opens
 only to the signed-in account that made the attempt, once that account has passed or used
-its last attempt, and to the scenario's instructors (its author, admins). Anonymous
+its last attempt, and to the scenario's instructors (its author, admins). A learner launched
+from a learning platform (LTI) counts as such an account: their learner id stands for the
+person (issuer and subject) in every browser, so a fresh browser resets nothing. Anonymous
 learners see the score only, every attempt: a fresh browser would give them a fresh
 attempt count, so their count cannot protect the key.
 
