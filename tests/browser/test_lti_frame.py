@@ -74,3 +74,48 @@ def test_the_instructors_launch_pages_read_well(live_server, platform, browser, 
         assert "JWT" in platform.received[-1]
     finally:
         context.close()
+
+
+def test_a_frame_whose_cookie_is_withheld_offers_a_new_window(live_server, page):
+    """The tool on another site than the course page (localhost vs 127.0.0.1), over HTTP:
+    the browser withholds the tool's cookie from the cross-site post into the frame."""
+    port = live_server.url.rsplit(":", 1)[1]
+    platform = TestPlatform(tool_url=f"http://localhost:{port}").serve()
+    try:
+        platform.register(live_server.app)
+        page.goto(f"{platform.url}/course?user=learner-8")
+        frame = page.frame_locator("iframe[title=Trainer]")
+        frame.get_by_role("button", name="Open in a new window").wait_for()
+        assert frame.get_by_role("heading", name="Open the activity in a new window").count() == 1
+        screenshot(page, "lti-new-window")
+        with live_server.app.app_context():
+            assert db.session.execute(select(LtiIdentity)).first() is None
+    finally:
+        platform.stop()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_admins_platform_page_reads_well(live_server, platform, browser, width):
+    from tests.conftest import DEFAULT_PASSWORD, make_user
+
+    make_user(live_server.app, "admin@example.org", role="admin")
+    phone = width == 390
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if phone else 900},
+        has_touch=phone,
+        is_mobile=phone,
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/auth/login")
+        page.get_by_label("Email").fill("admin@example.org")
+        page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live_server.url}/admin/lti")
+        page.get_by_role("heading", name="Learning platforms (LTI 1.3)").wait_for()
+        page.get_by_text(platform.issuer, exact=True).first.wait_for()
+        assert serious(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"lti-admin-{width}")
+    finally:
+        context.close()
