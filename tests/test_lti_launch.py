@@ -316,3 +316,29 @@ def test_sub_roles_of_instructor_count_as_teaching():
     assert teaches(["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"])
     assert not teaches(["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"])
     assert not teaches("Instructor")
+
+
+def test_two_copies_of_a_launch_at_once_let_one_in(app, lti_platform):
+    import threading
+
+    auth = lti_platform.login(first := app.test_client())
+    cookie = first.get_cookie("srm_lti_state", path="/lti/")
+    token = lti_platform.id_token("learner-1", auth["nonce"])
+    clients = [first, app.test_client()]
+    clients[1].set_cookie("srm_lti_state", cookie.value, path="/lti/")
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def send(client):
+        start.wait()
+        response = client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [303, 401]
+    assert count_rows(app, LtiNonce) == 1
+    assert count_rows(app, LtiIdentity) == 1
