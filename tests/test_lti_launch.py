@@ -342,3 +342,26 @@ def test_two_copies_of_a_launch_at_once_let_one_in(app, lti_platform):
     assert sorted(statuses) == [303, 401]
     assert count_rows(app, LtiNonce) == 1
     assert count_rows(app, LtiIdentity) == 1
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["not-a-jwt", "a.b.c", "eyJhbGciOiJub25lIn0.eyJpc3MiOjF9.", "x" * 20000],
+)
+def test_a_garbled_id_token_is_a_clear_400(client, app, lti_platform, token):
+    auth = lti_platform.login(client)
+    response = client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+    assert response.status_code in (400, 401)
+    assert "could not open this activity" in response.get_data(as_text=True)
+    assert count_rows(app, LtiNonce) == 0
+
+
+def test_an_unreachable_key_set_refuses_the_launch_without_a_500(client, app, lti_platform):
+    auth = lti_platform.login(client)
+    token = lti_platform.id_token("learner-1", auth["nonce"])
+    lti_platform.stop()  # the platform's JWKS no longer answers
+    response = client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+    assert response.status_code == 502
+    assert "signing keys could not be read" in response.get_data(as_text=True)
+    assert "lti" not in _session(client)
+    assert count_rows(app, LtiIdentity) == 0

@@ -98,7 +98,9 @@ class TestPlatform:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.server_close()
             self._thread.join(timeout=5)
+            self._server = None
 
     @property
     def issuer(self) -> str:
