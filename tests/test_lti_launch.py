@@ -365,3 +365,18 @@ def test_an_unreachable_key_set_refuses_the_launch_without_a_500(client, app, lt
     assert "signing keys could not be read" in response.get_data(as_text=True)
     assert "lti" not in _session(client)
     assert count_rows(app, LtiIdentity) == 0
+
+
+def test_the_launched_instructor_sees_the_courses_learners_in_the_analytics(app, lti_platform):
+    learner = app.test_client()
+    lti_platform.launch(learner)
+    learner.post(
+        f"/scenarios/{COURSE_SCENARIO}", data=filled_form(learner, app, variant=COURSE_VARIANT)
+    )
+    stranger = app.test_client()  # a learner of the catalogue, not of the course
+    stranger.post(f"/scenarios/{COURSE_SCENARIO}", data=filled_form(stranger, app))
+    teacher = app.test_client()
+    lti_platform.launch(teacher, hint="teacher-1")
+    page = teacher.get(f"/author/scenarios/{COURSE_SCENARIO}/analytics").get_data(as_text=True)
+    assert "your course's learners" in page
+    assert "<dt>Attempts</dt><dd>1</dd>" in page

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import LtiIdentity, LtiPlatform, LtiResourceLink, User
+from ..models import LtiIdentity, LtiLinkLearner, LtiPlatform, LtiResourceLink, User
 from ..models.base import utcnow
 from ..services.content import content
 from .adapter import AGS_CLAIM, CLAIM, NRPS_CLAIM, Launch, LaunchError
@@ -173,3 +173,35 @@ def frame_origins(session: Session) -> list[str]:
             if parts.scheme in ("https", "http") and parts.netloc:
                 found.add(f"{parts.scheme}://{parts.netloc}")
     return sorted(found)
+
+
+def record_learner(session: Session, link: LtiResourceLink, identity: LtiIdentity) -> None:
+    """Note that this learner opened the link (flushes): the course's analytics count them."""
+    seen = session.execute(
+        select(LtiLinkLearner).where(
+            LtiLinkLearner.link_id == link.id, LtiLinkLearner.identity_id == identity.id
+        )
+    ).scalar_one_or_none()
+    if seen is None:
+        session.add(LtiLinkLearner(link_id=link.id, identity_id=identity.id))
+    else:
+        seen.last_launch_at = utcnow()
+    session.flush()
+
+
+def course_learner_ids(link_id: int) -> Any:
+    """A query of the learner ids of everyone who opened a link of this link's course."""
+    from sqlalchemy.orm import aliased
+
+    course = aliased(LtiResourceLink)
+    return (
+        select(LtiIdentity.learner_id)
+        .join(LtiLinkLearner, LtiLinkLearner.identity_id == LtiIdentity.id)
+        .join(LtiResourceLink, LtiResourceLink.id == LtiLinkLearner.link_id)
+        .join(
+            course,
+            (course.platform_id == LtiResourceLink.platform_id)
+            & (course.context_id == LtiResourceLink.context_id),
+        )
+        .where(course.id == link_id)
+    )

@@ -31,7 +31,7 @@ from . import adapter, bp, deep_linking, tool
 from .adapter import STATE_COOKIE, LaunchError
 from .framing import cross_site_cookie
 from .keys import tool_key
-from .launches import POLICIES, record_identity, record_link, teaches
+from .launches import POLICIES, record_identity, record_learner, record_link, teaches
 
 log = logging.getLogger("webapp.lti")
 LOGIN_PARAMS = (
@@ -218,6 +218,8 @@ def _sign_in(identity: LtiIdentity, instructor: bool, extra: dict[str, Any]) -> 
 def _resource_launch(checked: adapter.Launch, instructor: bool) -> Response:
     link = record_link(db.session, checked)
     identity = record_identity(db.session, checked, instructor)
+    if not instructor:
+        record_learner(db.session, link, identity)
     db.session.commit()
     _sign_in(identity, instructor, {"link": link.id})
     log.info("LTI launch: identity %s link %s instructor %s", identity.id, link.id, instructor)

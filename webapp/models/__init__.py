@@ -4,7 +4,14 @@ from .attempts import Attempt, AttemptAnswer
 from .classroom import ClassDraft, ClassSession, ClassSessionScenario, Participant
 from .content import ScenarioRecord, ScenarioVersion
 from .limits import RateLimitCounter
-from .lti import LtiDeployment, LtiIdentity, LtiNonce, LtiPlatform, LtiResourceLink
+from .lti import (
+    LtiDeployment,
+    LtiIdentity,
+    LtiLinkLearner,
+    LtiNonce,
+    LtiPlatform,
+    LtiResourceLink,
+)
 from .practice import PracticePair, PracticePairSet, PracticeReview, PracticeRound
 from .users import SetupToken, User
 
@@ -16,6 +23,7 @@ __all__ = [
     "ClassSessionScenario",
     "LtiDeployment",
     "LtiIdentity",
+    "LtiLinkLearner",
     "LtiNonce",
     "LtiPlatform",
     "LtiResourceLink",

@@ -104,3 +104,16 @@ class LtiResourceLink(Model):
     score_policy: Mapped[str] = mapped_column(String(10), default="latest")  # latest | best
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LtiLinkLearner(Model):
+    """A learner who launched a course's resource link: the course's analytics count their
+    attempts for the instructor who launched it."""
+
+    __tablename__ = "lti_link_learners"
+    __table_args__ = (UniqueConstraint("link_id", "identity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("lti_resource_links.id", ondelete="CASCADE"))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("lti_identities.id", ondelete="CASCADE"))
+    last_launch_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""LTI 1.3 platforms, deployments, identities, used nonces and resource links
+"""LTI 1.3 platforms, deployments, identities, used nonces, resource links and their learners
 
 Revision ID: 0013
 Revises: 0012
@@ -110,9 +110,31 @@ def upgrade() -> None:
             "platform_id", "resource_link_id", name=op.f("uq_lti_resource_links_platform_id")
         ),
     )
+    op.create_table(
+        "lti_link_learners",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("link_id", sa.Integer(), nullable=False),
+        sa.Column("identity_id", sa.Integer(), nullable=False),
+        sa.Column("last_launch_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["identity_id"],
+            ["lti_identities.id"],
+            name=op.f("fk_lti_link_learners_identity_id_lti_identities"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["link_id"],
+            ["lti_resource_links.id"],
+            name=op.f("fk_lti_link_learners_link_id_lti_resource_links"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lti_link_learners")),
+        sa.UniqueConstraint("link_id", "identity_id", name=op.f("uq_lti_link_learners_link_id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("lti_link_learners")
     op.drop_table("lti_resource_links")
     op.drop_index(op.f("ix_lti_nonces_expires_at"), table_name="lti_nonces")
     op.drop_table("lti_nonces")
