@@ -6,7 +6,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
-from . import routes  # noqa: E402,F401
+from . import picker_routes, routes  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
