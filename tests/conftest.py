@@ -194,3 +194,8 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# --- LTI: the test platform (tests.helpers.lti_platform) ---------------------------------
+
+from tests.helpers.lti_platform import lti_platform  # noqa: E402,F401  (a fixture)

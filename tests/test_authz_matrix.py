@@ -82,6 +82,19 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("admin.reset_link", "POST"): (302, 302, 403, 403, 201),
     ("admin.disable", "POST"): (302, 302, 403, 403, 302),
     ("admin.enable", "POST"): (302, 302, 403, 403, 302),
+    ("admin.lti_platforms", "GET"): (302, 302, 403, 403, 200),
+    ("admin.lti_add_platform", "POST"): (302, 302, 403, 403, 400),  # empty form
+    ("admin.lti_remove_platform", "POST"): (302, 302, 403, 403, 404),  # no such platform
+    # LTI: the keys and configuration are public; login and launch come from a platform
+    # (refused here: no parameters); the picker and a link's policy need that launch
+    ("lti.jwks", "GET"): (200, 200, 200, 200, 200),
+    ("lti.config_json", "GET"): (200, 200, 200, 200, 200),
+    ("lti.login", "GET"): (400, 400, 400, 400, 400),
+    ("lti.login", "POST"): (400, 400, 400, 400, 400),
+    ("lti.launch", "POST"): (400, 400, 400, 400, 400),
+    ("lti.deep_link", "GET"): (403, 403, 403, 403, 403),
+    ("lti.deep_link", "POST"): (403, 403, 403, 403, 403),
+    ("lti.score_policy", "POST"): (403, 403, 403, 403, 403),
     # class sessions: "MATRIX42" is hosted by the instructor; admins may run any session
     ("classroom.host_index", "GET"): (302, 302, 200, 200, 200),
     ("classroom.host_index", "POST"): (302, 302, 400, 400, 400),  # empty form
@@ -289,6 +302,8 @@ def _url(endpoint: str, rule: str, world: dict, slug: str) -> str:
         "participant_id": str(world["participant"]),
         "comparison_id": "aws-azure-web-app",
         "round_id": "0" * 32,
+        "platform_id": "999",
+        "link_id": "999",
         "user_id": str(world["pending"] if endpoint == "admin.new_link" else world["other"]),
     }
     url = rule

@@ -66,8 +66,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """The JSON API and the pages: learn, auth, author, admin, classroom (in that order)."""
-    from . import admin, auth, author, classroom, learn, practice, ratelimits
+    """The JSON API and the pages: learn, auth, author, admin, classroom, practice, LTI."""
+    from . import admin, auth, author, classroom, learn, lti, practice, ratelimits
     from .api import bp as api_bp
     from .extensions import csrf
 
@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     classroom.init_app(app)
     practice.init_app(app)
+    lti.init_app(app)  # after auth: it takes over the session cookie's interface
     ratelimits.init_app(app)  # after every view exists: limits are set per endpoint
 
 

@@ -292,7 +292,12 @@ def _register_plugins() -> None:
     """Commands contributed by other modules (users, export, import, lti)."""
     import importlib
 
-    for name in ("webapp.author.cli", "webapp.auth.cli", "webapp.lti_services.cli"):
+    for name in (
+        "webapp.author.cli",
+        "webapp.auth.cli",
+        "webapp.lti.cli",
+        "webapp.lti_services.cli",
+    ):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

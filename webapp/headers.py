@@ -3,7 +3,8 @@
 * Content-Security-Policy on every HTML page: scripts, styles, images and forms from this
   site only, nothing may frame it. A page's import map (an inline script element that holds
   data, not code) carries the per-response nonce from `csp_nonce()`; nothing else inline
-  runs. One view can relax a directive with `@relax_csp(...)` (say, framing by an LMS).
+  runs. One view can relax a directive with `@relax_csp(...)`, one response with
+  `relax_csp_now(...)` (framing by the LMSs registered at the time).
 * Cache-Control: no-store on anything served to a signed-in user, and on learners' pages
   that read or set their private cookies, unless the view chose its own caching.
 * Strict-Transport-Security when the request came over HTTPS (request.is_secure, which
@@ -52,6 +53,16 @@ def relax_csp(**directives: str) -> Callable:
     return decorate
 
 
+def relax_csp_now(**directives: str) -> None:
+    """Change some directives of this response's policy only (e.g. frame-ancestors naming
+    the learning platforms registered now, which no decorator can know)."""
+    changes = {name.replace("_", "-"): value for name, value in directives.items()}
+    unknown = set(changes) - set(CSP)
+    if unknown:
+        raise ValueError(f"unknown CSP directive(s): {', '.join(sorted(unknown))}")
+    g.csp_changes = {**g.get("csp_changes", {}), **changes}
+
+
 def csp_nonce() -> str:
     """The nonce of this response's policy (made on first use, once per request)."""
     if "csp_nonce" not in g:
@@ -69,7 +80,8 @@ def policy(changes: dict[str, str] | None = None, nonce: str | None = None) -> s
 
 def _view_changes() -> dict[str, str]:
     view = current_app.view_functions.get(request.endpoint or "")
-    return getattr(view, "csp_changes", {}) if view else {}
+    changes = getattr(view, "csp_changes", {}) if view else {}
+    return {**changes, **g.get("csp_changes", {})}
 
 
 def _signed_in() -> bool:

@@ -1,7 +1,7 @@
-"""Admin pages: invite instructors, switch accounts off and on."""
+"""Admin pages: invite instructors, switch accounts off and on, register LMSs (LTI)."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import routes  # noqa: E402,F401
+from . import lti_routes, routes  # noqa: E402,F401

@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from ..auth.access import instructor_required
 from ..extensions import db
+from ..lti.launches import course_learner_ids
+from ..lti.routes import course_link
 from ..services import authoring
 from ..services.analytics import Scope, scenario_stats, stats_csv
 from ..services.content import content
@@ -32,16 +34,20 @@ def _allowed(slug: str):
 
 def _scope(slug: str, record) -> tuple[Scope, list]:
     """The attempts this page counts: ?version= and ?variant= as chosen, and only the
-    viewer's own class sessions where that is all they may see."""
+    viewer's own class sessions where that is all they may see (with, for an instructor
+    launched from a course, that course's learners)."""
     versions = list(record.versions) if record is not None else []
     raw = request.args.get("version", "")
     chosen = next((v for v in versions if str(v.number) == raw), None)
     variant = request.args.get("variant")
+    host_id = authoring.analytics_host(current_user, record)
+    launched = course_link(slug) if host_id is not None else None
     scope = Scope(
         slug,
         chosen.id if chosen else None,
         variant=variant if variant in _variant_ids(slug, record) else None,
-        host_id=authoring.analytics_host(current_user, record),
+        host_id=host_id,
+        course_learners=course_learner_ids(launched.id) if launched else None,
     )
     return scope, versions
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..services.visibility import Viewer
@@ -19,10 +19,23 @@ def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="srm-learner")
 
 
+def lti_learner_id() -> str | None:
+    """The learner id of the identity a learning platform launched in this session, if any:
+    it stands for that person (issuer and subject) in every browser they launch from."""
+    launched = session.get("lti")
+    learner = launched.get("learner") if isinstance(launched, dict) else None
+    return learner if isinstance(learner, str) else None
+
+
 def current_learner_id(create: bool = True) -> str | None:
-    """This browser's learner id; with create, a new one is issued (set on the response)."""
+    """This browser's learner id, or the launched LTI identity's; with create, a browser
+    without one gets a new id (set on the response)."""
     if "learner_id" in g:
         return g.learner_id
+    launched = lti_learner_id()
+    if launched is not None:
+        g.learner_id = launched
+        return launched
     from flask import current_app
 
     raw = request.cookies.get(COOKIE)
@@ -56,7 +69,9 @@ def current_viewer() -> Viewer:
         for name, value in request.cookies.items()
         if name.startswith(COOKIE_PREFIX)
     }
-    return Viewer(user, current_learner_id(create=False), tokens)
+    learner_id = current_learner_id(create=False)
+    durable = learner_id is not None and learner_id == lti_learner_id()
+    return Viewer(user, learner_id, tokens, durable_learner=durable)
 
 
 def init_app(app: Flask) -> None:

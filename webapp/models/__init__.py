@@ -10,6 +10,14 @@ from .classroom import (
 )
 from .content import ScenarioRecord, ScenarioVersion
 from .limits import RateLimitCounter
+from .lti import (
+    LtiDeployment,
+    LtiIdentity,
+    LtiLinkLearner,
+    LtiNonce,
+    LtiPlatform,
+    LtiResourceLink,
+)
 from .lti_grades import ScoreOutbox
 from .practice import PracticePair, PracticePairSet, PracticeReview, PracticeRound
 from .users import SetupToken, User
@@ -20,6 +28,12 @@ __all__ = [
     "ClassDraft",
     "ClassSession",
     "ClassSessionScenario",
+    "LtiDeployment",
+    "LtiIdentity",
+    "LtiLinkLearner",
+    "LtiNonce",
+    "LtiPlatform",
+    "LtiResourceLink",
     "Participant",
     "PracticePair",
     "PracticePairSet",

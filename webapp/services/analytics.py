@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..domain import PARTIES
@@ -55,13 +55,16 @@ class Scope:
     """Which attempts of a scenario the figures count.
 
     version_id: one version only. variant: one variant only ("" for attempts made without
-    one). host_id: only the attempts made in class sessions that instructor hosted.
+    one). host_id: only the attempts made in class sessions that instructor hosted, and,
+    with course_learners (a query of learner ids: a course's learners launched from a
+    learning platform), those learners' attempts outside a class too.
     """
 
     slug: str
     version_id: int | None = None
     variant: str | None = None
     host_id: int | None = None
+    course_learners: Any = field(default=None, compare=False)
 
     @property
     def joins_attempts(self) -> bool:
@@ -110,7 +113,12 @@ def attempt_filters(scope: Scope, *, variant: bool = True) -> list[Any]:
         hosted = (
             select(Participant.id).join(ClassSession).where(ClassSession.host_id == scope.host_id)
         )
-        where.append(Attempt.participant_id.in_(hosted))
+        mine: ColumnElement[bool] = Attempt.participant_id.in_(hosted)
+        if scope.course_learners is not None:
+            mine = mine | (
+                Attempt.participant_id.is_(None) & Attempt.learner_id.in_(scope.course_learners)
+            )
+        where.append(mine)
     return where
 
 

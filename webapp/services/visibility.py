@@ -6,7 +6,9 @@ a key asks here, saying who is looking (a Viewer), and shows only what the answe
 Outside a class: practice and `feedback: always` assessments are open to whoever holds an
 attempt's address. An assessment that holds feedback back (after-last, after-pass) opens
 only to the signed-in account that made the attempt, once that account has passed or used
-its last attempt, and to the scenario's instructors (its author, admins). Anonymous
+its last attempt, and to the scenario's instructors (its author, admins). A learner launched
+from a learning platform (LTI) counts as such an account: their learner id stands for the
+person (issuer and subject) in every browser, so a fresh browser resets nothing. Anonymous
 learners see the score only, every attempt: a fresh browser would give them a fresh
 attempt count, so their count cannot protect the key.
 
@@ -62,6 +64,9 @@ class Viewer:
     user: Any = None  # an active signed-in account, or None
     learner_id: str | None = None
     class_tokens: dict[str, str] = field(default_factory=dict)  # session code -> token
+    # the learner id stands for one person everywhere (an LTI launch), not for one browser:
+    # its attempt count cannot be reset with a fresh browser, as an account's cannot
+    durable_learner: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -129,10 +134,13 @@ def for_attempt(
     if _teaches(session, viewer, attempt.version_id):
         return SHOWN
     user_id = getattr(viewer.user, "id", None)
-    if attempt.user_id is None or attempt.user_id != user_id:
-        mine = attempt.user_id is None and viewer.learner_id == attempt.learner_id
+    mine = attempt.user_id is None and viewer.learner_id == attempt.learner_id
+    if mine and viewer.durable_learner and user_id is None:
+        status = attempt_status(session, settings, attempt.scenario_slug, viewer.learner_id)
+    elif attempt.user_id is None or attempt.user_id != user_id:
         return Feedback(False, True, HELD_IN_ASSESSMENT if mine else NOT_YOURS)
-    status = attempt_status(session, settings, attempt.scenario_slug, None, user_id=user_id)
+    else:
+        status = attempt_status(session, settings, attempt.scenario_slug, None, user_id=user_id)
     if status.remaining == 0 or status.passed:
         return SHOWN
     until = "you pass or use your last attempt" if status.limit else "you pass"

@@ -5,14 +5,14 @@ item, retried until delivered), the course roster a class session imported from 
 and each participant's LMS identity and name.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
