@@ -95,6 +95,8 @@ EXPECTED: dict[tuple[str, str], tuple[int | set[int], ...]] = {
     ("lti.deep_link", "GET"): (403, 403, 403, 403, 403),
     ("lti.deep_link", "POST"): (403, 403, 403, 403, 403),
     ("lti.score_policy", "POST"): (403, 403, 403, 403, 403),
+    # only the host, launched from a course whose platform gives its roster
+    ("lti.import_course_roster", "POST"): (302, 302, 403, 403, 403),
     # class sessions: "MATRIX42" is hosted by the instructor; admins may run any session
     ("classroom.host_index", "GET"): (302, 302, 200, 200, 200),
     ("classroom.host_index", "POST"): (302, 302, 400, 400, 400),  # empty form

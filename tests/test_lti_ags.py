@@ -465,6 +465,21 @@ def test_send_scores_says_when_no_platform_is_registered(monkeypatch, _migrated,
 
 
 def test_send_scores_delivers_what_is_due(app, platform, lineitem, monkeypatch, _migrated):
+    from webapp.lti.registry import Registration, add_platform
+
+    with app.app_context():  # registered as an admin would (the scores' resolver is faked)
+        add_platform(
+            db.session,
+            Registration(
+                issuer=ISSUER,
+                client_id=CLIENT_ID,
+                deployment_id="d-1",
+                auth_login_url=f"{platform.url}/auth",
+                auth_token_url=platform.token_url,
+                keyset_url=f"{platform.url}/jwks",
+            ),
+        )
+        db.session.commit()
     enqueue(app, lineitem)
     monkeypatch.setenv("SRM_SQLALCHEMY_DATABASE_URI", _migrated)
     monkeypatch.setattr("webapp.lti_services.client_resolver", lambda _app: resolver(platform))
@@ -539,11 +554,17 @@ def test_a_fault_while_queueing_never_costs_the_learner_the_attempt(app, client,
 
 
 def test_serve_starts_the_sender_only_when_on_and_platforms_are_known(app, platform):
+    from webapp.lti_services import CLIENTS
     from webapp.lti_services.sender import serve_hook
 
-    app.config["LTI_SCORE_SENDER"] = True
+    app.config["LTI_SCORE_SENDER"] = False
     serve_hook(app, "127.0.0.1", 8000)
-    assert "srm_lti_sender" not in app.extensions  # no LTI registration to resolve issuers
+    assert "srm_lti_sender" not in app.extensions  # switched off
+    app.config["LTI_SCORE_SENDER"] = True
+    registration = app.extensions.pop(CLIENTS)  # a build without the LTI registration
+    serve_hook(app, "127.0.0.1", 8000)
+    assert "srm_lti_sender" not in app.extensions  # nothing to resolve issuers with
+    assert registration is not None
     set_client_resolver(app, resolver(platform))
     serve_hook(app, "127.0.0.1", 8000)
     sender = app.extensions.pop("srm_lti_sender")

@@ -21,7 +21,7 @@ from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..learn.forms import answer_field
 from ..learn.pages import components, verdict_label, zones
-from ..services.classroom import pacing
+from ..services.classroom import pacing, roster
 from ..services.classroom import report as reports
 from ..services.classroom import sessions as svc
 from ..services.classroom.answers import AnswerSet, own_attempts, submit_answers
@@ -54,6 +54,9 @@ def join():
                 return redirect(url_for("classroom.play", code=cs.code))
         except ClassError:
             pass
+    launched = _launched()
+    if launched is not None and request.method == "POST" and not form.nickname.data:
+        form.nickname.data = launched[2] or "Learner"  # the course's name stands for it
     if form.validate_on_submit():
         try:
             cs = svc.live_session(db.session, form.code.data)
@@ -63,7 +66,7 @@ def join():
             if _participant_or_none(cs) is not None:
                 return redirect(url_for("classroom.play", code=cs.code))
             try:
-                _, token = svc.join(db.session, cs, form.nickname.data)
+                _, token = _seat(cs, form.nickname.data)
             except ClassError as exc:
                 db.session.rollback()
                 field = form.code if isinstance(exc, (Forbidden, Ended)) else form.nickname
@@ -74,6 +77,23 @@ def join():
                 return set_participant_cookie(response, cs.code, token)
     status = 400 if request.method == "POST" else 200
     return render_template("classroom/join.html", form=form), status
+
+
+def _launched() -> tuple[str, str, str | None] | None:
+    from ..lti.passback import launched_seat_identity  # the LTI package builds on this one
+
+    return launched_seat_identity()
+
+
+def _seat(cs, nickname: str):
+    """A seat for the learner: a learner launched from a course takes the seat the course
+    roster gives them (their name there, the same seat when they come back); anyone else
+    joins with their nickname."""
+    launched = _launched()
+    if launched is None:
+        return svc.join(db.session, cs, nickname)
+    issuer, sub, name = launched
+    return roster.seat_lms_learner(db.session, cs, issuer, sub, name or nickname)
 
 
 def _sentence(message: str) -> str:

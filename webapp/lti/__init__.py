@@ -6,7 +6,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
-from . import picker_routes, routes  # noqa: E402,F401
+from . import passback, picker_routes, routes  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(routes.launch)
     app.register_blueprint(bp)
     framing.init_app(app)
+    passback.init_app(app)
 
     @app.context_processor
     def _course_panel() -> dict:

@@ -31,7 +31,7 @@ def send_scores(once: bool) -> None:
 
     app = make_app()
     resolve = client_resolver(app)
-    if resolve is None:
+    if resolve is None or not _platforms_registered(app):
         click.echo("error: no LTI platform is registered with this trainer", err=True)
         sys.exit(2)
     http = new_http()
@@ -49,6 +49,17 @@ def send_scores(once: bool) -> None:
         f"outbox: {counts.get('pending', 0)} waiting, {counts.get('sent', 0)} sent, "
         f"{counts.get('failed', 0)} refused by the platform"
     )
+
+
+def _platforms_registered(app) -> bool:
+    """Whether any platform is registered (with none, no score can have a destination)."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from ..models import LtiPlatform
+
+    with app.app_context():
+        return bool(db.session.execute(select(func.count()).select_from(LtiPlatform)).scalar())
 
 
 def register(main: click.Group) -> None:
