@@ -140,16 +140,17 @@ class StatePoll:
             return None  # the countdown ran out: the view closes answering
         etag = etag_of(version)
         headers = [("ETag", f'"{etag}"'), *HEADERS]
+        unchanged = bool(if_none_match) and parse_etags(if_none_match).contains(etag)
+        body = b"" if unchanged else self.cached_body(session_id, code, version)
+        if body is None:
+            return None  # the view builds it, and counts the room itself: nothing to keep
         if phase == "lobby":
             room = self.room_count(session_id)
             if room is None:
                 return None
             headers.append((ROOM_COUNT, str(room)))
-        if if_none_match and parse_etags(if_none_match).contains(etag):
+        if unchanged:
             return "304 NOT MODIFIED", headers, b""
-        body = self.cached_body(session_id, code, version)
-        if body is None:
-            return None
         return (
             "200 OK",
             [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers],
