@@ -67,6 +67,7 @@ def editor_data(doc: dict, csrf: str, action: str = "save") -> dict:
             f"components-{i}-id": c.get("id", ""),
             f"components-{i}-name": c["name"],
             f"components-{i}-service": c["service"],
+            f"components-{i}-inside": c.get("inside", ""),
         }
     for i, v in enumerate(doc.get("variants", [])):
         data |= {f"variants-{i}-id": v.get("id", ""), f"variants-{i}-title": v["title"]}
@@ -88,6 +89,8 @@ def editor_data(doc: dict, csrf: str, action: str = "save") -> dict:
         "feedback": settings.get("feedback", "always"),
         "pass_score": str(round(settings.get("pass_score", 0.8) * 100)),
     }
+    if settings.get("feedback_per_card"):
+        data["feedback_per_card"] = "on"
     return data
 
 

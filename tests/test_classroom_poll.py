@@ -245,3 +245,14 @@ def make_app_like(_migrated, tmp_path_factory):
         fast = poller(other)
         if fast is not None:
             fast.dispose()
+
+
+def test_a_workers_first_poll_runs_the_real_statement(app, host, caplog):
+    """The pool starts on the first poll; that poll's query is the one it reads after."""
+    code = host.create()
+    learner, _ = join(app, code, "Ada")
+    assert poller(app).engine is None  # nothing has polled yet
+    with caplog.at_level("WARNING", logger="webapp.classroom.poll"):
+        assert learner.get(f"{API}/{code}/state").status_code == 200
+    assert [r.getMessage() for r in caplog.records] == []
+    assert poller(app).sql  # started, and the head query went through it

@@ -24,12 +24,15 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
+from werkzeug.routing import IntegerConverter
 from wtforms import StringField
 from wtforms.validators import StopValidation
 
 from .domain.text import quote, text_problem
 
 JSON_MAX_DEPTH = 32
+DB_INT_MAX = 2**63 - 1  # the largest id a database column holds (SQLite, PostgreSQL bigint)
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CLOSE_CONNECTION = "srm.close_connection"  # environ key: a callable the server provides
 
@@ -122,6 +125,15 @@ def storable(_form, field) -> None:
 
 class CheckedForm(FlaskForm):
     """A Flask-WTF form whose text fields all pass `storable` (after their own validators)."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            """A page's form reads form fields only. Flask-WTF would read a JSON body as the
+            form, and one that is deeply nested, a list or a string breaks it (a 500): sent to
+            a page, JSON is a form with no fields, refused like any empty one."""
+            if formdata is _Auto and request.is_json and not request.form:
+                formdata = request.form if request.method in SUBMIT_METHODS else None
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators=None):
         extra = {name: list(chain) for name, chain in (extra_validators or {}).items()}
@@ -231,8 +243,18 @@ def redirect_target(target: Any, default: str) -> str:
 # --- the app ------------------------------------------------------------------------------
 
 
+class StoredInt(IntegerConverter):
+    """An <int:...> address part that fits a database integer: a larger number names no
+    row (404) instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(url_map, fixed_digits, min, DB_INT_MAX if max is None else max, signed)
+
+
 def init_app(app: Flask) -> None:
-    """Check every request's text before its view; close connections after a 413."""
+    """Check every request's text before its view; close connections after a 413; keep
+    numeric ids in the URL within what the database holds (before any route is added)."""
+    app.url_map.converters["int"] = StoredInt
     app.before_request(_check_request)
 
     @app.after_request

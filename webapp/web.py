@@ -10,6 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import headers
+from .api.errors import error_body
 from .domain import PARTY_NAMES
 from .domain.rules import CONTROL_NAMES
 from .learn import identity as learners
@@ -39,8 +40,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if wants_json():
-            body = {"error": exc.description or exc.name, "details": getattr(exc, "details", [])}
-            return jsonify(body), exc.code
+            details = getattr(exc, "details", [])
+            return jsonify(error_body(exc.description or exc.name, details)), exc.code
         try:
             return render_template("error.html", error=exc), exc.code
         except Exception:  # noqa: BLE001 - an error page must never fail
@@ -50,7 +51,7 @@ def init_app(app: Flask) -> None:
     def _unexpected(_exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.path)
         if wants_json():
-            return jsonify({"error": "internal error", "details": []}), 500
+            return jsonify(error_body("internal error")), 500
         return "500 Internal Server Error", 500
 
     @app.after_request

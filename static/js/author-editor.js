@@ -137,7 +137,7 @@ function start(form) {
     return rowsOf("components").map((row) => ({
       id: row.querySelector(".js-component-id").value,
       name: row.querySelector(".js-component-name").value.trim(),
-      service: row.querySelector("select"),
+      service: row.querySelector("select:not(.js-inside-select)"),
     })).filter((c) => c.id);
   }
 
@@ -145,7 +145,8 @@ function start(form) {
   // once (and the page does not shift under the pointer when the name field is left);
   // it stops following once a task or a variant uses it. Saved ids never change.
   function used(id) {
-    return [...form.querySelectorAll(".js-component-select")].some((s) => s.value === id)
+    return [...form.querySelectorAll(".js-component-select, .js-inside-select")]
+      .some((s) => s.value === id)
       || [...form.querySelectorAll(`.js-variant-service[data-component="${id}"] select`)]
         .some((s) => s.value !== "");
   }
@@ -189,6 +190,21 @@ function start(form) {
       const keep = select.options[0];
       select.replaceChildren(keep);
       for (const c of list) {
+        const option = new Option(c.name || c.id, c.id);
+        option.selected = c.id === chosen;
+        select.append(option);
+      }
+    });
+    // a component sits inside any other one (never itself); a choice that went away
+    // falls back to "nothing", as a removed component's tasks do
+    rowsOf("components").forEach((row) => {
+      const select = row.querySelector(".js-inside-select");
+      if (!select) return;
+      const own = row.querySelector(".js-component-id").value;
+      const chosen = select.value;
+      const keep = select.options[0];
+      select.replaceChildren(keep);
+      for (const c of list.filter((other) => other.id !== own)) {
         const option = new Option(c.name || c.id, c.id);
         option.selected = c.id === chosen;
         select.append(option);

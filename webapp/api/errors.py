@@ -20,8 +20,14 @@ CLASS_ERROR_STATUS: dict[type[ClassError], int] = {
 }
 
 
+def error_body(message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    """Every JSON error's shape: its message (as `message`, and as `error` for the clients
+    written before it was named so) and the details, a list."""
+    return {"error": message, "message": message, "details": list(details or [])}
+
+
 class ApiError(HTTPException):
-    """An error answered as {"error": message, "details": [...]} with a status code."""
+    """An error answered as {"error", "message", "details"} with a status code."""
 
     code: int  # always set: the status given
 
@@ -31,7 +37,7 @@ class ApiError(HTTPException):
         self.details = details or []
 
     def get_response(self, environ=None, scope=None):  # noqa: ARG002 - werkzeug's signature
-        response = jsonify({"error": self.description, "details": self.details})
+        response = jsonify(error_body(self.description or "", self.details))
         response.status_code = self.code
         return response
 

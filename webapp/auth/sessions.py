@@ -73,7 +73,9 @@ def _csrf_failed(exc: CSRFError):
         or request.accept_mimetypes.best == "application/json"
     )
     if wants_json:
-        return jsonify({"error": exc.description, "details": [message]}), 400
+        from ..api.errors import error_body
+
+        return jsonify(error_body(exc.description or message, [message])), 400
     if expired and _same_page_get():
         flash(message, "error")
         return redirect(request.full_path.rstrip("?"), 303)

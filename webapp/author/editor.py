@@ -33,13 +33,21 @@ from ..services.authoring import slugify
 from ..services.scenario_check import Derived
 
 KINDS = ("components", "variants", "tasks")
+SETTING_FIELDS = ("mode", "max_attempts", "feedback", "pass_score", "feedback_per_card")
+PER_CARD_IN_ASSESSMENT = (
+    "Checking single cards is for practice only: an assessment never shows a card's "
+    "answer before the attempt is graded. Untick this, or choose Practice."
+)
+NOT_INSIDE_ITSELF = "A component cannot sit inside itself."
 KINDS_PREFIXES = tuple(f"{kind}-" for kind in KINDS)
 _ROW = re.compile(r"^(components|variants|tasks)-(\d{1,4})-(.+)$")
 ROW_FIELDS = {
-    "components": {"id", "name", "service", "remove"},
+    "components": {"id", "name", "service", "inside", "remove"},
     "variants": {"id", "title", "remove"},
     "tasks": {"id", "text", "component", "area", "misconception", "explain", "remove"},
 }
+# fields of the page outside the rows that a check problem can point at
+PAGE_FIELDS = ("title", "summary", "description", *SETTING_FIELDS)
 _VARIANT_SERVICE = re.compile(r"^service-[a-z0-9][a-z0-9-]{0,79}$")
 SAME_INDEX = (
     "Two {kind} were sent under the same number, so nothing was saved. Both are "
@@ -99,9 +107,9 @@ class EditorState:
             return f"variants-{row.index}-title" if row else None
         if problem.component_id:
             row = _find(self.components, problem.component_id)
-            name = "service" if problem.field == "service" else "name"
+            name = problem.field if problem.field in ("service", "inside") else "name"
             return f"components-{row.index}-{name}" if row else None
-        return problem.field if problem.field in ("title", "summary", "description") else None
+        return problem.field if problem.field in PAGE_FIELDS else None
 
 
 def _find(rows: list[Row], row_id: str) -> Row | None:
@@ -137,6 +145,7 @@ def state_from_document(doc: dict[str, Any]) -> EditorState:
             "pass_score": round(
                 float(settings.get("pass_score", DEFAULT_SETTINGS.pass_score)) * 100
             ),
+            "feedback_per_card": settings.get("feedback_per_card") is True,
         },
     )
 
@@ -257,7 +266,19 @@ class _Reader:
             values["id"] = values["id"] or _unique(values["name"], taken, f"component-{i + 1}")
             taken.add(values["id"])
             rows.append(Row(i, values))
+        self.containers(rows)
         return rows
+
+    def containers(self, rows: list[Row]) -> None:
+        """Each component sits inside another one of this form, or in nothing (a going
+        round in a circle is the check's to report: it can be fixed in any of the rows)."""
+        ids = [r["id"] for r in rows]
+        for row in rows:
+            name = f"components-{row.index}-inside"
+            inside = self.choice(name, ids, "Choose one of this scenario's components.")
+            if inside and inside == row["id"]:
+                self.errors[name] = NOT_INSIDE_ITSELF
+            row.values["inside"] = inside
 
     def variants(self, indexes: list[int], component_ids: list[str]) -> list[Row]:
         rows: list[Row] = []
@@ -325,7 +346,15 @@ class _Reader:
             "feedback": self.choice("feedback", FEEDBACK, "Choose when feedback is shown.")
             or str(DEFAULT_SETTINGS.feedback),
             "pass_score": self.number("pass_score", 0, 100, "Give a percentage from 0 to 100."),
+            "feedback_per_card": self.per_card(),
         }
+
+    def per_card(self) -> bool:
+        """Whether practice boards check each card as it is placed (refused in assessment)."""
+        ticked = bool(self.form.get("feedback_per_card"))
+        if ticked and self.form.get("mode") == "assessment":
+            self.errors["feedback_per_card"] = PER_CARD_IN_ASSESSMENT
+        return ticked
 
 
 def read_editor(form: MultiDict, rules: RuleSet, slug: str) -> tuple[EditorState, dict[str, Any]]:
@@ -380,7 +409,9 @@ def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
         "description": fields["description"],
         "parties": [fields.get("provider_party") or "aws", "customer"]
         + (["shared"] if fields["shared"] else []),
-        "components": [{k: c[k] for k in ("id", "name", "service") if c[k]} for c in components],
+        "components": [
+            {k: c[k] for k in ("id", "name", "service", "inside") if c[k]} for c in components
+        ],
     }
     if fields.get("provider", DEFAULT_PROVIDER) != DEFAULT_PROVIDER:
         doc["provider"] = fields["provider"]
@@ -403,6 +434,8 @@ def _document(fields, components, variants, tasks, settings) -> dict[str, Any]:
         out["feedback"] = settings["feedback"]
     if settings["pass_score"] is not None and settings["pass_score"] != DEFAULT_PASS_PERCENT:
         out["pass_score"] = settings["pass_score"] / 100
+    if settings["feedback_per_card"]:
+        out["feedback_per_card"] = True
     if out != {"mode": DEFAULT_SETTINGS.mode}:
         doc["settings"] = out
     return doc

@@ -18,6 +18,7 @@ from . import bp
 from .access import Target, load
 from .editor import EditorState, owner_summary, read_editor, state_from_document
 from .forms import DuplicateForm, EditorForm, ImportForm, NewScenarioForm
+from .keep import keep_unedited
 from .misconceptions import misconception_choices
 
 
@@ -138,6 +139,7 @@ def save(slug: str):
         abort(400, "The form expired. Reload the page; your last saved version is kept.")
     rules = content().rules
     state, doc = read_editor(request.form, rules, slug)
+    doc = keep_unedited(doc, target.document)
     if state.invalid:
         target.document = doc
         flash("Nothing was saved: fix the fields marked below.", "error")
@@ -166,8 +168,9 @@ def save(slug: str):
 @instructor_required
 def check(slug: str):
     """The live check: problems and each task's derived party, for the form as typed (JSON)."""
-    load(slug, edit=True)
+    target = load(slug, edit=True)
     state, doc = read_editor(request.form, content().rules, slug)
+    doc = keep_unedited(doc, target.document)
     report = check_document(doc, content().rules, slug)
     body = report.as_dict()
     body["problems"] = [p.as_dict() | {"target": state.field_for(p)} for p in report.problems]

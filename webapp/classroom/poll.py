@@ -112,7 +112,7 @@ class StatePoll:
         cached = self._rooms.get((session_id, slot))
         if cached is not None:
             return cached
-        row = self._query(self.count_sql, (session_id, False))
+        row = self._query("count_sql", (session_id, False))
         return None if row is None else self._rooms.put((session_id, slot), int(row[0]))
 
     def __call__(self, environ: dict[str, Any], start_response):
@@ -140,16 +140,17 @@ class StatePoll:
             return None  # the countdown ran out: the view closes answering
         etag = etag_of(version)
         headers = [("ETag", f'"{etag}"'), *HEADERS]
+        unchanged = bool(if_none_match) and parse_etags(if_none_match).contains(etag)
+        body = b"" if unchanged else self.cached_body(session_id, code, version)
+        if body is None:
+            return None  # the view builds it, and counts the room itself: nothing to keep
         if phase == "lobby":
             room = self.room_count(session_id)
             if room is None:
                 return None
             headers.append((ROOM_COUNT, str(room)))
-        if if_none_match and parse_etags(if_none_match).contains(etag):
+        if unchanged:
             return "304 NOT MODIFIED", headers, b""
-        body = self.cached_body(session_id, code, version)
-        if body is None:
-            return None
         return (
             "200 OK",
             [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers],
@@ -158,14 +159,16 @@ class StatePoll:
 
     def _head(self, code: str) -> tuple[int, str, int, Any] | None:
         """(id, phase, state_version, closes_at) of the newest session with this code."""
-        row = self._query(self.sql, (code,))
+        row = self._query("sql", (code,))
         return (row[0], row[1], row[2], row[3]) if row else None
 
-    def _query(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        """The first row of one statement on the poll pool; None if none or on error."""
+    def _query(self, statement: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The first row of one statement ("sql" or "count_sql") on the poll pool; None if
+        none or on error. The statement is read once the pool is started: before, it is ""."""
         engine = self.engine or self._start()
         if engine is None:
             return None
+        sql = getattr(self, statement)
         try:
             connection = engine.raw_connection()
         except Exception:  # noqa: BLE001 - the view will report a broken database
@@ -195,7 +198,7 @@ class StatePoll:
                     self.enabled = False
                     return None
                 # autocommit: a single SELECT needs no BEGIN/ROLLBACK round trips
-                self.engine = create_engine(
+                engine = create_engine(
                     url,
                     pool_size=4,
                     max_overflow=8,
@@ -205,9 +208,11 @@ class StatePoll:
                 )
                 # closed with the app (tests make many apps; PostgreSQL warns about
                 # connections left to the garbage collector)
-                weakref.finalize(self.app, self.engine.dispose)
-                mark = "?" if self.engine.dialect.paramstyle in ("qmark", "numeric") else "%s"
+                weakref.finalize(self.app, engine.dispose)
+                mark = "?" if engine.dialect.paramstyle in ("qmark", "numeric") else "%s"
+                # the statements first: a poll that finds the engine set runs them at once
                 self.sql, self.count_sql = statements(mark)
+                self.engine = engine
         return self.engine
 
     def dispose(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, jsonify, request
 from flask_limiter.util import get_remote_address
 
-from ..api.errors import ApiError, json_body
+from ..api.errors import ApiError, error_body, json_body
 from ..extensions import db, limiter
 from ..learn.identity import current_learner_id, current_viewer
 from ..services.practice import progress as progress_service
@@ -37,9 +37,8 @@ class PracticeApiError(ApiError):
 
 @api_bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    """{"error", "message", "details"}: the API's shape, with the message named as such."""
-    body = {"error": exc.description, "message": exc.description, "details": exc.details}
-    return jsonify(body), exc.code
+    """{"error", "message", "details"}: the API's shape."""
+    return jsonify(error_body(exc.description or "", exc.details)), exc.code
 
 
 def _limit() -> str:
