@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain import DEFAULT_PROVIDER, GradeReport, RuleSet
@@ -236,9 +236,13 @@ def best_scores(session: Session, learner_id: str | None) -> dict[str, float]:
     """Scenario id -> this learner's best score so far."""
     if not learner_id:
         return {}
-    rows = session.execute(
-        select(Attempt.scenario_slug, func.max(Attempt.score))
-        .where(Attempt.learner_id == learner_id, Attempt.participant_id.is_(None))
-        .group_by(Attempt.scenario_slug)
-    ).all()
+    # Core, on a statement built once: the catalogue runs this for every returning learner
+    rows = session.connection().execute(_BEST_SCORES, {"learner_id": learner_id}).all()
     return {slug: score for slug, score in rows}
+
+
+_BEST_SCORES = (
+    select(Attempt.scenario_slug, func.max(Attempt.score))
+    .where(Attempt.learner_id == bindparam("learner_id"), Attempt.participant_id.is_(None))
+    .group_by(Attempt.scenario_slug)
+)
