@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 
 CSP: dict[str, str] = {
     "default-src": "'self'",
@@ -84,7 +84,8 @@ def _view_changes() -> dict[str, str]:
     return {**changes, **g.get("csp_changes", {})}
 
 
-def _signed_in() -> bool:
+def signed_in() -> bool:
+    """Whether a signed-in account is looking (no session or remember cookie: no)."""
     from flask_login import current_user
 
     config = current_app.config
@@ -94,6 +95,9 @@ def _signed_in() -> bool:
     )
     if "_login_user" not in g and not any(name in request.cookies for name in login_cookies):
         return False  # no session and no remember cookie: nobody signed in (saves the load)
+    loaded = "_login_user" in g
+    if not loaded and "_user_id" not in session and login_cookies[1] not in request.cookies:
+        return False  # a session (a CSRF secret, say) that names no account
     return bool(getattr(current_user, "is_authenticated", False))
 
 
@@ -114,7 +118,7 @@ def apply(response: Response) -> Response:
     if response.mimetype == "text/html":
         headers["Content-Security-Policy"] = policy(changes, g.get("csp_nonce"))
     if request.endpoint != "static":
-        if _signed_in():
+        if signed_in():
             response.cache_control.no_cache = None
             response.cache_control.public = False
             response.cache_control.no_store = True

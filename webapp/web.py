@@ -14,6 +14,7 @@ from .api.errors import error_body
 from .domain import PARTY_NAMES
 from .domain.rules import CONTROL_NAMES
 from .learn import identity as learners
+from .learn.page_cache import best_score
 from .markdown import render_markdown
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     learners.init_app(app)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["pct"] = whole_percent
+    app.jinja_env.filters["best_score"] = best_score
     app.jinja_env.globals["party_name"] = lambda p: PARTY_NAMES.get(p, p or "Unanswered")
     app.jinja_env.globals["control_name"] = lambda c: CONTROL_NAMES.get(c or "", "")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
@@ -81,13 +82,19 @@ def show_scenario(scenario_id: str):
     except GradingError as exc:
         raise ApiError(400, "unknown variant", exc.details) from None
     source = content.content()
-    body = source.views.get_or_build(
+    body, etag = source.views.get_or_build(
         (scenario.id, scenario.content_hash, variant, source.rules.digest),
-        lambda: (
-            current_app.json.dumps(learner_view(scenario, variant, source.rules)).encode() + b"\n"
-        ),
+        lambda: _prebuilt(learner_view(scenario, variant, source.rules)),
     )
-    return Response(body, mimetype="application/json")
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    return Response(body, mimetype="application/json", headers={"ETag": f'"{etag}"'})
+
+
+def _prebuilt(view: dict[str, Any]) -> tuple[bytes, str]:
+    """A learner view's JSON bytes and their entity tag, built once per content."""
+    body = current_app.json.dumps(view).encode() + b"\n"
+    return body, hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
 def parse_grade_request(

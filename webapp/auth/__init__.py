@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint, Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -14,6 +15,15 @@ class _SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, built once per set of keys instead of on every request."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = app.extensions.get("srm_session_serializer")
+        if kept is None or kept[0] != keys:  # none yet, or the keys changed (a rotation)
+            kept = (keys, super().get_signing_serializer(app))
+            app.extensions["srm_session_serializer"] = kept
+        return kept[1]
 
 
 def _first_run_hook(app: Flask, host: str, port: int) -> None:

@@ -5,6 +5,7 @@ and sets the cookie; services get the resulting Viewer or learner id as argument
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 
 from flask import Flask, g, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -15,7 +16,9 @@ COOKIE = "srm_learner"
 MAX_AGE = 365 * 24 * 3600
 
 
+@lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
+    """The learner cookie's signer, built once per secret key."""
     return URLSafeSerializer(secret_key, salt="srm-learner")
 
 

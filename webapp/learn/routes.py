@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
 
 from ..domain import GradingError
 from ..domain.grader import check_variant
 from ..extensions import csrf, db
+from ..headers import csp_nonce
 from ..services import content
 from ..services.attempts import best_scores
 from ..services.grading import AttemptLimitReached, grade_and_record
 from ..services.policy import AttemptStatus, attempt_status
 from ..services.visibility import for_card_check
-from . import bp, pages
+from . import bp, page_cache, pages
 from . import catalogue as catalogue_view
 from .forms import BoardForm, answer_field, read_answers, read_order
 from .identity import current_learner_id, current_viewer
@@ -38,10 +40,40 @@ def catalogue():
     source = content.content()
     playables = content.published(db.session, source)
     best = best_scores(db.session, current_learner_id(create=False))
-    listing = catalogue_view.build(
-        [p.scenario for p in playables], source.rules, best, request.args
+    scenarios = [p.scenario for p in playables]
+    if not page_cache.cacheable():
+        listing = catalogue_view.build(scenarios, source.rules, best, request.args)
+        return render_template("learn/catalogue.html", catalogue=listing)
+    shown = tuple((p.scenario.id, p.scenario.content_hash, p.version_id) for p in playables)
+    whole = page_cache.pages().get_or_build(
+        ("catalogue-filters", shown, source.rules.digest),
+        lambda: catalogue_view.build(scenarios, source.rules, {}, {}),
     )
-    return render_template("learn/catalogue.html", catalogue=listing)
+    filters = catalogue_view.read_filters(request.args, whole.entries)
+    page = page_cache.cached(
+        ("catalogue", shown, source.rules.digest, filters.model, filters.provider),
+        lambda: page_cache.render(
+            "learn/catalogue.html",
+            catalogue=catalogue_view.build(scenarios, source.rules, _BestSlots(), request.args),
+        ),
+    )
+    return page.fill(lambda name: _viewer_part(name, best))
+
+
+class _BestSlots(dict):
+    """Every scenario's best score as a slot (the catalogue rendered for every viewer)."""
+
+    def get(self, key, _default=None):
+        return page_cache.slot(f"best:{key}")
+
+
+def _viewer_part(name: str, best: dict[str, float]) -> str:
+    """A cached page's slot filled for this viewer."""
+    if name == "csrf":
+        return generate_csrf()
+    if name == "nonce":
+        return csp_nonce()
+    return page_cache.best_score(best.get(name.removeprefix("best:")))
 
 
 def _render_board(
@@ -49,11 +81,23 @@ def _render_board(
 ):
     scenario = playable.scenario
     status = _status(scenario.settings, scenario.id)
+    check_url = _check_url(scenario)
+    fresh = status.used == 0 and status.best is None  # the same for every new viewer
+    if form is None and status_code == 200 and fresh and page_cache.cacheable():
+        return _kept_board(playable, variant, status, check_url)
     tasks = pages.shuffled_tasks(scenario, order)
     form = form or BoardForm(formdata=None)
     form.variant.data = variant or ""
     form.task_order.data = ",".join(t.id for t in tasks)
-    return render_template(
+    return _board_template(
+        scenario, variant, tasks, form, status, check_url, answers=answers, errors=errors
+    ), status_code
+
+
+def _board_template(
+    scenario, variant, tasks, form, status, check_url, render=render_template, **extra
+):
+    return render(
         "learn/board.html",
         scenario=scenario,
         variant=variant,
@@ -61,15 +105,59 @@ def _render_board(
         form=form,
         zones=pages.zones(scenario),
         status=status,
-        answers=answers or {},
-        errors=errors or {},
+        answers=extra.pop("answers", None) or {},
+        errors=extra.pop("errors", None) or {},
         answer_field=answer_field,
-        check_url=_check_url(scenario),
+        check_url=check_url,
         components=pages.components(scenario, variant, content.rules()),
         variant_links=pages.variant_links(
             scenario, lambda v: url_for("learn.board", scenario_id=scenario.id, variant=v)
         ),
-    ), status_code
+        **extra,
+    )
+
+
+def _kept_board(playable, variant, status, check_url) -> str:
+    """The board rendered once per content, variant and card-check choice, its cards
+    dealt in a fresh order and the token filled in for this viewer."""
+    scenario = playable.scenario
+    source = content.content()
+
+    def render() -> page_cache.Board:
+        form = BoardForm(formdata=None)
+        form.csrf_token.current_token = page_cache.slot("csrf")
+        form.variant.data = variant or ""
+        form.task_order.data = page_cache.slot("order")
+        html = _board_template(
+            scenario,
+            variant,
+            list(scenario.tasks),
+            form,
+            status,
+            check_url,
+            render=page_cache.render,
+            card_slot=page_cache.card_slot,
+        )
+        return page_cache.Board.compile(html)
+
+    key = (
+        "board",
+        scenario.id,
+        scenario.content_hash,
+        playable.version_id,
+        variant,
+        source.rules.digest,
+        check_url,
+    )
+    board = page_cache.pages().get_or_build(key, render)
+    tasks = pages.shuffled_tasks(scenario)
+    cards = "".join(board.cards[t.id] for t in tasks)
+    order = ",".join(t.id for t in tasks)
+    return board.page.fill(
+        lambda name: (
+            cards if name == "cards" else order if name == "order" else _viewer_part(name, {})
+        )
+    )
 
 
 def _check_url(scenario) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..domain import DEFAULT_PROVIDER, GradeReport, RuleSet
@@ -83,6 +83,8 @@ class StoredAttempt:
 
 _ATTEMPTS = Attempt.__table__
 _VERDICTS = AttemptAnswer.__table__
+_INSERT_ATTEMPT = insert(_ATTEMPTS)
+_INSERT_VERDICTS = insert(_VERDICTS)
 
 
 def insert_attempt(
@@ -114,31 +116,33 @@ def insert_attempt(
         total=report.total,
         created_at=utcnow(),
     )
-    session.execute(
-        insert(_ATTEMPTS),
-        [
-            {
-                "id": stored.id,
-                "scenario_slug": stored.scenario_slug,
-                "version_id": version_id,
-                "variant": stored.variant,
-                "learner_id": learner_id,
-                "user_id": user_id,
-                "participant_id": None,
-                "class_scenario_id": None,
-                "class_try": None,
-                "class_sent_by": None,
-                "task_order": task_order,
-                "answers": {r.task_id: r.given for r in report.results if r.given is not None},
-                "score": stored.score,
-                "correct": stored.correct,
-                "total": stored.total,
-                "created_at": stored.created_at,
-            }
-        ],
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what the ORM's own execute would flush first
+    # on the session's connection: the ORM's execute adds nothing to a plain Core INSERT
+    connection = session.connection()
+    connection.execute(
+        _INSERT_ATTEMPT,
+        {
+            "id": stored.id,
+            "scenario_slug": stored.scenario_slug,
+            "version_id": version_id,
+            "variant": stored.variant,
+            "learner_id": learner_id,
+            "user_id": user_id,
+            "participant_id": None,
+            "class_scenario_id": None,
+            "class_try": None,
+            "class_sent_by": None,
+            "task_order": task_order,
+            "answers": {r.task_id: r.given for r in report.results if r.given is not None},
+            "score": stored.score,
+            "correct": stored.correct,
+            "total": stored.total,
+            "created_at": stored.created_at,
+        },
     )
-    session.execute(
-        insert(_VERDICTS),
+    connection.execute(
+        _INSERT_VERDICTS,
         [
             {
                 "attempt_id": stored.id,
@@ -236,9 +240,13 @@ def best_scores(session: Session, learner_id: str | None) -> dict[str, float]:
     """Scenario id -> this learner's best score so far."""
     if not learner_id:
         return {}
-    rows = session.execute(
-        select(Attempt.scenario_slug, func.max(Attempt.score))
-        .where(Attempt.learner_id == learner_id, Attempt.participant_id.is_(None))
-        .group_by(Attempt.scenario_slug)
-    ).all()
+    # Core, on a statement built once: the catalogue runs this for every returning learner
+    rows = session.connection().execute(_BEST_SCORES, {"learner_id": learner_id}).all()
     return {slug: score for slug, score in rows}
+
+
+_BEST_SCORES = (
+    select(Attempt.scenario_slug, func.max(Attempt.score))
+    .where(Attempt.learner_id == bindparam("learner_id"), Attempt.participant_id.is_(None))
+    .group_by(Attempt.scenario_slug)
+)

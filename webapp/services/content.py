@@ -12,8 +12,8 @@ Each worker keeps what it reads of published content in its Content object:
   (mark_changed); once that transaction commits, this worker drops its list at once. Other
   workers read the generation again at most every `check_every` seconds
   (SRM_CONTENT_CHECK_SECONDS) and reload the list when it moved.
-- the learner views' JSON bytes, keyed by the scenario's content hash, the variant and the
-  rule set's digest.
+- the learner views' JSON bytes and entity tags, keyed by the scenario's content hash, the
+  variant and the rule set's digest.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Content:
     clock: Callable[[], float] = time.monotonic
     versions: BoundedCache[VersionRef] = field(default_factory=lambda: BoundedCache(512))
     scenarios: BoundedCache[Any] = field(default_factory=lambda: BoundedCache(512))
-    views: BoundedCache[bytes] = field(default_factory=lambda: BoundedCache(512))
+    views: BoundedCache[tuple[bytes, str]] = field(default_factory=lambda: BoundedCache(512))
     _authored: _Authored | None = None
     _checked_at: float = float("-inf")
     _lock: threading.Lock = field(default_factory=threading.Lock)
