@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import AuthActions, make_user
+from tests.helpers.leaks import leaked, readable
+from tests.helpers.modes import COURSE_FILE, _scenario
 from tests.learn_helpers import filled_form
-from tests.test_class_feedback_gates import leaked, readable
-from tests.test_learn_modes import COURSE_FILE, _scenario
 
 VARIANT = "oracle-on-ec2"
 PRACTICE = "s3-vpc-ec2-oracle"

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers.classroom import Host, answer, join, key_for
-from tests.test_learn_modes import _scenario, attempt
+from tests.helpers.modes import _scenario, attempt
 from webapp.extensions import db
 from webapp.models import Attempt
 
