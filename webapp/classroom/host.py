@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..auth.access import instructor_required
+from ..domain.phases import Phase
 from ..extensions import db
 from ..services.classroom import pacing
 from ..services.classroom import report as reports
@@ -79,7 +80,7 @@ def _panel_context(cs) -> dict:
         "form": ActionForm(),
         "labels": svc.ACTION_LABELS,
         "actions": svc.host_actions(db.session, cs),
-        "reopen_refused": cs.phase == "closed" and not svc.may_reopen(db.session, cs),
+        "reopen_refused": cs.phase == Phase.CLOSED and not svc.may_reopen(db.session, cs),
         "slots": ACTION_SLOTS,
         "countdowns": COUNTDOWN_CHOICES,
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError, UnknownProviderError
-from .rules import Rule, RuleSet
+from .rules import Party, Rule, RuleSet
 from .scenario import ID_PATTERN
 from .text import quote
 from .yamlfile import YamlProblem, line_of, load_yaml
@@ -75,7 +75,8 @@ class Row:
     def differs(self) -> bool:
         """The providers give the task to different kinds of owner (provider, customer,
         shared); AWS and Microsoft count as the same kind."""
-        kinds = {c.party if c.party in ("customer", "shared") else "provider" for c in self.cells}
+        own = (Party.CUSTOMER, Party.SHARED)
+        kinds = {c.party if c.party in own else "provider" for c in self.cells}
         return len(kinds) > 1
 
 

@@ -6,6 +6,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from ..domain import GradingError
 from ..domain.grader import check_variant
+from ..domain.schema import Mode
 from ..extensions import csrf, db
 from ..services import content
 from ..services.attempts import best_scores
@@ -81,7 +82,7 @@ def _check_url(scenario) -> str | None:
 def _status(settings, scenario_id: str):
     """Where the person looking stands on a scenario: their account's attempts when signed
     in, else this browser's. Practice shows none of it: no query then."""
-    if settings.mode != "assessment":
+    if settings.mode != Mode.ASSESSMENT:
         return AttemptStatus(settings, 0, None)
     viewer = current_viewer()
     return attempt_status(
