@@ -194,3 +194,11 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def host(app):
+    """A signed-in instructor who hosts class sessions (tests.helpers.classroom.Host)."""
+    from tests.helpers.classroom import Host
+
+    return Host(app, "host@example.org")

@@ -13,17 +13,12 @@ from html import unescape
 import pytest
 
 from tests.conftest import csrf_token_from
-from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for
+from tests.helpers.classroom import API, COURSE, SECOND, answer, join, key_for
 from tests.helpers.keys import flip
 from tests.helpers.leaks import VARIANT, key_texts, leaked, readable
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession
 from webapp.services import content
-
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
 
 
 def learner_views(learner, code: str, scenario_id: str = COURSE) -> dict[str, str]:

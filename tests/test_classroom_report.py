@@ -6,16 +6,9 @@ import csv
 import io
 import re
 
-import pytest
-
-from tests.helpers.classroom import API, COURSE, Host, played
+from tests.helpers.classroom import API, COURSE, played
 
 THREE_ZONES = "lambda-serverless-api"
-
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
 
 
 def test_tasks_come_most_missed_first_with_the_share_correct(app, host):

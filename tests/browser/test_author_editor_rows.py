@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import serious
 from tests.helpers.author_browser import make_instructor
 from tests.helpers.author_browser import open_copy as open_editor_copy
+from tests.helpers.pages import serious
 
 PASSWORD = "a long enough password"
 PHONE = {

@@ -8,7 +8,6 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
-from tests.browser.test_a11y_learn import serious
 from tests.conftest import make_user
 from tests.helpers.class_browser import (
     FOLLOW,
@@ -19,6 +18,7 @@ from tests.helpers.class_browser import (
     start_oracle_session,
     status,
 )
+from tests.helpers.pages import serious
 
 
 def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, page):

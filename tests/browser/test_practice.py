@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import serious
+from tests.helpers.pages import serious
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PHONE = {
