@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import AuthActions, make_user
 from tests.helpers.leaks import leaked, readable
-from tests.helpers.modes import COURSE_FILE, _scenario
+from tests.helpers.modes import exam_folder
 from tests.learn_helpers import filled_form
 
 VARIANT = "oracle-on-ec2"
@@ -21,26 +21,8 @@ PRACTICE = "s3-vpc-ec2-oracle"
 
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory):
-    import shutil
-
     folder = tmp_path_factory.mktemp("scenarios")
-    shutil.copy(COURSE_FILE, folder)
-    _scenario(
-        folder,
-        "exam-after-last",
-        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n",
-    )
-    _scenario(
-        folder,
-        "exam-after-pass",
-        "settings:\n  mode: assessment\n  feedback: after-pass\n  pass_score: 0.9\n",
-    )
-    _scenario(
-        folder,
-        "exam-always",
-        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: always\n",
-    )
-    return folder
+    return exam_folder(folder, "exam-after-last", "exam-after-pass", "exam-always", course=True)
 
 
 @pytest.fixture

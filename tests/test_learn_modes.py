@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import AuthActions, count_rows, make_user
-from tests.helpers.modes import _scenario, attempt
+from tests.helpers.modes import attempt, exam_folder
 from tests.learn_helpers import filled_form
 from webapp.models import Attempt
 
@@ -14,18 +14,7 @@ EXPLANATION_SNIPPET = "When Oracle runs on an EC2 instance"  # a rule text shown
 
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scenarios")
-    _scenario(
-        folder,
-        "exam-after-last",
-        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n",
-    )
-    _scenario(
-        folder,
-        "exam-after-pass",
-        "settings:\n  mode: assessment\n  feedback: after-pass\n  pass_score: 0.9\n",
-    )
-    return folder
+    return exam_folder(tmp_path_factory.mktemp("scenarios"), "exam-after-last", "exam-after-pass")
 
 
 @pytest.fixture
