@@ -33,8 +33,6 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +43,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from _common import free_port, stop_server  # noqa: E402
+
+stop = stop_server
 SCENARIO = "s3-vpc-ec2-oracle"
 VARIANT = "oracle-on-ec2"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -94,12 +96,6 @@ def serve_bare(port: int, workers: int, worker_class: str) -> None:
 # --- set-up -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def fresh_postgres() -> str:
     import psycopg
 
@@ -147,16 +143,6 @@ def start(cmd: list[str], env: dict[str, str], port: int, log: Path) -> subproce
             time.sleep(0.3)
     stop(proc)
     raise RuntimeError(f"server did not start in 60 s; see {log}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def grade_body(app: Any = None) -> dict[str, Any]:

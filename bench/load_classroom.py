@@ -33,7 +33,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -48,6 +47,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from _common import free_port, stop_server  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1/postgres"
 PG_BENCH_DB = os.environ.get("SRM_BENCH_PG_DB") or f"srm_bench_{os.getpid()}"
@@ -147,12 +148,6 @@ class EmptyReply(Exception):
 # --- set-up: database, app data, server ------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def fresh_postgres(name: str = PG_BENCH_DB) -> str:
     import psycopg
 
@@ -250,16 +245,6 @@ def start_server(
 def gunicorn_master(pid: int) -> int:
     """`srm-trainer serve` is the gunicorn master itself (it runs gunicorn in-process)."""
     return pid
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def server_cpu(master: int) -> float:

@@ -196,6 +196,14 @@ def auth(client):
     return AuthActions(client)
 
 
+@pytest.fixture
+def host(app):
+    """A signed-in instructor who hosts class sessions (tests.helpers.classroom.Host)."""
+    from tests.helpers.classroom import Host
+
+    return Host(app, "host@example.org")
+
+
 # --- LTI: the test platform (tests.helpers.lti_platform) ---------------------------------
 
 from tests.helpers.lti_platform import lti_platform  # noqa: E402,F401  (a fixture)

@@ -7,12 +7,10 @@ import json
 import pytest
 
 from tests.conftest import count_rows
+from tests.helpers.api import GRADE, ORACLE
 from tests.helpers.keys import key_for
 from webapp.models import Attempt, AttemptAnswer, ScenarioRecord, ScenarioVersion
 from webapp.services.content import content
-
-ORACLE = "s3-vpc-ec2-oracle"
-GRADE = f"/api/v1/scenarios/{ORACLE}/grade"
 
 
 def nothing_stored(app) -> bool:

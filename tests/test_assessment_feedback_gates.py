@@ -11,9 +11,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import AuthActions, make_user
-from tests.learn_helpers import filled_form
-from tests.test_class_feedback_gates import leaked, readable
-from tests.test_learn_modes import COURSE_FILE, _scenario
+from tests.helpers.leaks import board_attempt, key_leaks, readable
+from tests.helpers.modes import exam_folder
 
 VARIANT = "oracle-on-ec2"
 PRACTICE = "s3-vpc-ec2-oracle"
@@ -21,26 +20,8 @@ PRACTICE = "s3-vpc-ec2-oracle"
 
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory):
-    import shutil
-
     folder = tmp_path_factory.mktemp("scenarios")
-    shutil.copy(COURSE_FILE, folder)
-    _scenario(
-        folder,
-        "exam-after-last",
-        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n",
-    )
-    _scenario(
-        folder,
-        "exam-after-pass",
-        "settings:\n  mode: assessment\n  feedback: after-pass\n  pass_score: 0.9\n",
-    )
-    _scenario(
-        folder,
-        "exam-always",
-        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: always\n",
-    )
-    return folder
+    return exam_folder(folder, "exam-after-last", "exam-after-pass", "exam-always", course=True)
 
 
 @pytest.fixture
@@ -48,22 +29,8 @@ def app_config(scenario_dir):
     return {"SRM_SCENARIOS_DIR": str(scenario_dir)}
 
 
-def key_leaks(app, response, slug: str) -> int:
-    """How many of the scenario's explanations and source URLs a response carries (every
-    test scenario is a copy of the course scenario, so its key is the course's)."""
-    assert slug == PRACTICE or slug.startswith("exam-")
-    return leaked(app, {"r": readable(response)}, PRACTICE, VARIANT).get("r", 0)
-
-
 def grade_blank(client, slug: str):
     return client.post(f"/api/v1/scenarios/{slug}/grade", json={"answers": {}})
-
-
-def board_attempt(client, app, slug: str, wrong: int = 0) -> str:
-    """An attempt through the board form; returns its attempt id."""
-    response = client.post(f"/scenarios/{slug}", data=filled_form(client, app, slug, wrong=wrong))
-    assert response.status_code == 303, response.status_code
-    return response.headers["Location"].rsplit("/", 1)[-1]
 
 
 def every_view(client, attempt_id: str) -> list:

@@ -6,25 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers.classroom import Host, answer, join, key_for
-from tests.test_learn_modes import _scenario, attempt
+from tests.helpers.modes import attempt, exam_folder
 from webapp.extensions import db
 from webapp.models import Attempt
 
 
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory):
-    import shutil
-
-    from tests.conftest import SCENARIOS
-
-    folder = tmp_path_factory.mktemp("scenarios")
-    shutil.copy(SCENARIOS / "s3-vpc-ec2-oracle.yaml", folder)
-    _scenario(
-        folder,
-        "exam-after-last",
-        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n",
-    )
-    return folder
+    return exam_folder(tmp_path_factory.mktemp("scenarios"), "exam-after-last", course=True)
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_an_unknown_scenario_is_404(client):
 
 
 def test_a_scenario_running_in_the_viewers_class_is_never_checked_card_by_card(app):
-    from tests.test_classroom_api import Host, join
+    from tests.helpers.classroom import Host, join
 
     host = Host(app, "card-host@example.org")
     code = host.create([COURSE])

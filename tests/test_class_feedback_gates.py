@@ -13,37 +13,12 @@ from html import unescape
 import pytest
 
 from tests.conftest import csrf_token_from
-from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for
+from tests.helpers.classroom import API, COURSE, SECOND, answer, join, key_for
 from tests.helpers.keys import flip
-from webapp.domain import grade
+from tests.helpers.leaks import VARIANT, key_texts, leaked, readable
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession
 from webapp.services import content
-
-VARIANT = "oracle-on-ec2"
-
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
-
-
-def key_texts(app, scenario_id: str = COURSE, variant: str | None = VARIANT) -> set[str]:
-    """The explanation and source URL of every task: what a leaked key would contain."""
-    with app.app_context():
-        scenario = content.content().library.get(scenario_id)
-        report = grade(scenario, variant, content.rules(), {})
-    texts = {r.explanation for r in report.results} | {r.source for r in report.results}
-    assert all(texts)
-    assert len(texts) > 4
-    return texts
-
-
-def readable(response) -> str:
-    """A response as a person or a script reads it: JSON decoded, HTML entities resolved."""
-    if response.is_json:
-        return json.dumps(response.get_json(), ensure_ascii=False)
-    return unescape(response.get_data(as_text=True))
 
 
 def learner_views(learner, code: str, scenario_id: str = COURSE) -> dict[str, str]:
@@ -64,15 +39,6 @@ def learner_views(learner, code: str, scenario_id: str = COURSE) -> dict[str, st
         [s for s in me["scenarios"] if s["scenario_id"] == scenario_id], ensure_ascii=False
     )
     return views
-
-
-def leaked(
-    app, texts: dict[str, str], scenario_id: str = COURSE, variant: str | None = VARIANT
-) -> dict[str, int]:
-    """url -> how many of the scenario's explanations and sources it carries (0s left out)."""
-    key = key_texts(app, scenario_id, variant)
-    found = {url: sum(1 for k in key if k in text) for url, text in texts.items()}
-    return {url: n for url, n in found.items() if n}
 
 
 def assert_no_key(app, learner, code, scenario_id=COURSE, variant=VARIANT):

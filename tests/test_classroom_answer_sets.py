@@ -14,7 +14,6 @@ from tests.conftest import count_rows
 from tests.helpers.classroom import (
     API,
     COURSE,
-    Host,
     answer,
     join,
     key_for,
@@ -24,11 +23,6 @@ from tests.helpers.classroom import (
 from tests.helpers.keys import flip
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession
-
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
 
 
 @pytest.mark.parametrize("value", [0, 11, "2", 2.5, True, None])

@@ -25,11 +25,6 @@ from webapp.services.classroom import sessions as svc
 
 
 @pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
-
-
-@pytest.fixture
 def other(app):
     return Host(app, "other@example.org")
 

@@ -9,16 +9,11 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.conftest import count_rows
-from tests.helpers.classroom import API, COURSE, SECOND, Host, answer, join, key_for
+from tests.helpers.classroom import API, COURSE, SECOND, answer, join, key_for
 from tests.helpers.csrf import meta_csrf as csrf_of
 from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassDraft, ClassSession, Participant
 from webapp.models.base import utcnow
-
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
 
 
 def _phase(app) -> tuple[str, int]:

@@ -15,12 +15,6 @@ from webapp.extensions import db as _db
 from webapp.models import Attempt, ClassSession, Participant
 from webapp.services import content
 
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
-
-
 # --- who may see what -------------------------------------------------------------------
 
 ROLES = ("anonymous", "learner", "other", "host", "admin")

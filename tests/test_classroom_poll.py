@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.classroom import API, Host, join
+from tests.helpers.classroom import API, join
 from webapp.classroom.poll import poller
 
 HEADERS_COMPARED = (
@@ -17,11 +17,6 @@ HEADERS_COMPARED = (
     "Set-Cookie",
     "X-Room-Count",
 )
-
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
 
 
 class Inner:

@@ -6,36 +6,13 @@ import csv
 import io
 import re
 
-import pytest
-
-from tests.helpers.classroom import API, COURSE, Host, answer, join, key_for
+from tests.helpers.classroom import API, COURSE, played
 
 THREE_ZONES = "lambda-serverless-api"
 
 
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
-
-
-def _played(app, host, scenarios=None):
-    """Ada all right, Bea wrong on the last two tasks, Cy sends nothing (Oracle on RDS)."""
-    code = host.create(scenarios or [{"id": COURSE, "variant": "oracle-on-rds"}])
-    ada, ta = join(app, code, "Ada")
-    bea, tb = join(app, code, "Bea")
-    join(app, code, "Cy")
-    host.act(code, "open")
-    key = key_for(app, COURSE, "oracle-on-rds")
-    missed = list(key)[-2:]
-    wrong = {**key, **{t: "aws" if key[t] == "customer" else "customer" for t in missed}}
-    assert answer(ada, code, ta, key).status_code == 201
-    assert answer(bea, code, tb, wrong).status_code == 201
-    host.act(code, "close", "reveal")
-    return code, key, missed
-
-
 def test_tasks_come_most_missed_first_with_the_share_correct(app, host):
-    code, key, missed = _played(app, host)
+    code, key, missed = played(app, host)
     report = host.client.get(f"{API}/{code}/report").get_json()
     (course,) = report["scenarios"]
     rows = course["tasks"]
@@ -52,7 +29,7 @@ def test_tasks_come_most_missed_first_with_the_share_correct(app, host):
 
 
 def test_the_variant_is_named_and_unused_parties_are_left_out(app, host):
-    code, _, _ = _played(app, host)
+    code, _, _ = played(app, host)
     report = host.client.get(f"{API}/{code}/report").get_json()
     (course,) = report["scenarios"]
     assert (course["variant"], course["parties"]) == ("oracle-on-rds", ["aws", "customer"])
@@ -72,9 +49,7 @@ def _task_tables(page: str) -> list[tuple[str, list[str], str]]:
 
 
 def test_the_report_page_shows_the_variant_share_correct_and_only_used_columns(app, host):
-    code, key, missed = _played(
-        app, host, [{"id": COURSE, "variant": "oracle-on-rds"}, THREE_ZONES]
-    )
+    code, key, missed = played(app, host, [{"id": COURSE, "variant": "oracle-on-rds"}, THREE_ZONES])
     page = host.client.get(f"/host/{code}/report").get_data(as_text=True)
     (two_heading, two_cols, two_body), (three_heading, three_cols, _) = _task_tables(page)
     assert "Variant: Oracle on Amazon RDS" in two_heading
@@ -103,7 +78,7 @@ def _csv(host, code) -> tuple[list[str], list[dict]]:
 
 
 def test_the_task_csv_has_the_variant_and_share_and_no_empty_party_column(app, host):
-    code, key, missed = _played(app, host)
+    code, key, missed = played(app, host)
     header, rows = _csv(host, code)
     assert header == [
         "scenario_id",
@@ -124,7 +99,7 @@ def test_the_task_csv_has_the_variant_and_share_and_no_empty_party_column(app, h
 
 
 def test_the_task_csv_keeps_shared_when_a_scenario_uses_it(app, host):
-    code, _, _ = _played(app, host, [{"id": COURSE, "variant": "oracle-on-rds"}, THREE_ZONES])
+    code, _, _ = played(app, host, [{"id": COURSE, "variant": "oracle-on-rds"}, THREE_ZONES])
     header, rows = _csv(host, code)
     assert "shared" in header
     course = [r for r in rows if r["scenario_id"] == COURSE]

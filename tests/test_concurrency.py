@@ -5,9 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import count_rows
+from tests.helpers.api import GRADE
 from webapp.models import Attempt, ScenarioVersion
-
-GRADE = "/api/v1/scenarios/s3-vpc-ec2-oracle/grade"
 
 
 def test_parallel_submissions_are_all_stored(app):

@@ -12,16 +12,11 @@ import pytest
 from tests.author_helpers import THREE_PART, create_scenario, editor_data, signed_in
 from tests.conftest import AuthActions, csrf_token_from, make_user
 from tests.edge_helpers import row_counts
-from tests.helpers.classroom import API, COURSE, Host, join
+from tests.helpers.classroom import API, COURSE, join
 from webapp.domain.text import quote, shorten, text_problem
 from webapp.edge import InputError, json_depth_exceeds, parse_json, redirect_target
 
 DEEP = "[" * 1000 + "]" * 1000  # 2 KB
-
-
-@pytest.fixture
-def host(app):
-    return Host(app, "host@example.org")
 
 
 # --- the checks themselves ------------------------------------------------------------------

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-GRADE = "/api/v1/scenarios/s3-vpc-ec2-oracle/grade"
+from tests.helpers.api import GRADE
+
 LIMIT = 64 * 1024
 
 

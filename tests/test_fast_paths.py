@@ -17,7 +17,8 @@ from sqlalchemy import event, select
 
 from tests.author_helpers import THREE_PART, create_scenario, save, signed_in
 from tests.conftest import make_app
-from tests.test_api import GRADE, ORACLE, key_for
+from tests.helpers.api import GRADE, ORACLE
+from tests.helpers.keys import key_for
 from webapp.domain import answer_key, grade
 from webapp.extensions import db
 from webapp.models import Attempt, AttemptAnswer, ScenarioVersion

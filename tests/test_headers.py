@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import ROOT, make_app
-from tests.test_authz_matrix import ROUTES, _client, _url, world  # noqa: F401 - fixture
+from tests.helpers.authz import ROUTES, _client, _url, make_world
 from webapp.headers import CSP, policy, relax_csp
 
 SIGNED_IN = ("instructor", "admin")
@@ -23,6 +23,11 @@ DIRECTIVES = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+@pytest.fixture
+def world(app):
+    return make_world(app)
 
 
 def parse_csp(value: str) -> dict[str, str]:
@@ -41,7 +46,7 @@ def _get_cases():
 @pytest.mark.parametrize(("endpoint", "rule", "role"), list(_get_cases()))
 def test_every_page_has_the_policy_and_signed_in_answers_are_not_stored(
     app,
-    world,  # noqa: F811 - the authorization matrix's fixture
+    world,
     endpoint,
     rule,
     role,
@@ -187,7 +192,7 @@ def test_versioned_static_files_stay_cacheable_when_signed_in(app, client, auth)
     assert "max-age=" in response.headers["Cache-Control"]
 
 
-def test_the_state_poll_keeps_its_revalidation_for_learners(app, world):  # noqa: F811
+def test_the_state_poll_keeps_its_revalidation_for_learners(app, world):
     """Learners' polls keep `no-cache` with an ETag (the 304 path); nothing overrides it."""
     learner = world["learner"]
     learner.set_cookie("srm_class_" + world["code"], "matrix")

@@ -4,45 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SCENARIOS, AuthActions, count_rows, make_user
+from tests.conftest import AuthActions, count_rows, make_user
+from tests.helpers.modes import attempt, exam_folder
 from tests.learn_helpers import filled_form
 from webapp.models import Attempt
 
-COURSE_FILE = SCENARIOS / "s3-vpc-ec2-oracle.yaml"
 EXPLANATION_SNIPPET = "When Oracle runs on an EC2 instance"  # a rule text shown as feedback
-
-
-def _scenario(folder, slug, settings):
-    text = COURSE_FILE.read_text(encoding="utf-8")
-    text = text.replace("id: s3-vpc-ec2-oracle", f"id: {slug}")
-    text = text.replace("settings:\n  mode: practice\n", settings)
-    assert settings in text
-    (folder / f"{slug}.yaml").write_text(text, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scenarios")
-    _scenario(
-        folder,
-        "exam-after-last",
-        "settings:\n  mode: assessment\n  max_attempts: 2\n  feedback: after-last\n",
-    )
-    _scenario(
-        folder,
-        "exam-after-pass",
-        "settings:\n  mode: assessment\n  feedback: after-pass\n  pass_score: 0.9\n",
-    )
-    return folder
+    return exam_folder(tmp_path_factory.mktemp("scenarios"), "exam-after-last", "exam-after-pass")
 
 
 @pytest.fixture
 def app_config(scenario_dir):
     return {"SRM_SCENARIOS_DIR": str(scenario_dir)}
-
-
-def attempt(client, app, slug, wrong=0):
-    return client.post(f"/scenarios/{slug}", data=filled_form(client, app, slug, wrong=wrong))
 
 
 def sign_in(client, app, email="player@example.org"):

@@ -18,13 +18,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from tests.helpers.api import GRADE, ORACLE
+from tests.helpers.keys import key_for
 from tests.helpers.lti_platform_services import (
     CLIENT_ID,
     ISSUER,
     PlatformServices,
     make_tool_key,
 )
-from tests.test_api import GRADE, ORACLE, key_for
 from webapp.cli import main
 from webapp.domain.schema import Settings
 from webapp.extensions import db

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_assessment_feedback_gates import board_attempt, key_leaks, readable
-from tests.test_learn_modes import COURSE_FILE, _scenario
+from tests.helpers.leaks import board_attempt, key_leaks, readable
+from tests.helpers.modes import COURSE_FILE, _scenario
 
 EXAM = "exam-after-last"
 

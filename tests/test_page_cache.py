@@ -15,7 +15,8 @@ import pytest
 
 from tests.author_helpers import THREE_PART, create_scenario, save, signed_in
 from tests.conftest import make_app
-from tests.test_api import GRADE, ORACLE, key_for
+from tests.helpers.api import GRADE, ORACLE
+from tests.helpers.keys import key_for
 from webapp.learn.page_cache import Page, best_score, slot
 
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')

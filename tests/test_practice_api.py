@@ -217,7 +217,8 @@ def test_answering_the_same_round_twice_at_once_stores_once(app, client):
 
 
 def test_scenario_attempts_are_reviews_of_their_pairs(app, client):
-    from tests.test_api import GRADE, ORACLE, key_for
+    from tests.helpers.api import GRADE, ORACLE
+    from tests.helpers.keys import key_for
 
     key = key_for(app, ORACLE, "oracle-on-rds")
     wrong = {tid: other(p) for tid, p in key.items()}

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from tests.conftest import count_rows
+from tests.helpers.classroom import Host
+from tests.helpers.classroom import played as _played
 from tests.learn_helpers import hidden_fields
-from tests.test_classroom_api import Host
-from tests.test_classroom_report import _played
 from webapp.models import PracticePairSet, PracticeReview, PracticeRound
 
 

@@ -95,7 +95,7 @@ def test_the_practice_page_filters_by_provider(app, client):
 
 
 def test_an_azure_scenario_attempt_is_a_review_of_azure_pairs(app, client):
-    from tests.test_api import key_for
+    from tests.helpers.keys import key_for
 
     key = key_for(app, "azure-vm-line-of-business", None)
     graded = client.post("/api/v1/scenarios/azure-vm-line-of-business/grade", json={"answers": key})
@@ -117,7 +117,7 @@ def _play(app, answers):
 
 
 def test_analytics_list_the_pairs_learners_still_get_wrong_and_make_a_practice_link(app):
-    from tests.test_api import key_for
+    from tests.helpers.keys import key_for
 
     key = key_for(app, ORACLE, None)
     task = next(iter(key))

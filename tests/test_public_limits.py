@@ -7,12 +7,12 @@ import re
 import pytest
 
 from tests.conftest import count_rows
+from tests.helpers.api import GRADE
 from tests.helpers.classroom import API, Host
 from webapp.models import Attempt, Participant
 
 SCHOOL = {"REMOTE_ADDR": "192.0.2.44"}  # a whole class behind one NAT address
 ELSEWHERE = {"REMOTE_ADDR": "192.0.2.99"}
-GRADE = "/api/v1/scenarios/s3-vpc-ec2-oracle/grade"
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.test_api import GRADE, ORACLE, key_for
+from tests.helpers.api import GRADE, ORACLE
+from tests.helpers.keys import key_for
 from webapp import signals
 from webapp.models import Attempt
 

@@ -21,10 +21,14 @@ from .domain import (
     load_rules,
 )
 from .domain.comparison import load_comparisons
+from .domain.grader import Verdict
 from .resources import resource_dir
 
 if TYPE_CHECKING:
     from .domain import Problem
+
+# how `srm-trainer grade` marks each card
+_MARKS = {Verdict.CORRECT: "ok  ", Verdict.INCORRECT: "XX  ", Verdict.UNANSWERED: "--  "}
 
 
 def default_rules_path() -> str:
@@ -235,7 +239,7 @@ def grade_command(scenario_id: str, answers_file: str, variant: str | None, as_j
         return
     click.echo(f"{scenario.title}" + (f" ({report.variant})" if report.variant else ""))
     for r in report.results:
-        mark = {"correct": "ok  ", "incorrect": "XX  ", "unanswered": "--  "}[r.verdict]
+        mark = _MARKS[r.verdict]
         click.echo(f"{mark}{r.task_id}: given {r.given or '-'}, expected {r.expected}")
     click.echo(f"score: {report.correct}/{report.total} ({report.score:.0%})")
 

@@ -10,6 +10,7 @@ per worker, the earlier arrangement) stays available; it needs a buffering proxy
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
@@ -98,12 +99,6 @@ def gunicorn_options(
     return options
 
 
-def run_gunicorn(
-    host: str,
-    port: int,
-    workers: int,
-    threads: int = 4,
-    worker_class: str = "gevent",
-    connections: int = 1000,
-) -> None:
-    _Server(gunicorn_options(host, port, workers, threads, worker_class, connections)).run()
+def run_gunicorn(*args: Any, **kwargs: Any) -> None:
+    """Serve the app with gunicorn, with the settings of gunicorn_options(*args, **kwargs)."""
+    _Server(gunicorn_options(*args, **kwargs)).run()

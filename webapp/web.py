@@ -12,7 +12,10 @@ from werkzeug.exceptions import HTTPException
 from . import headers
 from .api.errors import error_body
 from .domain import PARTY_NAMES
-from .domain.rules import CONTROL_NAMES
+from .domain.grader import Verdict
+from .domain.phases import Phase
+from .domain.rules import CONTROL_NAMES, Party
+from .domain.schema import Feedback, Mode
 from .learn import identity as learners
 from .learn.page_cache import best_score
 from .markdown import render_markdown
@@ -38,6 +41,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["best_score"] = best_score
     app.jinja_env.globals["party_name"] = lambda p: PARTY_NAMES.get(p, p or "Unanswered")
     app.jinja_env.globals["control_name"] = lambda c: CONTROL_NAMES.get(c or "", "")
+    # the closed sets, so templates compare with Phase.OPEN rather than a bare "open"
+    app.jinja_env.globals.update(
+        Phase=Phase, Party=Party, Verdict=Verdict, Mode=Mode, Feedback=Feedback
+    )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -16,6 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import empty_tables, make_app
+from tests.helpers.pages import watched_page
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [
@@ -116,13 +117,7 @@ def context(browser):
 @pytest.fixture
 def page(context):
     """A desktop page; a Content-Security-Policy violation it reports fails the test."""
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
-    )
+    page, violations = watched_page(context)
     yield page
     assert violations == [], f"the page broke its Content-Security-Policy: {violations}"
 

@@ -9,31 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot
+from tests.helpers.pages import finish_with_buttons, serious
 from tests.learn_helpers import COURSE
-
-
-def serious(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line each."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(n["html"][:120] for n in v["nodes"][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def finish_with_buttons(page, wrong_party="AWS"):
-    """Place every card with its Move button (all in one zone) and check the answers."""
-    tray = page.get_by_role("region", name="Tasks to sort")
-    while tray.get_by_role("listitem").count():
-        tray.get_by_role("listitem").first.get_by_role(
-            "button", name=f"Move to {wrong_party}"
-        ).click()
-    page.get_by_role("button", name="Check answers").click()
-    page.wait_for_url("**/attempts/*")
 
 
 def test_axe_finds_nothing_serious_on_the_learner_pages(live_server, page):

@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
-from tests.browser.test_a11y_learn import serious
-from tests.browser.test_author_editor_rows import DESKTOP, PASSWORD, PHONE
-from tests.helpers.author_browser import make_instructor, open_copy
+from tests.helpers.author_browser import DESKTOP, PASSWORD, PHONE, make_instructor, open_copy
+from tests.helpers.pages import serious
 
 
 def _section(page, name):

@@ -8,18 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import serious
-from tests.helpers.author_browser import make_instructor
+from tests.helpers.author_browser import DESKTOP, PASSWORD, PHONE, make_instructor
 from tests.helpers.author_browser import open_copy as open_editor_copy
-
-PASSWORD = "a long enough password"
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+from tests.helpers.pages import serious
 
 
 def _section(page, name):

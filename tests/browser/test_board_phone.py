@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_a11y_learn import serious
+from tests.helpers.pages import serious
 from tests.learn_helpers import COURSE, key_for
 from webapp.domain import PARTY_NAMES
 from webapp.services import content

@@ -8,17 +8,18 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
-from tests.browser.test_a11y_learn import serious
 from tests.conftest import make_user
 from tests.helpers.class_browser import (
     FOLLOW,
     PHONE,
+    both_sizes,
     join_as,
     place_all,
     sign_in,
     start_oracle_session,
     status,
 )
+from tests.helpers.pages import serious
 
 
 def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, page):
@@ -165,18 +166,6 @@ def test_a_learner_changes_their_answers_when_the_host_allows_more_sets(browser,
 
 
 # --- pacing, what the host's screen shows, placements kept ---------------------------------
-
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def both_sizes(page, name: str) -> None:
-    """Screenshots of one screen at desktop and phone width, for a person to look at."""
-    size = page.viewport_size
-    page.set_viewport_size(DESKTOP)
-    screenshot(page, f"{name}-desktop")
-    page.set_viewport_size(PHONE)
-    screenshot(page, f"{name}-phone")
-    page.set_viewport_size(size)
 
 
 def start_session(page, url: str, variant: str | None = None, leaderboard: bool = False) -> str:

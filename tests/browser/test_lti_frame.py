@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import serious
 from tests.helpers.lti_platform import TestPlatform
+from tests.helpers.pages import serious
 from webapp.extensions import db
 from webapp.models import Attempt, LtiIdentity
 

@@ -6,9 +6,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.test_a11y_learn import serious
-from tests.browser.test_classroom import both_sizes
-from tests.helpers.class_browser import start_oracle_session
+from tests.helpers.class_browser import both_sizes, start_oracle_session
+from tests.helpers.pages import serious
 from webapp.extensions import db
 from webapp.lti_services.nrps import Member
 from webapp.models import ClassSession

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import serious
+from tests.helpers.pages import serious
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PHONE = {
@@ -64,7 +64,7 @@ def test_a_round_then_the_next_then_the_map(live_server, browser, name, options)
 
 @pytest.mark.parametrize(("name", "options"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_azure_practice_and_an_instructors_practice_link(live_server, browser, name, options):
-    from tests.test_api import key_for
+    from tests.helpers.keys import key_for
     from webapp.cli import main
 
     app = live_server.app

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import serious
 from tests.conftest import RULES, SCENARIOS
+from tests.helpers.pages import serious
 from webapp.domain import PARTY_NAMES, answer_key, load_library, load_rules
 
 SHOP = "azure-paas-saas-office"

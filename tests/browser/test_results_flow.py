@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
-from tests.browser.test_a11y_learn import finish_with_buttons, serious
+from tests.helpers.pages import finish_with_buttons, serious, watched_page
 from tests.learn_helpers import COURSE, key_for
 
 PHONE = {
@@ -21,13 +21,7 @@ PHONE = {
 @pytest.fixture
 def phone(browser):
     ctx = browser.new_context(**PHONE)
-    page = ctx.new_page()
-    page.set_default_timeout(10_000)
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
-    )
+    page, violations = watched_page(ctx)
     yield page
     ctx.close()
     assert violations == []

@@ -7,8 +7,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import serious
 from tests.helpers.author_browser import make_instructor, open_copy
+from tests.helpers.pages import serious
 
 PASSWORD = "a long enough password"
 PHONE = {

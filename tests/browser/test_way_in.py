@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_a11y_learn import finish_with_buttons, serious
 from tests.conftest import DEFAULT_PASSWORD, make_user
+from tests.helpers.pages import finish_with_buttons, serious
 from tests.learn_helpers import COURSE
 
 NARROW = {"width": 320, "height": 640}

@@ -7,6 +7,16 @@ from playwright.sync_api import expect
 
 from webapp.cli import main
 
+PASSWORD = "a long enough password"
+# browser contexts: a desktop window and a 390 px touch phone
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
 
 def make_instructor(app, email: str, password: str) -> None:
     app.test_cli_runner().invoke(

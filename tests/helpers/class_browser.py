@@ -61,3 +61,16 @@ def start_oracle_session(page, live_server, email: str = "host@example.org") -> 
     page.get_by_label(re.compile("Web app with an Oracle database")).check()
     page.get_by_role("button", name="Start session").click()
     return page.locator(".join-card__code").inner_text().strip()
+
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def both_sizes(page, name: str) -> None:
+    """Screenshots of one screen at desktop and phone width, for a person to look at."""
+    size = page.viewport_size
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, f"{name}-desktop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, f"{name}-phone")
+    page.set_viewport_size(size)

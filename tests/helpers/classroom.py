@@ -9,7 +9,18 @@ from tests.conftest import AuthActions, count_rows, make_user
 from tests.helpers.keys import COURSE, key_for
 from webapp.models import Attempt, AttemptAnswer, Participant
 
-__all__ = ["API", "COURSE", "SECOND", "Host", "answer", "join", "key_for", "send_at_once", "stored"]
+__all__ = [
+    "API",
+    "COURSE",
+    "SECOND",
+    "Host",
+    "answer",
+    "join",
+    "key_for",
+    "played",
+    "send_at_once",
+    "stored",
+]
 
 SECOND = "ec2-web-server"
 API = "/api/v1/sessions"
@@ -77,3 +88,19 @@ def send_at_once(app, code: str, token: str, answers: dict, n: int = 6) -> list[
     for t in threads:
         t.join(timeout=30)
     return sorted(statuses)
+
+
+def played(app, host, scenarios=None):
+    """Ada all right, Bea wrong on the last two tasks, Cy sends nothing (Oracle on RDS)."""
+    code = host.create(scenarios or [{"id": COURSE, "variant": "oracle-on-rds"}])
+    ada, ta = join(app, code, "Ada")
+    bea, tb = join(app, code, "Bea")
+    join(app, code, "Cy")
+    host.act(code, "open")
+    key = key_for(app, COURSE, "oracle-on-rds")
+    missed = list(key)[-2:]
+    wrong = {**key, **{t: "aws" if key[t] == "customer" else "customer" for t in missed}}
+    assert answer(ada, code, ta, key).status_code == 201
+    assert answer(bea, code, tb, wrong).status_code == 201
+    host.act(code, "close", "reveal")
+    return code, key, missed

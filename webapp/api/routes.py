@@ -11,10 +11,10 @@ from ..domain import GradingError, RuleSet, Scenario
 from ..domain.grader import check_variant
 from ..domain.text import quote
 from ..extensions import db
-from ..learn.identity import current_learner_id, current_viewer
+from ..learn.identity import current_viewer, record_attempt
 from ..services import content
 from ..services.attempts import get_attempt, stored_result
-from ..services.grading import AttemptLimitReached, grade_and_record
+from ..services.grading import AttemptLimitReached
 from ..services.visibility import for_attempt
 from . import bp
 from .errors import ApiError, json_body
@@ -135,16 +135,7 @@ def grade_scenario(scenario_id: str):
     data = json_body()
     variant, answers, order = parse_grade_request(data, playable.scenario)
     try:
-        current_learner_id()  # a new browser gets its learner cookie with this attempt
-        graded = grade_and_record(
-            db.session,
-            playable,
-            variant,
-            answers,
-            current_viewer(),
-            task_order=order,
-            source=content.content(),
-        )
+        graded = record_attempt(playable, variant, answers, order)
     except GradingError as exc:
         raise ApiError(400, "the answers cannot be graded", exc.details) from None
     except AttemptLimitReached as exc:

@@ -43,9 +43,7 @@ def preview(slug: str):
             errors["_form"] = "The form had expired; your choices are kept, please check again."
         if not errors:
             report = grade(scenario, variant, rules, answers)  # graded only: no attempt stored
-    tasks = pages.shuffled_tasks(scenario, order)
-    form.variant.data = variant or ""
-    form.task_order.data = ",".join(t.id for t in tasks)
+    tasks = pages.prepare_board(form, scenario, variant, order)
     return render_template(
         "author/preview.html",
         target=target,

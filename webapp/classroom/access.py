@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import overload
-from urllib.parse import urlencode
 
-from flask import abort, redirect, request, url_for
+from flask import abort, request
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from ..api.errors import ApiError
+from ..auth.access import instructor_required, is_instructor
 from ..extensions import csrf, db
 from ..models import ClassSession
 from ..services.classroom import sessions as svc
@@ -19,36 +17,9 @@ COOKIE_PREFIX = "srm_class_"
 COOKIE_MAX_AGE = 12 * 3600
 
 
-def is_instructor() -> bool:
-    """Signed in with an active instructor or admin account."""
-    return bool(
-        current_user.is_authenticated
-        and current_user.is_active
-        and (current_user.is_admin or current_user.role == "instructor")
-    )
-
-
-def login_url() -> str:
-    """The login page, coming back here afterwards."""
-    try:
-        return url_for("auth.login", next=request.full_path)
-    except BuildError:
-        return "/auth/login?" + urlencode({"next": request.full_path})
-
-
-def instructor_page(view):
-    """Pages for instructors, as webapp.auth.access.instructor_required: anonymous visitors
-    go to the login page (coming back here), other accounts get 403."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(login_url())
-        if not is_instructor():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
+# The name practice host pages import: the one instructor decorator of webapp.auth.access
+# (anonymous visitors go to the login page, which comes back here through redirect_target).
+instructor_page = instructor_required
 
 
 def hosted_session(code: str) -> ClassSession:

@@ -12,6 +12,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from ..api.errors import ApiError, json_body
+from ..domain.phases import Phase
 from ..domain.text import quote
 from ..extensions import db, limiter
 from ..services.classroom import pacing
@@ -205,7 +206,7 @@ def state(code: str):
     that the fast path then serves for the same version.
     """
     head = state_head(db.session, code)
-    if head.phase == "ended":
+    if head.phase == Phase.ENDED:
         raise ClassError.ended()
     if _close_if_due(head, code):
         head = state_head(db.session, code)
@@ -221,14 +222,14 @@ def state(code: str):
             fast.remember_body(head.id, data["code"], version, response.get_data())
     response.set_etag(etag_of(version))
     response.cache_control.no_cache = True
-    if head.phase == "lobby":  # joins do not bump the version: the count rides here
+    if head.phase == Phase.LOBBY:  # joins do not bump the version: the count rides here
         response.headers[ROOM_COUNT] = str(svc.active_count_of(db.session, head.id))
     return response
 
 
 def _close_if_due(head, code: str) -> bool:
     """Close answering if its countdown ran out (head: a state_head row); True if closed."""
-    if head.phase != "open" or not pacing.due(head.closes_at):
+    if head.phase != Phase.OPEN or not pacing.due(head.closes_at):
         return False
     cs = svc.find_session(db.session, code)
     closed = pacing.close_if_due(db.session, cs, rules())
@@ -245,7 +246,7 @@ def _answer_set(code: str) -> AnswerSet:
     """The answer set sent to this request (the token from the body, else the cookie), once
     the session is known to be live and a countdown that ran out has closed answering."""
     head = state_head(db.session, code)
-    if head.phase == "ended":
+    if head.phase == Phase.ENDED:
         raise ClassError.ended()
     _close_if_due(head, code)
     data = json_body()

@@ -11,6 +11,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from ..auth.access import instructor_required
+from ..domain.phases import Phase
 from ..extensions import db
 from ..services.classroom import pacing
 from ..services.classroom import report as reports
@@ -19,7 +21,7 @@ from ..services.classroom.errors import ClassError
 from ..services.classroom.host import host_dashboard
 from ..services.content import published, rules
 from . import bp
-from .access import hosted_session, instructor_page
+from .access import hosted_session
 from .forms import COUNTDOWN_CHOICES, ActionForm, NewSessionForm, scenario_order
 
 ACTION_PATTERN = ",".join(svc.HOST_ACTIONS)  # from the transition table
@@ -27,7 +29,7 @@ COUNTDOWN_TEXT = re.compile(r'data-seconds-left="\d+"|<span class="js-left">[^<]
 
 
 @bp.route("/host/", methods=["GET", "POST"])
-@instructor_page
+@instructor_required
 def host_index():
     """The host's sessions, and the form that starts a new one."""
     form = NewSessionForm()
@@ -78,7 +80,7 @@ def _panel_context(cs) -> dict:
         "form": ActionForm(),
         "labels": svc.ACTION_LABELS,
         "actions": svc.host_actions(db.session, cs),
-        "reopen_refused": cs.phase == "closed" and not svc.may_reopen(db.session, cs),
+        "reopen_refused": cs.phase == Phase.CLOSED and not svc.may_reopen(db.session, cs),
         "slots": ACTION_SLOTS,
         "countdowns": COUNTDOWN_CHOICES,
     }
@@ -110,7 +112,7 @@ def _join_card(cs) -> dict:
 
 
 @bp.get("/host/<code>")
-@instructor_page
+@instructor_required
 def host_session(code: str):
     """The host's console: join code with QR, pacing buttons and the live dashboard."""
     cs = _hosted_now(code)
@@ -123,7 +125,7 @@ def host_session(code: str):
 
 
 @bp.get("/host/<code>/present")
-@instructor_page
+@instructor_required
 def host_present(code: str):
     """The presenter view to project: join code, QR, counts, then the reveal; no controls."""
     cs = _hosted_now(code)
@@ -131,7 +133,7 @@ def host_present(code: str):
 
 
 @bp.get("/host/<code>/present/panel")
-@instructor_page
+@instructor_required
 def host_present_panel(code: str):
     """The live part of the presenter view, re-fetched by present.js."""
     cs = _hosted_now(code)
@@ -139,7 +141,7 @@ def host_present_panel(code: str):
 
 
 @bp.get("/host/<code>/panel")
-@instructor_page
+@instructor_required
 def host_panel(code: str):
     """The live part of the console, re-fetched by host.js; 304 when nothing changed."""
     cs = _hosted_now(code)
@@ -182,7 +184,7 @@ def _run(cs, func, *args, success: str | None = None, **kwargs):
 
 
 @bp.post(f"/host/<code>/action/<any({ACTION_PATTERN}):action>")
-@instructor_page
+@instructor_required
 def host_action(code: str, action: str):
     """A pacing button without JavaScript (host.js calls the JSON endpoint instead)."""
     cs = hosted_session(code)
@@ -209,7 +211,7 @@ def _int(raw):
 
 
 @bp.post("/host/<code>/lock")
-@instructor_page
+@instructor_required
 def host_lock(code: str):
     """Lock or unlock joining."""
     cs = hosted_session(code)
@@ -223,7 +225,7 @@ def host_lock(code: str):
 
 
 @bp.post("/host/<code>/live")
-@instructor_page
+@instructor_required
 def host_live(code: str):
     """Show or hide the room's placements while answering is open."""
     cs = hosted_session(code)
@@ -231,7 +233,7 @@ def host_live(code: str):
 
 
 @bp.post("/host/<code>/leaderboard")
-@instructor_page
+@instructor_required
 def host_leaderboard(code: str):
     """Show or hide the leaderboard."""
     cs = hosted_session(code)
@@ -239,7 +241,7 @@ def host_leaderboard(code: str):
 
 
 @bp.post("/host/<code>/remove/<int:participant_id>")
-@instructor_page
+@instructor_required
 def host_remove(code: str, participant_id: int):
     """Remove a participant from the session."""
     cs = hosted_session(code)
@@ -247,7 +249,7 @@ def host_remove(code: str, participant_id: int):
 
 
 @bp.get("/host/<code>/report")
-@instructor_page
+@instructor_required
 def host_report(code: str):
     """The session report: scores per participant and the room's answers per task."""
     cs = hosted_session(code)

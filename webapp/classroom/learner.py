@@ -17,6 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from ..cache import BoundedCache
+from ..domain.phases import Phase
 from ..edge import fields_checked_by_form
 from ..extensions import db
 from ..learn.forms import answer_field
@@ -118,7 +119,7 @@ def _play_context(cs, participant, again: bool = False) -> dict:
         "answered": False,
         "finished": [],
         "leaderboard": reports.leaderboard(db.session, cs) if cs.show_leaderboard else [],
-        "room": svc.active_count(db.session, cs) if cs.phase == "lobby" else None,
+        "room": svc.active_count(db.session, cs) if cs.phase == Phase.LOBBY else None,
         "key": None,
         "note": "",
         "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
@@ -135,58 +136,66 @@ def _play_context(cs, participant, again: bool = False) -> dict:
         return ctx
     mine = own_attempts(db.session, participant)
     item = svc.current_scenario(cs)
-    if item is not None and cs.phase != "ended":
-        scenario = svc.scenario_of(db.session, item, rules())
-        ctx.update(
-            item=item,
-            view={"title": scenario.title, "variant_title": variant_title(scenario, item.variant)},
-        )
-        attempt = mine.get(item.id)
-        ctx["answered"] = attempt is not None
-        # a class answer set always has its try number
-        sent = (attempt.class_try or 0) if attempt else 0
-        ctx["sets_left"] = cs.answer_sets - sent
-        draft = pacing.draft_of(db.session, participant.id, item) if cs.phase == "open" else None
-        next_set = sent + 1
-        held = draft.answers if draft is not None and draft.class_try == next_set else None
-        if cs.phase == "open" and attempt is None:  # a reload keeps the placements
-            ctx["board_html"] = board_html(cs, item, scenario, held or None, next_set)
-        elif (
-            cs.phase == "open"
-            and attempt is not None  # the branch above took the open board without one
-            and (again or held)
-            and ctx["sets_left"] > 0
-        ):
-            ctx["again"] = True
-            ctx["board_html"] = board_html(cs, item, scenario, held or attempt.answers, next_set)
-        feedback = for_class(db.session, cs, item, sent)
-        ctx["note"] = feedback.note
-        if attempt is not None:
-            ctx["result"] = result_body(db.session, cs, attempt, rules(), feedback)
-            ctx["sent_by"] = attempt.class_sent_by
-            if ctx["result"]["feedback"] == "shown":  # misplaced cards first
-                ctx["result"]["results"].sort(key=lambda r: bool(r.get("correct")))
-            if cs.show_leaderboard and cs.phase == "revealed":
-                ctx["my_rank"] = _rank_of(cs, participant)
-        elif feedback.key:
-            ctx["key"] = reveal_key(item)
-    if cs.phase == "ended":
-        for item in cs.scenarios:
-            attempt = mine.get(item.id)
-            scenario = svc.scenario_of(db.session, item, rules())
-            title = scenario.title
-            named = variant_title(scenario, item.variant)
-            if named:
-                title = f"{title} ({named})"
-            sent = (attempt.class_try or 0) if attempt else 0
-            feedback = for_class(db.session, cs, item, sent)
-            result = result_body(db.session, cs, attempt, rules(), feedback) if attempt else None
-            if result and result["feedback"] == "shown":
-                result["results"].sort(key=lambda r: bool(r.get("correct")))
-            ctx["finished"].append((title, result))
+    if item is not None and cs.phase != Phase.ENDED:
+        _current_scenario(ctx, cs, participant, item, mine.get(item.id), again)
+    if cs.phase == Phase.ENDED:
+        ctx["finished"] = [_finished(cs, item, mine.get(item.id)) for item in cs.scenarios]
         if cs.show_leaderboard:
             ctx["my_rank"] = _rank_of(cs, participant)
     return ctx
+
+
+def _current_scenario(ctx: dict, cs, participant, item, attempt, again: bool) -> None:
+    """The panel for the scenario the session is on: its board while answering is open (the
+    learner's draft or last answers on it), then their result or the key as the session
+    lets them see it."""
+    scenario = svc.scenario_of(db.session, item, rules())
+    ctx.update(
+        item=item,
+        view={"title": scenario.title, "variant_title": variant_title(scenario, item.variant)},
+    )
+    ctx["answered"] = attempt is not None
+    # a class answer set always has its try number
+    sent = (attempt.class_try or 0) if attempt else 0
+    ctx["sets_left"] = cs.answer_sets - sent
+    is_open = cs.phase == Phase.OPEN
+    draft = pacing.draft_of(db.session, participant.id, item) if is_open else None
+    next_set = sent + 1
+    held = draft.answers if draft is not None and draft.class_try == next_set else None
+    if is_open and attempt is None:  # a reload keeps the placements
+        ctx["board_html"] = board_html(cs, item, scenario, held or None, next_set)
+    elif is_open and attempt is not None and (again or held) and ctx["sets_left"] > 0:
+        ctx["again"] = True
+        ctx["board_html"] = board_html(cs, item, scenario, held or attempt.answers, next_set)
+    feedback = for_class(db.session, cs, item, sent)
+    ctx["note"] = feedback.note
+    if attempt is not None:
+        ctx["result"] = _result(cs, attempt, feedback)
+        ctx["sent_by"] = attempt.class_sent_by
+        if cs.show_leaderboard and cs.phase == Phase.REVEALED:
+            ctx["my_rank"] = _rank_of(cs, participant)
+    elif feedback.key:
+        ctx["key"] = reveal_key(item)
+
+
+def _finished(cs, item, attempt) -> tuple[str, dict | None]:
+    """A scenario of an ended session: its title (with the variant) and the learner's result."""
+    scenario = svc.scenario_of(db.session, item, rules())
+    title = scenario.title
+    named = variant_title(scenario, item.variant)
+    if named:
+        title = f"{title} ({named})"
+    sent = (attempt.class_try or 0) if attempt else 0
+    feedback = for_class(db.session, cs, item, sent)
+    return title, _result(cs, attempt, feedback) if attempt else None
+
+
+def _result(cs, attempt, feedback) -> dict:
+    """A learner's result as the session shows it, misplaced cards first when it shows them."""
+    result = result_body(db.session, cs, attempt, rules(), feedback)
+    if result["feedback"] == "shown":
+        result["results"].sort(key=lambda r: bool(r.get("correct")))
+    return result
 
 
 def _rank_of(cs, participant) -> tuple[int, int] | None:
@@ -256,7 +265,7 @@ def _session_and_participant(code: str):
 def play(code: str):
     """The learner's screen; it follows the host by polling the session state."""
     cs, participant = _session_and_participant(code)
-    if participant is None and cs.phase != "ended":
+    if participant is None and cs.phase != Phase.ENDED:
         return redirect(url_for("classroom.join", code=cs.code))
     return render_template("classroom/play.html", **_play_context(cs, participant, _asked_again()))
 

@@ -50,6 +50,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.http import parse_etags
 
 from ..cache import BoundedCache
+from ..domain.phases import Phase
 from ..models import ClassSession, Participant
 from ..services.classroom.pacing import due
 from ..services.classroom.sessions import normalise_code
@@ -134,9 +135,9 @@ class StatePoll:
         if head is None:
             return None
         session_id, phase, version, closes_at = head
-        if phase == "ended":
+        if phase == Phase.ENDED:
             return None  # 410 with its JSON message, from the view
-        if phase == "open" and closes_at is not None and due(_as_datetime(closes_at)):
+        if phase == Phase.OPEN and closes_at is not None and due(_as_datetime(closes_at)):
             return None  # the countdown ran out: the view closes answering
         etag = etag_of(version)
         headers = [("ETag", f'"{etag}"'), *HEADERS]
@@ -144,7 +145,7 @@ class StatePoll:
         body = b"" if unchanged else self.cached_body(session_id, code, version)
         if body is None:
             return None  # the view builds it, and counts the room itself: nothing to keep
-        if phase == "lobby":
+        if phase == Phase.LOBBY:
             room = self.room_count(session_id)
             if room is None:
                 return None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, ScenarioError, UnknownProviderError
-from .rules import Rule, RuleSet
+from .rules import Party, Rule, RuleSet
 from .scenario import ID_PATTERN
 from .text import quote
 from .yamlfile import YamlProblem, line_of, load_yaml
@@ -75,7 +75,8 @@ class Row:
     def differs(self) -> bool:
         """The providers give the task to different kinds of owner (provider, customer,
         shared); AWS and Microsoft count as the same kind."""
-        kinds = {c.party if c.party in ("customer", "shared") else "provider" for c in self.cells}
+        own = (Party.CUSTOMER, Party.SHARED)
+        kinds = {c.party if c.party in own else "provider" for c in self.cells}
         return len(kinds) > 1
 
 
@@ -125,7 +126,7 @@ def _text(
     return value.strip()
 
 
-def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -> Comparison:  # noqa: C901, E501
+def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -> Comparison:
     """Validate a comparison document against every provider's rule set it names.
 
     Raises ScenarioError listing every problem (file:line: message): unknown providers,
@@ -159,7 +160,18 @@ def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -
     description = _text(
         doc, "description", "comparison", filename, problems, required=False, max_len=20000
     )
+    sets = _rule_sets(doc, rules, filename, problems)
+    practice = _practice(doc, sets, filename, problems)
+    tasks = _tasks(doc, sets, filename, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return Comparison(cid, title, summary, description, tuple(sets), tuple(tasks), tuple(practice))
 
+
+def _rule_sets(
+    doc: dict, rules: RuleSet, filename: str, problems: list[Problem]
+) -> dict[str, RuleSet]:
+    """Provider id -> its rule set, for the two or more providers the comparison names."""
     sets: dict[str, RuleSet] = {}
     raw_providers = doc.get("providers")
     if not isinstance(raw_providers, list) or len(raw_providers) < 2:
@@ -193,7 +205,13 @@ def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -
                 code="bad-providers",
             )
         )
+    return sets
 
+
+def _practice(
+    doc: dict, sets: dict[str, RuleSet], filename: str, problems: list[Problem]
+) -> list[tuple[str, str]]:
+    """(provider, scenario id) pairs to practise next, for providers the comparison has."""
     practice: list[tuple[str, str]] = []
     raw_practice = doc.get("practice") or {}
     if not isinstance(raw_practice, dict):
@@ -218,9 +236,13 @@ def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -
                 )
             )
         practice.append((str(provider), str(scenario_id)))
+    return practice
 
-    tasks: list[ComparedTask] = []
-    seen: set[str] = set()
+
+def _tasks(
+    doc: dict, sets: dict[str, RuleSet], filename: str, problems: list[Problem]
+) -> list[ComparedTask]:
+    """The compared tasks: at most 100, each with a unique id and a placement per provider."""
     raw_tasks = doc.get("tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:
         problems.append(
@@ -239,6 +261,8 @@ def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -
                 "comparison: at most 100 tasks", filename, line_of(doc, "tasks"), code="too-many"
             )
         )
+    tasks: list[ComparedTask] = []
+    seen: set[str] = set()
     for item in raw_tasks:
         if not isinstance(item, dict):
             problems.append(
@@ -250,39 +274,44 @@ def build_comparison(doc: Any, rules: RuleSet, filename: str = "<comparison>") -
                 )
             )
             continue
-        tid = _text(item, "id", "comparison, task", filename, problems, max_len=80)
-        label = f"task {quote(tid)}"
-        text = _text(item, "text", label, filename, problems, max_len=300)
-        if tid in seen:
-            problems.append(
-                Problem(
-                    f"duplicate task id {quote(tid)}",
-                    filename,
-                    line_of(item, "id"),
-                    code="duplicate-id",
-                    task_id=tid,
-                )
+        tasks.append(_task(item, sets, seen, filename, problems))
+    return tasks
+
+
+def _task(
+    item: dict, sets: dict[str, RuleSet], seen: set[str], filename: str, problems: list[Problem]
+) -> ComparedTask:
+    """One compared task; its id is added to ``seen``, the ids of the tasks before it."""
+    tid = _text(item, "id", "comparison, task", filename, problems, max_len=80)
+    label = f"task {quote(tid)}"
+    text = _text(item, "text", label, filename, problems, max_len=300)
+    if tid in seen:
+        problems.append(
+            Problem(
+                f"duplicate task id {quote(tid)}",
+                filename,
+                line_of(item, "id"),
+                code="duplicate-id",
+                task_id=tid,
             )
-        seen.add(tid)
-        for key in sorted(set(item) - {"id", "text", *sets}):
-            problems.append(
-                Problem(
-                    f"{label}: unknown field {quote(key)}",
-                    filename,
-                    line_of(item, key),
-                    code="unknown-field",
-                    task_id=tid,
-                )
+        )
+    seen.add(tid)
+    for key in sorted(set(item) - {"id", "text", *sets}):
+        problems.append(
+            Problem(
+                f"{label}: unknown field {quote(key)}",
+                filename,
+                line_of(item, key),
+                code="unknown-field",
+                task_id=tid,
             )
-        placements = []
-        for provider, provider_rules in sets.items():
-            placement = _placement(item, provider, provider_rules, label, filename, problems, tid)
-            if placement is not None:
-                placements.append(placement)
-        tasks.append(ComparedTask(tid, text, tuple(placements)))
-    if problems:
-        raise ScenarioError(problems)
-    return Comparison(cid, title, summary, description, tuple(sets), tuple(tasks), tuple(practice))
+        )
+    placements = []
+    for provider, provider_rules in sets.items():
+        placement = _placement(item, provider, provider_rules, label, filename, problems, tid)
+        if placement is not None:
+            placements.append(placement)
+    return ComparedTask(tid, text, tuple(placements))
 
 
 def _placement(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -260,7 +261,12 @@ def _catalogue(doc: Located, key: str, filename: str, problems: list[Problem]) -
     return value
 
 
-def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:  # noqa: C901
+_RULE_KEYS = frozenset(
+    {"area", "service", "model", "party", "explanation", "source", "control", "since"}
+)
+
+
+def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:
     """Parse and validate rule-set YAML. Raises RuleSetError naming the file and entry."""
     try:
         doc = load_yaml(text, filename)
@@ -270,165 +276,11 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:  # noqa: C901
         raise RuleSetError([Problem("the rule set must be a YAML mapping", filename)])
     problems: list[Problem] = []
     parties = _parties(doc, filename, problems)
-
-    models: dict[str, str] = {}
-    for model_id, value in _catalogue(doc, "models", filename, problems).items():
-        name = value.get("name") if isinstance(value, dict) else value
-        models[model_id] = str(name or model_id)
-
-    services: dict[str, Service] = {}
-    for sid, value in _catalogue(doc, "services", filename, problems).items():
-        where = line_of(doc["services"], sid)
-        if not isinstance(value, dict):
-            problems.append(Problem(f"service '{sid}' must be a mapping", filename, where))
-            continue
-        model = value.get("model")
-        if model not in models:
-            problems.append(
-                Problem(f"service '{sid}' names unknown model '{model}'", filename, where)
-            )
-        services[sid] = Service(sid, str(value.get("name") or sid), str(model))
-
-    areas: dict[str, Area] = {}
-    for aid, value in _catalogue(doc, "areas", filename, problems).items():
-        where = line_of(doc["areas"], aid)
-        if not isinstance(value, dict) or not value.get("name"):
-            problems.append(Problem(f"area '{aid}' needs a name", filename, where))
-            continue
-        areas[aid] = Area(aid, str(value["name"]), str(value.get("description") or ""))
-
-    provider_party = next((p for p in parties if p in PROVIDER_PARTIES), Party.AWS.value)
-    owner_of_control = {"inherited": provider_party, _CUSTOMER_CONTROL: "customer"}
-    rules: list[Rule] = []
-    seen: dict[tuple[str, str | None, str | None], int | None] = {}
-    entries = doc.get("rules")
-    if not isinstance(entries, list) or not entries:
-        problems.append(Problem("'rules' must be a non-empty list", filename, line_of(doc)))
-        entries = []
-    for number, entry in enumerate(entries, start=1):
-        if not isinstance(entry, Located):
-            problems.append(Problem(f"rule {number} must be a mapping", filename, line_of(entries)))
-            continue
-        where = line_of(entry)
-        label = f"rule {number} (area '{entry.get('area')}')"
-        area = _text(entry, "area")
-        service = _text(entry, "service")
-        model = _text(entry, "model")
-        party = _text(entry, "party")
-        explanation = _text(entry, "explanation")
-        source = _text(entry, "source")
-        control = _text(entry, "control")
-        since = _since(entry.get("since"))
-        unknown_keys = set(entry) - {
-            "area",
-            "service",
-            "model",
-            "party",
-            "explanation",
-            "source",
-            "control",
-            "since",
-        }
-        for key in sorted(unknown_keys):
-            problems.append(
-                Problem(f"{label}: unknown field '{key}'", filename, entry.line_of(key))
-            )
-        if area not in areas:
-            problems.append(Problem(f"{label}: unknown area '{area}'", filename, where))
-        if service and model:
-            problems.append(
-                Problem(f"{label}: give a service or a model, not both", filename, where)
-            )
-        if service and service not in services:
-            problems.append(Problem(f"{label}: unknown service '{service}'", filename, where))
-        if model and model not in models:
-            problems.append(Problem(f"{label}: unknown model '{model}'", filename, where))
-        if party not in parties:
-            problems.append(
-                Problem(
-                    f"{label}: unknown party '{party}' (use {', '.join(parties)})",
-                    filename,
-                    entry.line_of("party"),
-                )
-            )
-        if control is not None and control not in CONTROLS:
-            problems.append(
-                Problem(
-                    f"{label}: unknown control type '{control}' (use {', '.join(CONTROLS)})",
-                    filename,
-                    entry.line_of("control"),
-                )
-            )
-        elif (
-            control in owner_of_control and party in parties and party != owner_of_control[control]
-        ):
-            problems.append(
-                Problem(
-                    f"{label}: {'an' if control[0] in 'aeiou' else 'a'} {control} control belongs "
-                    f"to '{owner_of_control[control]}', "
-                    f"not '{party}'",
-                    filename,
-                    entry.line_of("control"),
-                )
-            )
-        if since is not None:
-            match = _SINCE.match(since)
-            if not match:
-                problems.append(
-                    Problem(
-                        f"{label}: since must be a date like 2023-01-05 or a month like 2026-04, "
-                        f"not '{since}'",
-                        filename,
-                        entry.line_of("since"),
-                    )
-                )
-            elif explanation and since_words(since) not in " ".join(explanation.split()):
-                problems.append(
-                    Problem(
-                        f"{label}: the explanation must say since when the fact holds "
-                        f"('{since_words(since)}')",
-                        filename,
-                        entry.line_of("since"),
-                    )
-                )
-        if not explanation:
-            problems.append(Problem(f"{label}: missing explanation", filename, where))
-        if not source:
-            problems.append(Problem(f"{label}: missing source", filename, where))
-        elif not source.startswith(("https://", "http://")):
-            problems.append(
-                Problem(
-                    f"{label}: source must be a URL, not '{source}'",
-                    filename,
-                    entry.line_of("source"),
-                )
-            )
-        key = (area or "", service, model)
-        if key in seen:
-            problems.append(
-                Problem(
-                    f"{label}: a second rule for the same area and "
-                    f"{'service' if service else 'model' if model else 'default'} "
-                    f"(first at line {seen[key]})",
-                    filename,
-                    where,
-                )
-            )
-        else:
-            seen[key] = where
-        rules.append(
-            Rule(
-                area or "",
-                party or "",
-                explanation or "",
-                source or "",
-                service,
-                model,
-                control,
-                since,
-            )
-        )
-
+    models = _models(doc, filename, problems)
+    services = _services(doc, models, filename, problems)
+    areas = _areas(doc, filename, problems)
+    checker = _RuleChecker(filename, problems, parties, models, services, areas)
+    rules = [checker.rule(number, entry) for number, entry in checker.entries(doc)]
     if problems:
         raise RuleSetError(problems)
     return RuleSet(
@@ -442,6 +294,177 @@ def parse_rules(text: str, filename: str = "<rules>") -> RuleSet:  # noqa: C901
         name=str(doc.get("name") or doc.get("provider") or "AWS"),
         parties=parties,
     )
+
+
+def _models(doc: Located, filename: str, problems: list[Problem]) -> dict[str, str]:
+    """Service model id -> its name (a model may be given as a bare name or a mapping)."""
+    models: dict[str, str] = {}
+    for model_id, value in _catalogue(doc, "models", filename, problems).items():
+        name = value.get("name") if isinstance(value, dict) else value
+        models[model_id] = str(name or model_id)
+    return models
+
+
+def _services(
+    doc: Located, models: dict[str, str], filename: str, problems: list[Problem]
+) -> dict[str, Service]:
+    services: dict[str, Service] = {}
+    for sid, value in _catalogue(doc, "services", filename, problems).items():
+        where = line_of(doc["services"], sid)
+        if not isinstance(value, dict):
+            problems.append(Problem(f"service '{sid}' must be a mapping", filename, where))
+            continue
+        model = value.get("model")
+        if model not in models:
+            problems.append(
+                Problem(f"service '{sid}' names unknown model '{model}'", filename, where)
+            )
+        services[sid] = Service(sid, str(value.get("name") or sid), str(model))
+    return services
+
+
+def _areas(doc: Located, filename: str, problems: list[Problem]) -> dict[str, Area]:
+    areas: dict[str, Area] = {}
+    for aid, value in _catalogue(doc, "areas", filename, problems).items():
+        where = line_of(doc["areas"], aid)
+        if not isinstance(value, dict) or not value.get("name"):
+            problems.append(Problem(f"area '{aid}' needs a name", filename, where))
+            continue
+        areas[aid] = Area(aid, str(value["name"]), str(value.get("description") or ""))
+    return areas
+
+
+@dataclass
+class _RuleChecker:
+    """Checks the rule entries of one file against its parties, models, services and areas,
+    adding what is wrong with each to ``problems``."""
+
+    filename: str
+    problems: list[Problem]
+    parties: dict[str, str]
+    models: dict[str, str]
+    services: dict[str, Service]
+    areas: dict[str, Area]
+    # (area, service, model) -> the line of the first rule for it
+    seen: dict[tuple[str, str | None, str | None], int | None] = field(default_factory=dict)
+
+    @property
+    def owner_of_control(self) -> dict[str, str]:
+        provider_party = next((p for p in self.parties if p in PROVIDER_PARTIES), Party.AWS.value)
+        return {"inherited": provider_party, _CUSTOMER_CONTROL: Party.CUSTOMER.value}
+
+    def report(self, message: str, line: int | None) -> None:
+        self.problems.append(Problem(message, self.filename, line))
+
+    def entries(self, doc: Located) -> Iterator[tuple[int, Located]]:
+        """The numbered rule entries that are mappings; the others are reported as they come,
+        so the problems stay in the file's order."""
+        entries = doc.get("rules")
+        if not isinstance(entries, list) or not entries:
+            self.report("'rules' must be a non-empty list", line_of(doc))
+            return
+        for number, entry in enumerate(entries, start=1):
+            if isinstance(entry, Located):
+                yield number, entry
+            else:
+                self.report(f"rule {number} must be a mapping", line_of(entries))
+
+    def rule(self, number: int, entry: Located) -> Rule:
+        label = f"rule {number} (area '{entry.get('area')}')"
+        rule = Rule(
+            _text(entry, "area") or "",
+            _text(entry, "party") or "",
+            _text(entry, "explanation") or "",
+            _text(entry, "source") or "",
+            _text(entry, "service"),
+            _text(entry, "model"),
+            _text(entry, "control"),
+            _since(entry.get("since")),
+        )
+        for key in sorted(set(entry) - _RULE_KEYS):
+            self.report(f"{label}: unknown field '{key}'", entry.line_of(key))
+        self._check_ids(label, entry, rule)
+        self._check_party(label, entry, rule)
+        self._check_since(label, entry, rule)
+        self._check_texts(label, entry, rule)
+        self._check_unique(label, entry, rule)
+        return rule
+
+    def _check_ids(self, label: str, entry: Located, rule: Rule) -> None:
+        where = line_of(entry)
+        area, service, model = _text(entry, "area"), rule.service, rule.model
+        if area not in self.areas:
+            self.report(f"{label}: unknown area '{area}'", where)
+        if service and model:
+            self.report(f"{label}: give a service or a model, not both", where)
+        if service and service not in self.services:
+            self.report(f"{label}: unknown service '{service}'", where)
+        if model and model not in self.models:
+            self.report(f"{label}: unknown model '{model}'", where)
+
+    def _check_party(self, label: str, entry: Located, rule: Rule) -> None:
+        """The party is one of the file's, and the control type (if any) fits it."""
+        party, control = _text(entry, "party"), rule.control
+        parties = self.parties
+        if party not in parties:
+            self.report(
+                f"{label}: unknown party '{party}' (use {', '.join(parties)})",
+                entry.line_of("party"),
+            )
+        owner = self.owner_of_control
+        if control is not None and control not in CONTROLS:
+            self.report(
+                f"{label}: unknown control type '{control}' (use {', '.join(CONTROLS)})",
+                entry.line_of("control"),
+            )
+        elif control in owner and party in parties and party != owner[control]:
+            self.report(
+                f"{label}: {'an' if control[0] in 'aeiou' else 'a'} {control} control belongs "
+                f"to '{owner[control]}', "
+                f"not '{party}'",
+                entry.line_of("control"),
+            )
+
+    def _check_since(self, label: str, entry: Located, rule: Rule) -> None:
+        since, explanation = rule.since, rule.explanation
+        if since is None:
+            return
+        if not _SINCE.match(since):
+            self.report(
+                f"{label}: since must be a date like 2023-01-05 or a month like 2026-04, "
+                f"not '{since}'",
+                entry.line_of("since"),
+            )
+        elif explanation and since_words(since) not in " ".join(explanation.split()):
+            self.report(
+                f"{label}: the explanation must say since when the fact holds "
+                f"('{since_words(since)}')",
+                entry.line_of("since"),
+            )
+
+    def _check_texts(self, label: str, entry: Located, rule: Rule) -> None:
+        where = line_of(entry)
+        if not rule.explanation:
+            self.report(f"{label}: missing explanation", where)
+        source = rule.source
+        if not source:
+            self.report(f"{label}: missing source", where)
+        elif not source.startswith(("https://", "http://")):
+            self.report(f"{label}: source must be a URL, not '{source}'", entry.line_of("source"))
+
+    def _check_unique(self, label: str, entry: Located, rule: Rule) -> None:
+        """One rule per area and scope: a second one is reported with the first one's line."""
+        where = line_of(entry)
+        key = (rule.area, rule.service, rule.model)
+        if key not in self.seen:
+            self.seen[key] = where
+            return
+        scope = "service" if rule.service else "model" if rule.model else "default"
+        self.report(
+            f"{label}: a second rule for the same area and {scope} "
+            f"(first at line {self.seen[key]})",
+            where,
+        )
 
 
 def _parties(doc: Located, filename: str, problems: list[Problem]) -> dict[str, str]:

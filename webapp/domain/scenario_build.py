@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from .errors import Problem, ScenarioError, UnknownProviderError
-from .rules import DEFAULT_PROVIDER, RuleSet
+from .rules import DEFAULT_PROVIDER, Party, RuleSet
 from .scenario import Component, Scenario, Task, Variant, services_under
 from .schema import (
     DEFAULT_SETTINGS,
@@ -20,6 +20,7 @@ from .schema import (
     MAX_ATTEMPTS,
     MAX_TASKS,
     MODES,
+    Mode,
     Settings,
 )
 from .text import quote
@@ -230,7 +231,7 @@ def _parties(c: _Checker, doc: dict[str, Any], label: str, rules: RuleSet) -> li
             c.add(f"{label}: party {quote(p)} is listed twice", doc, "parties", code="bad-parties")
         else:
             parties.append(p)
-    if not {own, "customer"} <= set(parties):
+    if not {own, Party.CUSTOMER} <= set(parties):
         c.add(
             f"{label}: 'parties' must include {own} and customer",
             doc,
@@ -543,7 +544,7 @@ def _settings(raw: Any, c: _Checker, label: str, doc: Any) -> Settings:
             code="bad-setting",
         )
         per_card = False
-    elif per_card and mode != "practice":
+    elif per_card and mode != Mode.PRACTICE:
         c.add(
             f"{label}: settings.feedback_per_card is for practice only; an assessment never "
             "checks single cards",

@@ -77,6 +77,25 @@ def current_viewer() -> Viewer:
     return Viewer(user, learner_id, tokens, durable_learner=durable)
 
 
+def record_attempt(playable, variant: str | None, answers, order: list[str] | None):
+    """Grade and store this browser's attempt (the caller commits); a new browser gets its
+    learner cookie with it. Raises GradingError or AttemptLimitReached as the service does."""
+    from ..extensions import db
+    from ..services import content
+    from ..services.grading import grade_and_record
+
+    current_learner_id()
+    return grade_and_record(
+        db.session,
+        playable,
+        variant,
+        answers,
+        current_viewer(),
+        task_order=order,
+        source=content.content(),
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _set_learner_cookie(response):

@@ -74,6 +74,15 @@ def components(scenario: Scenario, variant: str | None, rules: RuleSet) -> list[
     return views
 
 
+def prepare_board(form, scenario, variant: str | None, order: list[str] | None) -> list:
+    """The board's cards in their tray order, with the form's hidden variant and order set
+    to match, so that checking grades the board as it was shown."""
+    tasks = shuffled_tasks(scenario, order)
+    form.variant.data = variant or ""
+    form.task_order.data = ",".join(t.id for t in tasks)
+    return tasks
+
+
 def shuffled_tasks(scenario: Scenario, order: list[str] | None = None) -> list:
     """The tasks in the given order, or freshly shuffled (a new order for every attempt)."""
     by_id = {t.id: t for t in scenario.tasks}

@@ -170,10 +170,8 @@ def retry(attempt_id: str):
         for v in attempt.verdicts
         if v.correct and v.given and v.task_id in task_ids and v.given in scenario.parties
     }
-    tasks = pages.shuffled_tasks(scenario, attempt.task_order)
     form = BoardForm(formdata=None)
-    form.variant.data = variant or ""
-    form.task_order.data = ",".join(t.id for t in tasks)
+    tasks = pages.prepare_board(form, scenario, variant, attempt.task_order)
     return render_template(
         "learn/retry.html",
         attempt=attempt,

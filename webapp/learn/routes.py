@@ -7,17 +7,18 @@ from flask_wtf.csrf import generate_csrf
 
 from ..domain import GradingError
 from ..domain.grader import check_variant
+from ..domain.schema import Mode
 from ..extensions import csrf, db
 from ..headers import csp_nonce
 from ..services import content
 from ..services.attempts import best_scores
-from ..services.grading import AttemptLimitReached, grade_and_record
+from ..services.grading import AttemptLimitReached
 from ..services.policy import AttemptStatus, attempt_status
 from ..services.visibility import for_card_check
 from . import bp, page_cache, pages
 from . import catalogue as catalogue_view
 from .forms import BoardForm, answer_field, read_answers, read_order
-from .identity import current_learner_id, current_viewer
+from .identity import current_learner_id, current_viewer, record_attempt
 
 
 def _playable(scenario_id: str):
@@ -85,10 +86,8 @@ def _render_board(
     fresh = status.used == 0 and status.best is None  # the same for every new viewer
     if form is None and status_code == 200 and fresh and page_cache.cacheable():
         return _kept_board(playable, variant, status, check_url)
-    tasks = pages.shuffled_tasks(scenario, order)
     form = form or BoardForm(formdata=None)
-    form.variant.data = variant or ""
-    form.task_order.data = ",".join(t.id for t in tasks)
+    tasks = pages.prepare_board(form, scenario, variant, order)
     return _board_template(
         scenario, variant, tasks, form, status, check_url, answers=answers, errors=errors
     ), status_code
@@ -169,7 +168,7 @@ def _check_url(scenario) -> str | None:
 def _status(settings, scenario_id: str):
     """Where the person looking stands on a scenario: their account's attempts when signed
     in, else this browser's. Practice shows none of it: no query then."""
-    if settings.mode != "assessment":
+    if settings.mode != Mode.ASSESSMENT:
         return AttemptStatus(settings, 0, None)
     viewer = current_viewer()
     return attempt_status(
@@ -199,7 +198,9 @@ def submit(scenario_id: str):
         errors["_form"] = "The form had expired; your choices are kept, please check again."
     elif form.task_order.data and order is None:
         errors["_form"] = "This scenario changed while you were working; please check again."
-    if errors:
+
+    def again(status_code: int):
+        """The board once more, holding the learner's choices, with what went wrong."""
         return _render_board(
             playable,
             variant,
@@ -207,33 +208,17 @@ def submit(scenario_id: str):
             answers=answers,
             order=order,
             errors=errors,
-            status_code=400,
+            status_code=status_code,
         )
+
+    if errors:
+        return again(400)
     try:
-        current_learner_id()  # a new browser gets its learner cookie with this attempt
-        graded = grade_and_record(
-            db.session,
-            playable,
-            variant,
-            answers,
-            current_viewer(),
-            task_order=order,
-            source=content.content(),
-        )
+        graded = record_attempt(playable, variant, answers, order)
     except AttemptLimitReached:
-        return _render_board(
-            playable, variant, form=form, answers=answers, order=order, status_code=403
-        )
+        return again(403)
     except GradingError as exc:  # not expected after read_answers; never a 500
         errors["_form"] = "; ".join(exc.details)
-        return _render_board(
-            playable,
-            variant,
-            form=form,
-            answers=answers,
-            order=order,
-            errors=errors,
-            status_code=400,
-        )
+        return again(400)
     db.session.commit()
     return redirect(url_for("learn.result", attempt_id=graded.attempt.id), code=303)

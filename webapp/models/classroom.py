@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.phases import Phase
 from .base import Model, utcnow
-
-PHASES = ("lobby", "open", "closed", "revealed", "ended")
 
 
 class ClassSession(Model):
@@ -19,7 +18,7 @@ class ClassSession(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), index=True)
     host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    phase: Mapped[str] = mapped_column(String(20), default="lobby")
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.LOBBY)
     current_index: Mapped[int] = mapped_column(default=0)
     # bumped on every change a learner's screen must follow: the ETag of the state endpoint
     state_version: Mapped[int] = mapped_column(default=1)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..domain import Settings
+from ..domain.schema import Mode
 from ..models import Attempt
 
 
@@ -58,7 +59,7 @@ def settings_from_document(doc: dict[str, Any]) -> Settings:
 
 def needs_count(settings: Settings) -> bool:
     """Whether storing an attempt depends on the attempts made before (a limited assessment)."""
-    return settings.mode == "assessment" and settings.max_attempts is not None
+    return settings.mode == Mode.ASSESSMENT and settings.max_attempts is not None
 
 
 def attempt_status(

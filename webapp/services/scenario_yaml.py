@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from sqlalchemy.orm import Session
 
-from ..domain import Problem, RuleSet, ScenarioError, parse_scenario, to_document
+from ..domain import Problem, RuleSet, Scenario, ScenarioError, parse_scenario, to_document
 from ..models import ScenarioRecord, User
 from . import authoring
 
@@ -72,62 +72,68 @@ def import_files(
     parsed = []
     seen: dict[str, str] = {}
     for upload in uploads:
-        try:
-            text = upload.data.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(Problem("not UTF-8 text", upload.name, None))
+        scenario = _read_upload(upload, rules, problems)
+        if scenario is None:
             continue
-        try:
-            scenario = parse_scenario(text, rules, upload.name)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-            continue
-        where = Problem("", upload.name, 1)
         if scenario.id in seen:
-            problems.append(
-                Problem(
-                    f"scenario id '{scenario.id}' is also in {seen[scenario.id]}",
-                    where.file,
-                    where.line,
-                )
-            )
+            also = f"scenario id '{scenario.id}' is also in {seen[scenario.id]}"
+            problems.append(Problem(also, upload.name, 1))
             continue
         seen[scenario.id] = upload.name
-        if scenario.id in authoring.builtin_ids():
-            problems.append(
-                Problem(
-                    f"'{scenario.id}' is a built-in scenario; give the copy another id",
-                    where.file,
-                    where.line,
-                )
-            )
-            continue
         record = authoring.get_record(session, scenario.id)
-        # without an owner (the command line, run by the operator) any authored id may be updated
-        if record is not None and (
-            record.origin != "authored"
-            or (owner is not None and not authoring.can_edit(owner, record))
-        ):
-            problems.append(
-                Problem(
-                    f"the id '{scenario.id}' belongs to another scenario; choose another id",
-                    where.file,
-                    where.line,
-                )
-            )
+        refusal = _refusal(scenario.id, record, owner)
+        if refusal:
+            problems.append(Problem(refusal, upload.name, 1))
             continue
         parsed.append((scenario, record))
     if problems:
         raise ScenarioError(problems)
-    records = []
-    for scenario, record in parsed:
-        doc = to_document(scenario)
-        if record is None:
-            record = authoring.create_scenario(session, owner, scenario.id, scenario.title, doc)
-        else:
-            authoring.save_draft(session, record, doc, rules)
-        if publish:
-            authoring.publish(session, record, rules)
-        records.append(record)
+    records = [_store(session, sc, record, owner, rules, publish) for sc, record in parsed]
     session.flush()
     return records
+
+
+def _read_upload(upload: Upload, rules: RuleSet, problems: list[Problem]) -> Scenario | None:
+    """The scenario in an uploaded file, or None with its problems added."""
+    try:
+        text = upload.data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem("not UTF-8 text", upload.name, None))
+        return None
+    try:
+        return parse_scenario(text, rules, upload.name)
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _refusal(sid: str, record: ScenarioRecord | None, owner: User | None) -> str | None:
+    """Why a scenario id cannot be imported (None: it can): it is a built-in or someone
+    else's. Without an owner (the command line, run by the operator) any authored id may be
+    updated."""
+    if sid in authoring.builtin_ids():
+        return f"'{sid}' is a built-in scenario; give the copy another id"
+    if record is not None and (
+        record.origin != "authored" or (owner is not None and not authoring.can_edit(owner, record))
+    ):
+        return f"the id '{sid}' belongs to another scenario; choose another id"
+    return None
+
+
+def _store(
+    session: Session,
+    scenario: Scenario,
+    record: ScenarioRecord | None,
+    owner: User | None,
+    rules: RuleSet,
+    publish: bool,
+) -> ScenarioRecord:
+    """A checked scenario as a new draft or the working copy of its record, published if asked."""
+    doc = to_document(scenario)
+    if record is None:
+        record = authoring.create_scenario(session, owner, scenario.id, scenario.title, doc)
+    else:
+        authoring.save_draft(session, record, doc, rules)
+    if publish:
+        authoring.publish(session, record, rules)
+    return record

@@ -28,7 +28,9 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.phases import Phase
 from ..domain.schema import Feedback as FeedbackPolicy
+from ..domain.schema import Mode
 from ..models import Attempt, ClassSession, ClassSessionScenario, Participant, ScenarioVersion
 from .policy import attempt_status, settings_from_document
 
@@ -184,7 +186,7 @@ def for_card_check(session: Session, viewer: Viewer, scenario_slug: str, setting
     Only on a practice board: an assessment never reveals a single card, and neither does a
     scenario running in a class this viewer takes part in (it would reveal the room's key).
     """
-    if settings.mode != "practice":
+    if settings.mode != Mode.PRACTICE:
         return Feedback(False, False, CARD_CHECK_ASSESSMENT)
     if viewer.class_tokens:
         live = session.execute(
@@ -192,7 +194,7 @@ def for_card_check(session: Session, viewer: Viewer, scenario_slug: str, setting
             .join(ClassSession, ClassSession.id == ClassSessionScenario.session_id)
             .where(
                 ClassSession.code.in_(list(viewer.class_tokens)),
-                ClassSession.phase != "ended",
+                ClassSession.phase != Phase.ENDED,
                 ClassSessionScenario.scenario_slug == scenario_slug,
             )
             .limit(1)
@@ -213,14 +215,14 @@ def for_class(session: Session, cs: ClassState, item: ClassSlot, sent: int) -> F
     """
     if item.revealed_at is not None:
         return SHOWN
-    ended = cs.phase == "ended"
+    ended = cs.phase == Phase.ENDED
     if cs.feedback_after_reveal or not sent:
         if ended or item.position < cs.current_index:  # never revealed; at the end, the score
             return Feedback(False, ended and bool(sent), NOT_REVEALED)
         return Feedback(False, False, REVEAL)
     if ended or item.position < cs.current_index or sent >= cs.answer_sets:
         return SHOWN
-    if cs.phase == "closed":
+    if cs.phase == Phase.CLOSED:
         if key_seen(session, cs, item):
             return SHOWN
         return Feedback(
@@ -240,7 +242,8 @@ def for_class(session: Session, cs: ClassState, item: ClassSlot, sent: int) -> F
 def for_host(cs: ClassSession, item: ClassSessionScenario) -> bool:
     """The dashboard's key: from "closed" on (while answering is open the screen may be
     projected to the room, so it shows the counts only)."""
-    return item.position < cs.current_index or cs.phase in ("closed", "revealed", "ended")
+    keyed = (Phase.CLOSED, Phase.REVEALED, Phase.ENDED)
+    return item.position < cs.current_index or cs.phase in keyed
 
 
 def key_seen(session: Session, cs: ClassState, item: ClassSlot) -> bool:
@@ -304,7 +307,8 @@ def for_comparison(comparison: Any, scenarios: list[Any]) -> Feedback:
     held = {
         _card_text(task.text)
         for scenario in scenarios
-        if scenario.settings.mode == "assessment" and scenario.settings.feedback != "always"
+        if scenario.settings.mode == Mode.ASSESSMENT
+        and scenario.settings.feedback != FeedbackPolicy.ALWAYS
         for task in scenario.tasks
     }
     if any(_card_text(task.text) in held for task in comparison.tasks):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from ... import signals
 from ...domain import GradeReport, GradingError, RuleSet, grade
 from ...domain.grader import CORRECT
+from ...domain.phases import Phase
 from ...domain.text import quote
 from ...models import (
     Attempt,
@@ -146,7 +147,7 @@ def _check_and_grade(
             "invalid answers",
             [f"this session plays {quote(sid)} under variant {quote(slot.variant)}"],
         )
-    if target.phase != "open" or slot.position != target.current_index:
+    if target.phase != Phase.OPEN or slot.position != target.current_index:
         raise ClassError.answering_closed()
     if number is not None and number <= sent:  # a resent request: this set is stored
         raise already_stored(number)
@@ -182,7 +183,7 @@ def lock_target(session: Session, code: Any) -> Target:
         ).with_for_update(read=True),
         code,
     )
-    if row.phase == "ended":
+    if row.phase == Phase.ENDED:
         raise ClassError.ended()
     return Target(*row)
 
@@ -334,7 +335,7 @@ def _still_open(session: Session, checked: CheckedAnswers) -> None:
         .where(ClassSession.id == checked.session_id)
         .with_for_update(read=True)
     ).one()
-    if phase != "open" or index != checked.position:
+    if phase != Phase.OPEN or index != checked.position:
         raise ClassError.answering_closed("the host closed answering as you sent")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...domain import RuleSet, grade
+from ...domain.phases import Phase
 from ...models import Attempt, ClassDraft, ClassSession, Participant
 from . import report as reports
 from . import sessions as svc
@@ -25,12 +26,12 @@ from .roster import not_arrived
 
 def reasons_shown(cs: ClassSession) -> bool:
     """The host's screens show each card's reason and source: after the reveal."""
-    return cs.phase in ("revealed", "ended")
+    return cs.phase in (Phase.REVEALED, Phase.ENDED)
 
 
 def distribution_shown(cs: ClassSession) -> bool:
     """The room's placements: after answering closes, or live if the host chose so."""
-    return cs.phase != "open" or cs.show_live
+    return cs.phase != Phase.OPEN or cs.show_live
 
 
 def people(session: Session, cs: ClassSession) -> list[dict[str, Any]]:
@@ -70,7 +71,7 @@ def people(session: Session, cs: ClassSession) -> list[dict[str, Any]]:
         }
         if p.id in sent:
             row.update(status="sent", answer_sets=sent[p.id][0], sent_by=sent[p.id][1] or "learner")
-        if p.id in drafts and cs.phase == "open":
+        if p.id in drafts and cs.phase == Phase.OPEN:
             row["placed"] = drafts[p.id]
             if p.id not in sent and drafts[p.id]:
                 row["status"] = "placing"

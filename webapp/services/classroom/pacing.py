@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...domain import GradingError, RuleSet, grade
+from ...domain.phases import Phase
 from ...models import ClassDraft, ClassSession, ClassSessionScenario, Participant
 from ...models.base import utcnow
 from . import sessions as svc
@@ -66,7 +67,7 @@ def pace(
     countdown: int | None = None,
 ) -> ClassSession:
     """A host's pacing action; leaving "open" sends the learners' drafts first."""
-    was_open = cs.phase == "open"
+    was_open = cs.phase == Phase.OPEN
     if countdown is not None and action != "open":
         raise Invalid("invalid pacing request", ["'countdown' goes with 'open' only"])
     closes_at = utcnow() + timedelta(seconds=countdown) if countdown else None
@@ -80,7 +81,7 @@ def pace(
 def close_if_due(session: Session, cs: ClassSession, rules: RuleSet) -> bool:
     """Close answering when its countdown has run out (and send the drafts); True if this
     call closed it. The caller commits."""
-    if cs.phase != "open" or cs.closes_at is None or cs.closes_at + GRACE > utcnow():
+    if cs.phase != Phase.OPEN or cs.closes_at is None or cs.closes_at + GRACE > utcnow():
         return False
     changed = cast(
         "CursorResult[Any]",
@@ -88,11 +89,13 @@ def close_if_due(session: Session, cs: ClassSession, rules: RuleSet) -> bool:
             update(ClassSession)
             .where(
                 ClassSession.id == cs.id,
-                ClassSession.phase == "open",
+                ClassSession.phase == Phase.OPEN,
                 ClassSession.current_index == cs.current_index,
                 ClassSession.closes_at == cs.closes_at,
             )
-            .values(phase="closed", closes_at=None, state_version=ClassSession.state_version + 1)
+            .values(
+                phase=Phase.CLOSED, closes_at=None, state_version=ClassSession.state_version + 1
+            )
             .execution_options(synchronize_session=False)
         ),
     ).rowcount
@@ -111,7 +114,7 @@ def due(closes_at: datetime | None, now: datetime | None = None) -> bool:
 
 def seconds_left(cs: ClassSession) -> int | None:
     """Whole seconds until the countdown closes answering (None without one)."""
-    if cs.phase != "open" or cs.closes_at is None:
+    if cs.phase != Phase.OPEN or cs.closes_at is None:
         return None
     return max(0, round((cs.closes_at - utcnow()).total_seconds()))
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...domain import PARTIES, RuleSet
-from ...domain.grader import answer_key
+from ...domain.grader import Verdict, answer_key
 from ...models import Attempt, AttemptAnswer, ClassSession, ClassSessionScenario, Participant
 from ..visibility import for_host
 from .answers import last_try
@@ -51,7 +51,7 @@ def task_counts(
         query = query.where(Attempt.class_scenario_id == item.id)
     counts: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
     for css_id, task_id, given, n in session.execute(query):
-        counts[(css_id, task_id)][given or "unanswered"] = n
+        counts[(css_id, task_id)][given or Verdict.UNANSWERED] = n
     return counts
 
 
@@ -80,7 +80,7 @@ def _task_rows(
         placed = counts.get((item.id, task.id), {})
         row = {party: placed.get(party, 0) for party in scenario.parties}
         # unanswered: everyone in the room who did not place the card (no answer set, or None)
-        row["unanswered"] = max(room - sum(row.values()), 0)
+        row[Verdict.UNANSWERED] = max(room - sum(row.values()), 0)
         rows.append(
             {
                 "scenario_id": item.scenario_slug,
@@ -126,7 +126,7 @@ def dashboard(session: Session, cs: ClassSession, rules: RuleSet) -> dict[str, A
         rows = _task_rows(session, item, rules, task_counts(session, cs, item), room)
         show_key = for_host(cs, item)
         for row in rows:
-            placed = sum(n for p, n in row["counts"].items() if p != "unanswered")
+            placed = sum(n for p, n in row["counts"].items() if p != Verdict.UNANSWERED)
             wrong = placed - row["counts"].get(row["expected"], 0)
             row["placed"] = placed
             row["misplaced"] = wrong if show_key else None

@@ -143,7 +143,7 @@ def find_session(session: Session, code: Any) -> ClassSession:
 def live_session(session: Session, code: Any) -> ClassSession:
     """The session with this code if it has not ended (NotFound, or Ended)."""
     cs = find_session(session, code)
-    if cs.phase == "ended":
+    if cs.phase == Phase.ENDED:
         raise ClassError.ended()
     return cs
 
@@ -228,7 +228,7 @@ def create_session(
     cs = ClassSession(
         code=new_code(session),
         host_id=host.id,
-        phase="lobby",
+        phase=Phase.LOBBY,
         current_index=0,
         state_version=1,
         feedback_after_reveal=feedback_after_reveal,
@@ -291,7 +291,7 @@ def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Partici
         .where(ClassSession.id == cs.id)
         .with_for_update(read=True)
     ).one()
-    if phase == "ended":
+    if phase == Phase.ENDED:
         raise ClassError.ended()
     if locked:
         raise Forbidden(
@@ -382,7 +382,7 @@ def act(
     """
     if action not in TRANSITIONS:
         raise NotFound(f"no host action '{action}'")
-    if cs.phase == "ended":
+    if cs.phase == Phase.ENDED:
         raise ClassError.ended()
     if expect is not None and expect != (cs.phase, cs.current_index + 1):
         raise moved_on(action, cs)
@@ -439,7 +439,7 @@ def may_reopen(session: Session, cs: ClassSession) -> bool:
     from ..visibility import key_seen  # visibility asks this module who hosts a session
 
     item = current_scenario(cs)
-    return cs.phase != "closed" or item is None or not key_seen(session, cs, item)
+    return cs.phase != Phase.CLOSED or item is None or not key_seen(session, cs, item)
 
 
 def host_actions(session: Session, cs: ClassSession) -> list[str]:
@@ -494,7 +494,7 @@ def _wrong_phase(action: str, phase: str) -> Conflict:
 
 def remove_participant(session: Session, cs: ClassSession, participant_id: Any) -> Participant:
     """Remove a participant: their token stops working and they leave counts and reports."""
-    if cs.phase == "ended":
+    if cs.phase == Phase.ENDED:
         raise ClassError.ended()
     participant = (
         session.get(Participant, participant_id) if isinstance(participant_id, int) else None
@@ -523,7 +523,7 @@ def set_show_live(session: Session, cs: ClassSession, show: bool) -> None:
 
 
 def _set_flag(session: Session, cs: ClassSession, **values: bool) -> None:
-    if cs.phase == "ended":
+    if cs.phase == Phase.ENDED:
         raise ClassError.ended()
     session.execute(
         update(ClassSession)

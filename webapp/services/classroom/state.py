@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ...domain import RuleSet
+from ...domain.phases import Phase
 from ...models import Attempt, ClassSession, ClassSessionScenario, Participant
 from ..attempts import stored_result
 from ..visibility import Feedback
@@ -118,7 +119,7 @@ def state_body(session: Session, session_id: int, rules: RuleSet) -> dict[str, A
         "join_locked": row.join_locked,
         # a countdown's end, UTC; the learner's page counts down from its own panel
         "closes_at": (
-            row.closes_at.isoformat() + "Z" if row.closes_at and row.phase == "open" else None
+            row.closes_at.isoformat() + "Z" if row.closes_at and row.phase == Phase.OPEN else None
         ),
         "screen": screen_key(row.phase, row.current_index, row.show_leaderboard),
     }
@@ -136,7 +137,7 @@ def screen_key(phase: str, index: int, show_leaderboard: bool) -> str:
     learner's half-sorted board is never replaced under their fingers.
     """
     key = f"{phase}:{index}"
-    return key if phase == "open" else f"{key}:{int(show_leaderboard)}"
+    return key if phase == Phase.OPEN else f"{key}:{int(show_leaderboard)}"
 
 
 def result_body(

@@ -1,0 +1,41 @@
+"""Browser pages for the Playwright tests: a page that collects the Content-Security-Policy
+violations its console reports, axe-core's serious findings, and a board finished with its
+Move buttons."""
+
+from __future__ import annotations
+
+
+def watched_page(context) -> tuple[object, list[str]]:
+    """A new page of the browser context and the list its CSP violations are added to."""
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return page, violations
+
+
+def serious(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def finish_with_buttons(page, wrong_party="AWS"):
+    """Place every card with its Move button (all in one zone) and check the answers."""
+    tray = page.get_by_role("region", name="Tasks to sort")
+    while tray.get_by_role("listitem").count():
+        tray.get_by_role("listitem").first.get_by_role(
+            "button", name=f"Move to {wrong_party}"
+        ).click()
+    page.get_by_role("button", name="Check answers").click()
+    page.wait_for_url("**/attempts/*")
