@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -20,8 +21,16 @@ def lti_group(main: click.Group) -> click.Group:
 
 @click.command("send-scores")
 @click.option("--once", is_flag=True, help="One batch only, instead of everything that is due now.")
-def send_scores(once: bool) -> None:
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0.5),
+    help="Keep sending: look at the outbox every SECONDS until stopped.",
+)
+def send_scores(once: bool, every: float | None) -> None:
     """Send the scores that are due to their platforms, and say how it went."""
+    if every is not None:
+        _keep_sending(every)
+        return
     from ..cli import make_app
     from ..extensions import db
     from . import client_resolver
@@ -49,6 +58,27 @@ def send_scores(once: bool) -> None:
         f"outbox: {counts.get('pending', 0)} waiting, {counts.get('sent', 0)} sent, "
         f"{counts.get('failed', 0)} refused by the platform"
     )
+
+
+def _keep_sending(every: float) -> None:
+    """The loop `serve` runs beside gunicorn: deliver what is due, wait, again; ends on
+    SIGTERM or when the process that started it is gone."""
+    import os
+    import signal
+    import threading
+
+    from ..cli import make_app
+    from .sender import Sender
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    parent = os.getppid()
+    sender = Sender(make_app(), every)
+    while not stop.wait(every) and os.getppid() == parent:
+        try:
+            sender.run_once()
+        except Exception:  # logged; the next round tries again
+            logging.getLogger(__name__).exception("lti: the score sender's run failed")
 
 
 def _platforms_registered(app) -> bool:

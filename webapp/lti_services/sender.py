@@ -8,7 +8,10 @@ forked meanwhile inherit none of its connections.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import subprocess
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -83,4 +86,34 @@ def serve_hook(app: Flask, _host: str, _port: int) -> None:
     if client_resolver(app) is None:
         log.info("lti: no LTI registration in this build: no score sender started")
         return
-    app.extensions["srm_lti_sender"] = start_sender(app)
+    app.extensions["srm_lti_sender"] = SenderProcess(
+        float(app.config["LTI_SCORE_SENDER_INTERVAL"])
+    ).start()
+
+
+class SenderProcess:
+    """`srm-trainer lti send-scores --every N` in a process of its own beside gunicorn.
+
+    Not a thread in gunicorn's arbiter: the arbiter forks the workers, and a database
+    connection a thread of it holds must never reach a forked worker (SQLite in particular
+    breaks when one process's file handles and locks are copied into another). The sender
+    stops with `serve` (it also notices when its parent is gone)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> SenderProcess:
+        command = [sys.executable, "-m", "webapp.cli", "lti", "send-scores"]
+        self.process = subprocess.Popen([*command, "--every", str(self.interval)])
+        atexit.register(self.stop)
+        return self
+
+    def stop(self, wait: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(wait)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
