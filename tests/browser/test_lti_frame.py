@@ -4,6 +4,8 @@ Also the instructor's pages a launch opens, looked at on a desktop and a phone."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -117,5 +119,34 @@ def test_the_admins_platform_page_reads_well(live_server, platform, browser, wid
         assert serious(page) == []
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(page, f"lti-admin-{width}")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_host_console_offers_the_course_roster(live_server, platform, browser, width):
+    """An instructor launched from the course starts a class and finds the roster form on
+    the console; a platform that does not answer for its roster is said so, on the page."""
+    phone = width == 390
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if phone else 900},
+        has_touch=phone,
+        is_mobile=phone,
+    )
+    try:
+        page = _instructor(live_server, platform, context)
+        page.get_by_role("link", name="Start a class session for this course").click()
+        choice = page.get_by_label(re.compile("Web app with an Oracle database"))
+        if not choice.is_checked():
+            choice.check()
+        page.get_by_role("button", name="Start session").click()
+        roster = page.get_by_role("region", name=re.compile("Course roster"))
+        roster.wait_for()
+        assert serious(page) == []
+        screenshot(page, f"lti-host-roster-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        roster.get_by_role("button", name="Bring in the course roster").click()
+        page.get_by_text("did not give its roster").wait_for()  # the test platform has none
+        screenshot(page, f"lti-host-roster-refused-{width}")
     finally:
         context.close()
