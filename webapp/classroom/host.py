@@ -44,8 +44,10 @@ def host_index():
         ]
         try:
             picks = svc.parse_picks(db.session, items)
-        except ClassError as exc:
+        except ClassError as exc:  # the details name the API's fields: not for this page
             scenario_error = "; ".join([exc.message, *map(str, exc.details)])
+            if not items:
+                scenario_error = "Please choose at least one scenario from the list."
         else:
             cs = svc.create_session(
                 db.session,
