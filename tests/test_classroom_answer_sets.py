@@ -165,6 +165,7 @@ def test_a_numbered_set_resent_after_a_lost_reply_is_not_stored_twice(app, host)
     resent = answer(learner, code, token, key, answer_set=1)
     assert resent.status_code == 409
     assert resent.get_json() == {
+        "message": "answer set 1 is already stored",
         "error": "answer set 1 is already stored",
         "details": ["already-answered"],
     }
