@@ -19,6 +19,11 @@ from webapp.extensions import db as _db
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 RULES = SCENARIOS / "rules" / "aws.yaml"
+# no LTI score sender beside the servers tests start (`serve` in process or as a
+# subprocess): it would outlive the test and keep reading that test's database; the tests of
+# the sender start it themselves
+os.environ["SRM_LTI_SCORE_SENDER"] = "false"
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
