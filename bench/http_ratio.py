@@ -232,12 +232,12 @@ def count_stored(url: str) -> tuple[int, int]:
 # --- in process ---------------------------------------------------------------------------
 
 
-def in_process(db: str, rounds: int, requests: int) -> int:
-    """CPU time per request through Flask's test client, one thread, no server: the same
-    endpoints and baselines, steadier than wrk while other work loads the machine."""
+def trainer_app(db: str, prefix: str):
+    """The trainer in process on a fresh database (PostgreSQL or a temp SQLite file),
+    migrated, rate limits off: what the in-process measurements call."""
     from webapp import create_app, database
 
-    folder = Path(tempfile.mkdtemp(prefix="srm-http-ratio-"))
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     url = fresh_postgres() if db == "postgresql" else f"sqlite:///{folder / 'db.sqlite3'}"
     app = create_app(
         {
@@ -249,6 +249,13 @@ def in_process(db: str, rounds: int, requests: int) -> int:
         }
     )
     database.upgrade(app)
+    return app
+
+
+def in_process(db: str, rounds: int, requests: int) -> int:
+    """CPU time per request through Flask's test client, one thread, no server: the same
+    endpoints and baselines, steadier than wrk while other work loads the machine."""
+    app = trainer_app(db, "srm-http-ratio-")
     body = json.dumps(grade_body(app)).encode()
     grader, reader = app.test_client(), app.test_client()
     for client in (grader, reader):

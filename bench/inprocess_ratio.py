@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -47,8 +46,8 @@ from http_ratio import (  # noqa: E402
     VARIANT,
     bare_app,
     drop_postgres,
-    fresh_postgres,
     grade_body,
+    trainer_app,
 )
 
 BASES = {"grade": "echo", "view": "hello", "catalogue": "hello", "board": "hello"}
@@ -58,20 +57,7 @@ TARGETS = {"grade": 0.35, "view": 0.8, "catalogue": 0.5, "board": 0.5}
 
 def build(db: str) -> tuple[dict[str, Callable[[], Any]], Callable[[], int], Callable[[], None]]:
     """The calls to measure, a count of stored attempts, and a clean-up."""
-    from webapp import create_app, database
-
-    folder = Path(tempfile.mkdtemp(prefix="srm-inprocess-"))
-    url = fresh_postgres() if db == "postgresql" else f"sqlite:///{folder / 'db.sqlite3'}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": secrets.token_hex(16),
-            "INSTANCE_PATH": str(folder),
-            "RATELIMIT_ENABLED": False,
-            "SRM_LOG_LEVEL": "WARNING",
-        }
-    )
-    database.upgrade(app)
+    app = trainer_app(db, "srm-inprocess-")
     body = json.dumps(grade_body(app)).encode()
     grade_url = f"/api/v1/scenarios/{SCENARIO}/grade"
     grader, reader, stranger = app.test_client(), app.test_client(), app.test_client()
