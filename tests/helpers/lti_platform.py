@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.helpers import loopback
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -89,18 +89,12 @@ class TestPlatform:
     # --- serving ---------------------------------------------------------------------
 
     def serve(self) -> TestPlatform:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server, self._thread, self.url = loopback.serve(self._wsgi)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = None
+        loopback.shut(self._server, self._thread)
+        self._server = self._thread = None
 
     @property
     def issuer(self) -> str:

@@ -20,8 +20,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
+from tests.helpers import loopback
 from webapp.lti_services.client import PlatformClient
 
 ISSUER = "https://lms.example.test"
@@ -100,18 +100,11 @@ class PlatformServices:
     # --- control -------------------------------------------------------------------
 
     def start(self) -> PlatformServices:
-        self._server = make_server("127.0.0.1", 0, self._app(), threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server, self._thread, self.url = loopback.serve(self._app())
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
+        loopback.shut(self._server, self._thread)
 
     def client(self, **overrides: Any) -> PlatformClient:
         """The PlatformClient the tool's registration would give for this platform."""
