@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Float, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Model, utcnow
@@ -45,10 +45,26 @@ class PracticePair(Model):
 
 class PracticeReview(Model):
     """One graded placement of a pair: from a scenario attempt, a class answer set or a
-    practice round."""
+    practice round.
+
+    A review from an attempt or a class answer is stored `pending`: graded and kept in the
+    attempt's own transaction, but not yet folded into its pair's scheduler state, which
+    happens (in the order stored, at each review's own time) the next time anything reads
+    that learner's pairs. While pending, `misconception` holds the listed misconception of
+    the placement whatever its result (the scheduler rates a right answer on such a pair
+    Hard); once folded it is kept only on wrong answers."""
 
     __tablename__ = "practice_reviews"
-    __table_args__ = (Index("ix_practice_reviews_owner", "owner", "reviewed_at"),)
+    __table_args__ = (
+        Index("ix_practice_reviews_owner", "owner", "reviewed_at"),
+        Index(
+            "ix_practice_reviews_pending",
+            "owner",
+            "id",
+            sqlite_where=text("pending"),
+            postgresql_where=text("pending"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = mapped_column(String(80))
@@ -63,6 +79,7 @@ class PracticeReview(Model):
     attempt_id: Mapped[str | None] = mapped_column(String(32), index=True)
     round_id: Mapped[str | None] = mapped_column(String(32))
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PracticeRound(Model):

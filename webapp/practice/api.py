@@ -163,6 +163,7 @@ def progress():
     owner = _owner(create=False)
     now = datetime.now(UTC)
     pairs = progress_service.pair_rows(db.session, owner, now, provider) if owner else []
+    db.session.commit()  # pending reviews it folded into the pairs
     return jsonify({"pairs": pairs})
 
 

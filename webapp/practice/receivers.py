@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, has_request_context
 
 from .. import signals
-from ..services.practice.store import Placement, deck_for, owner_of, record_reviews
+from ..services.practice.store import Placement, deck_for, journal_reviews, owner_of
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +69,18 @@ def on_answers_graded(
     ]
     placed = {(p.area, p.service) for p in placements}
     tags = {k: c.misconceptions for k in placed if (c := deck.cards.get(k)) and c.misconceptions}
-    try:  # in a savepoint: a fault here is logged and never costs the learner the attempt
-        with session.begin_nested():
-            record_reviews(
-                session,
-                owner,
-                deck.provider,
-                placements,
-                "class" if participant_id is not None else "attempt",
-                datetime.now(UTC),
-                attempt_id=attempt_id,
-                tags=tags,
-            )
-    except Exception:
-        log.exception("practice: reviews of attempt %s not recorded", attempt_id)
+    # one multi-row insert of pending reviews in the attempt's own transaction; the
+    # scheduler folds them into the pairs when the learner's pairs are next read
+    journal_reviews(
+        session,
+        owner,
+        deck.provider,
+        placements,
+        "class" if participant_id is not None else "attempt",
+        datetime.now(UTC),
+        attempt_id=attempt_id,
+        tags=tags,
+    )
 
 
 def on_user_logged_in(_sender: Any, user: Any = None, **_: Any) -> None:

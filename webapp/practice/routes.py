@@ -217,6 +217,7 @@ def progress():
     deck = deck_for(filters.get("provider")) or abort(404, description="No such provider.")
     owner = owner_of(current_viewer())
     data = progress_service.build(db.session, owner, deck, datetime.now(UTC))
+    db.session.commit()  # pending reviews it folded into the pairs
     return render_template(
         "practice/progress.html",
         p=data,
@@ -245,6 +246,7 @@ def _export(fmt: str) -> Response:
     provider = provider if provider in decks() else None  # else every provider's pairs
     now = datetime.now(UTC)
     rows = progress_service.pair_rows(db.session, owner, now, provider) if owner else []
+    db.session.commit()  # pending reviews it folded into the pairs
     if fmt == "json":
         body, mimetype = json.dumps({"pairs": rows}, indent=2), "application/json"
     else:

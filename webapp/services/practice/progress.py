@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from ...models import PracticePair, PracticeReview
 from .cards import Deck
 from .scheduler import aware, recall
+from .store import settle
 
 PAIR_FIELDS = ("provider", "area", "service", "reviews", "lapses", "last_result", "due", "recall")
 WEAK_SPOTS = 8
 
 
 def _rows(session: Session, owner: str, provider: str | None = None) -> list[PracticePair]:
+    settle(session, owner)  # reviews of attempts and class answers not yet folded in
     query = select(PracticePair).where(PracticePair.owner == owner)
     if provider is not None:
         query = query.where(PracticePair.provider == provider)

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy import insert as sa_insert
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ...domain.rules import PARTIES
@@ -22,9 +22,10 @@ from ..visibility import Viewer
 from . import pairs, scheduler
 from .cards import Deck, load_deck
 from .pairs import PairRow
-from .scheduler import Key, naive
+from .scheduler import Key, aware, naive
 
 ROUNDS = PracticeRound.__table__
+REVIEWS = PracticeReview.__table__
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -59,6 +60,8 @@ def adopt(session: Session, learner_id: str | None, user_id: int) -> int:
     if not learner_id:
         return 0
     source, target = f"learner:{learner_id}", f"user:{user_id}"
+    settle(session, source)
+    settle(session, target)
     rows = session.execute(select(PracticePair).where(PracticePair.owner == source)).scalars()
     moved = 0
     for row in list(rows):
@@ -137,6 +140,60 @@ class Reviews:
     log: list[dict[str, Any]]
 
 
+def _review(row: PairRow, placement: Placement, number: int | None, moment: datetime) -> None:
+    """One review of a pair at `moment`: its FSRS card and counts after."""
+    right_before = 0 if row.last_result != "correct" else min(row.reviews, 2)
+    rating = scheduler.rating_for(placement.correct, number is not None, right_before)
+    moment = aware(moment)  # stored times are naive UTC
+    if row.last_review is not None and moment < aware(row.last_review):
+        moment = aware(row.last_review)  # a review stored late never goes back in time
+    after = scheduler.review(scheduler.to_card(row), rating, moment)
+    row.state, row.step = after.state.value, after.step
+    row.stability, row.difficulty = after.stability, after.difficulty
+    row.due, row.last_review = naive(after.due), naive(moment)
+    if not placement.correct and row.last_result == "correct":
+        row.lapses += 1
+    row.reviews += 1
+    row.last_result = "correct" if placement.correct else "incorrect"
+    row.misconception = None if placement.correct else number
+
+
+def _log_row(
+    owner: str,
+    provider: str,
+    placement: Placement,
+    number: int | None,
+    origin: str,
+    now: datetime,
+    attempt_id: str | None,
+    round_id: str | None,
+    pending: bool,
+) -> dict[str, Any]:
+    """A practice_reviews row; a pending one keeps the misconception whatever the result."""
+    return {
+        "owner": owner,
+        "provider": provider,
+        "area": placement.area,
+        "service": placement.service,
+        "given": placement.given,
+        "expected": placement.expected,
+        "correct": placement.correct,
+        "misconception": number if pending or not placement.correct else None,
+        "origin": origin,
+        "attempt_id": attempt_id,
+        "round_id": round_id,
+        "reviewed_at": naive(now),
+        "pending": pending,
+    }
+
+
+def _number(placement: Placement, tags: Mapping[Key, tuple[int, ...]]) -> int | None:
+    """The listed misconception a placement is tied to: its task's, else its card's."""
+    return placement.misconception or next(
+        iter(tags.get((placement.area, placement.service), ())), None
+    )
+
+
 def plan_reviews(
     session: Session,
     owner: str,
@@ -148,7 +205,9 @@ def plan_reviews(
     round_id: str | None = None,
     tags: Mapping[Key, tuple[int, ...]] | None = None,
 ) -> Reviews:
-    """Review each placed pair (a pair placed twice is reviewed twice), writing nothing."""
+    """Review each placed pair (a pair placed twice is reviewed twice), writing nothing but
+    the owner's pending reviews, which are folded in first."""
+    settle(session, owner)
     placed = [p for p in placements if p.given is not None]
     keys = list(dict.fromkeys((p.area, p.service) for p in placed))
     rows = pairs.load(session, owner, provider, keys)
@@ -158,37 +217,99 @@ def plan_reviews(
     tags = tags or {}
     log: list[dict[str, Any]] = []
     for placement in placed:
-        key = (placement.area, placement.service)
-        row = rows[key]
-        number = placement.misconception or next(iter(tags.get(key, ())), None)
-        right_before = 0 if row.last_result != "correct" else min(row.reviews, 2)
-        rating = scheduler.rating_for(placement.correct, number is not None, right_before)
-        after = scheduler.review(scheduler.to_card(row), rating, now)
-        row.state, row.step = after.state.value, after.step
-        row.stability, row.difficulty = after.stability, after.difficulty
-        row.due, row.last_review = naive(after.due), naive(now)
-        if not placement.correct and row.last_result == "correct":
-            row.lapses += 1
-        row.reviews += 1
-        row.last_result = "correct" if placement.correct else "incorrect"
-        row.misconception = None if placement.correct else number
+        number = _number(placement, tags)
+        _review(rows[(placement.area, placement.service)], placement, number, now)
         log.append(
-            {
-                "owner": owner,
-                "provider": provider,
-                "area": placement.area,
-                "service": placement.service,
-                "given": placement.given,
-                "expected": placement.expected,
-                "correct": placement.correct,
-                "misconception": number if not placement.correct else None,
-                "origin": origin,
-                "attempt_id": attempt_id,
-                "round_id": round_id,
-                "reviewed_at": naive(now),
-            }
+            _log_row(owner, provider, placement, number, origin, now, attempt_id, round_id, False)
         )
     return Reviews(rows, log)
+
+
+def journal_reviews(
+    session: Session,
+    owner: str,
+    provider: str,
+    placements: Iterable[Placement],
+    origin: str,
+    now: datetime,
+    attempt_id: str | None = None,
+    tags: Mapping[Key, tuple[int, ...]] | None = None,
+) -> int:
+    """Store each placed pair's review pending, in one multi-row insert and with no
+    scheduler work: what every graded attempt and class answer set does. settle() folds
+    them into the pairs when the learner's pairs are next read."""
+    tags = tags or {}
+    log = [
+        _log_row(owner, provider, p, _number(p, tags), origin, now, attempt_id, None, True)
+        for p in placements
+        if p.given is not None
+    ]
+    if log:
+        session.execute(sa_insert(REVIEWS), log)
+    return len(log)
+
+
+_PENDING = (
+    select(
+        REVIEWS.c.id,
+        REVIEWS.c.provider,
+        REVIEWS.c.area,
+        REVIEWS.c.service,
+        REVIEWS.c.given,
+        REVIEWS.c.expected,
+        REVIEWS.c.misconception,
+        REVIEWS.c.reviewed_at,
+    )
+    .where(REVIEWS.c.owner == bindparam("owner"), REVIEWS.c.pending)
+    .order_by(REVIEWS.c.id)
+)
+
+
+class _Lost(Exception):
+    """Another request folded these reviews first."""
+
+
+def settle(session: Session, owner: str) -> int:
+    """Fold the owner's pending reviews into their pairs, in the order stored and each at
+    its own time; returns how many. Of two requests settling at once, one folds each review:
+    the reviews are claimed by a conditional update, and a claim that finds fewer than it
+    read is undone (the other request folded them)."""
+    pending = session.execute(_PENDING, {"owner": owner}).all()
+    if not pending:
+        return 0
+    ids = [r.id for r in pending]
+    try:
+        with session.begin_nested():
+            claimed = cast(
+                "CursorResult[Any]",
+                session.execute(
+                    update(REVIEWS)
+                    .where(REVIEWS.c.id.in_(ids), REVIEWS.c.pending)
+                    .values(
+                        pending=False,
+                        misconception=case(
+                            (REVIEWS.c.correct, None), else_=REVIEWS.c.misconception
+                        ),
+                    )
+                ),
+            ).rowcount
+            if claimed != len(ids):
+                raise _Lost
+            by_provider: dict[str, list[Any]] = {}
+            for r in pending:
+                by_provider.setdefault(r.provider, []).append(r)
+            for provider, reviews in by_provider.items():
+                keys = {(r.area, r.service) for r in reviews}
+                rows = pairs.load(session, owner, provider, keys)
+                for r in reviews:
+                    key = (r.area, r.service)
+                    row = rows.get(key) or rows.setdefault(key, PairRow.new(key, r.reviewed_at))
+                    placement = Placement(r.area, r.service, r.given, r.expected)
+                    _review(row, placement, r.misconception, r.reviewed_at)
+                pairs.save(session, owner, provider, rows.values())
+    except _Lost:
+        return 0
+    return len(ids)
 
 
 def write_reviews(session: Session, owner: str, provider: str, reviews: Reviews) -> None:
@@ -196,7 +317,7 @@ def write_reviews(session: Session, owner: str, provider: str, reviews: Reviews)
     if not reviews.log:
         return
     pairs.save(session, owner, provider, reviews.rows.values())
-    session.execute(sa_insert(PracticeReview.__table__), reviews.log)
+    session.execute(sa_insert(REVIEWS), reviews.log)
 
 
 def record_reviews(
@@ -276,6 +397,7 @@ def deal(
     focus = focus or Focus()
     rng = rng or random.Random()
     pool = pool_of(deck, focus)
+    settle(session, owner)
     sources = pairs.StoredSources(session, owner, deck.provider, pool, _narrowing(deck, focus))
     chosen = scheduler.choose_from(pool, sources, deck.siblings, size, now, rng)
     cards = [
