@@ -23,6 +23,8 @@ RULES = SCENARIOS / "rules" / "aws.yaml"
 # subprocess): it would outlive the test and keep reading that test's database; the tests of
 # the sender start it themselves
 os.environ["SRM_LTI_SCORE_SENDER"] = "false"
+# nor a SQLite checkpointer, for the same reason (test_cli's serve test keeps it on)
+os.environ["SRM_SQLITE_CHECKPOINTER"] = "false"
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 

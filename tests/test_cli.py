@@ -178,6 +178,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _checkpointers(instance: Path) -> list[int]:
+    """Processes running `srm-trainer db checkpoint` for this instance folder."""
+    found = []
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (proc_dir / "cmdline").read_bytes().split(b"\0")
+            environ = (proc_dir / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"checkpoint" in command and f"SRM_INSTANCE_PATH={instance}".encode() in environ:
+            found.append(int(proc_dir.name))
+    return found
+
+
 def test_serve_migrates_and_answers_with_gunicorn(tmp_path):
     """The README's first command: serve on the embedded SQLite default, nothing else."""
     port = _free_port()
@@ -185,6 +199,7 @@ def test_serve_migrates_and_answers_with_gunicorn(tmp_path):
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "SRM_DATABASE_URL", "TEST_DATABASE_URL")
+        and k != "SRM_SQLITE_CHECKPOINTER"  # as on a fresh machine: on
     }
     env["SRM_INSTANCE_PATH"] = str(tmp_path / "instance")
     exe = Path(sys.executable).with_name("srm-trainer")
@@ -211,9 +226,14 @@ def test_serve_migrates_and_answers_with_gunicorn(tmp_path):
         assert body is not None, "the server did not answer"
         assert any(s["id"] == "s3-vpc-ec2-oracle" for s in body["scenarios"])
         assert (tmp_path / "instance" / "srm-trainer.sqlite3").exists()
+        assert _checkpointers(tmp_path / "instance"), "no SQLite checkpointer beside the server"
     finally:
         proc.terminate()
         output = proc.communicate(timeout=15)[0]
+    deadline = time.monotonic() + 10
+    while _checkpointers(tmp_path / "instance") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _checkpointers(tmp_path / "instance"), "the checkpointer outlived serve"
     assert "gunicorn" in output.lower() or "Booting worker" in output
     # the first start says where its data lives and that it made the database
     assert f"Instance folder: {tmp_path / 'instance'}" in output

@@ -292,6 +292,30 @@ def db_upgrade() -> None:
     click.echo(f"database {outcome}: {database.display_url(app)}")
 
 
+@db_group.command("checkpoint")
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0.1),
+    help="Keep checkpointing every SECONDS until stopped (what `serve` runs on SQLite).",
+)
+def db_checkpoint(every: float | None) -> None:
+    """Copy SQLite's write-ahead log into the database file (nothing to do on PostgreSQL)."""
+    from . import database
+
+    app = make_app()
+    if not database.is_sqlite(app):
+        click.echo("nothing to do: the database is not SQLite")
+        return
+    if every is not None:
+        from .sidecar import keep_running
+
+        keep_running(every, lambda: database.checkpoint(app), "sqlite checkpointer")
+        return
+    busy, frames, copied = database.checkpoint(app)
+    state = "busy: readers hold older frames" if busy or copied < frames else "done"
+    click.echo(f"checkpoint {state}: {copied} of {frames} log frames copied")
+
+
 def _register_plugins() -> None:
     """Commands contributed by other modules (users, export, import, lti)."""
     import importlib

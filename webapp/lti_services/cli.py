@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
@@ -61,24 +60,12 @@ def send_scores(once: bool, every: float | None) -> None:
 
 
 def _keep_sending(every: float) -> None:
-    """The loop `serve` runs beside gunicorn: deliver what is due, wait, again; ends on
-    SIGTERM or when the process that started it is gone."""
-    import os
-    import signal
-    import threading
-
+    """The loop `serve` runs beside gunicorn: deliver what is due, wait, again."""
     from ..cli import make_app
+    from ..sidecar import keep_running
     from .sender import Sender
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    parent = os.getppid()
-    sender = Sender(make_app(), every)
-    while not stop.wait(every) and os.getppid() == parent:
-        try:
-            sender.run_once()
-        except Exception:  # logged; the next round tries again
-            logging.getLogger(__name__).exception("lti: the score sender's run failed")
+    keep_running(every, Sender(make_app(), every).run_once, "lti score sender")
 
 
 def _platforms_registered(app) -> bool:

@@ -8,13 +8,11 @@ forked meanwhile inherit none of its connections.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import subprocess
-import sys
 import threading
 from typing import TYPE_CHECKING
 
+from ..sidecar import Sidecar
 from .client import new_http
 from .delivery import BATCH, deliver_due
 
@@ -91,29 +89,10 @@ def serve_hook(app: Flask, _host: str, _port: int) -> None:
     ).start()
 
 
-class SenderProcess:
-    """`srm-trainer lti send-scores --every N` in a process of its own beside gunicorn.
-
-    Not a thread in gunicorn's arbiter: the arbiter forks the workers, and a database
-    connection a thread of it holds must never reach a forked worker (SQLite in particular
-    breaks when one process's file handles and locks are copied into another). The sender
-    stops with `serve` (it also notices when its parent is gone)."""
+class SenderProcess(Sidecar):
+    """`srm-trainer lti send-scores --every N` in a process of its own beside gunicorn
+    (a sidecar: see webapp.sidecar for why not a thread)."""
 
     def __init__(self, interval: float) -> None:
+        super().__init__("lti", "send-scores", "--every", str(interval))
         self.interval = interval
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> SenderProcess:
-        command = [sys.executable, "-m", "webapp.cli", "lti", "send-scores"]
-        self.process = subprocess.Popen([*command, "--every", str(self.interval)])
-        atexit.register(self.stop)
-        return self
-
-    def stop(self, wait: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(wait)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
