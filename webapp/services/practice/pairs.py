@@ -19,11 +19,11 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Select,
+    bindparam,
     case,
     cast,
     extract,
     func,
-    literal,
     or_,
     select,
     tuple_,
@@ -169,18 +169,30 @@ class StoredSources:
         query = (
             select(PAIRS.c.area, PAIRS.c.service)
             .where(*self.where)
-            .order_by(*forgetting_order(self.session.get_bind().dialect.name, now))
+            .order_by(*forgetting_order(self.session.get_bind().dialect.name))
+            .params(now=naive(now))
         )
         return [k for k in self._keys(query, limit) if k not in skip]
 
 
-def forgetting_order(dialect: str, now: datetime) -> list[ColumnElement[Any]]:
-    """ORDER BY least recalled first, as scheduler.recall_of ranks pairs: pairs it rates 0
-    (missed last time, never reviewed) first, then by whole days since the last review over
-    stability, highest first (FSRS's recall falls as that ratio grows); ties by due date,
-    then area and service."""
+_ORDERS: dict[str, list[ColumnElement[Any]]] = {}
+
+
+def forgetting_order(dialect: str) -> list[ColumnElement[Any]]:
+    """ORDER BY least recalled first at the bound moment `now`, as scheduler.recall_of ranks
+    pairs: pairs it rates 0 (missed last time, never reviewed) first, then by whole days
+    since the last review over stability, highest first (FSRS's recall falls as that ratio
+    grows); ties by due date, then area and service. Built once per dialect: it is the most
+    expensive part of the statement to make, and a round is dealt per request."""
+    order = _ORDERS.get(dialect)
+    if order is None:
+        order = _ORDERS[dialect] = _forgetting_order(dialect)
+    return order
+
+
+def _forgetting_order(dialect: str) -> list[ColumnElement[Any]]:
     c = PAIRS.c
-    moment = literal(naive(now), DateTime())
+    moment = bindparam("now", type_=DateTime())
     days: ColumnElement[Any]
     if dialect == "postgresql":
         days = func.floor(extract("epoch", moment - c.last_review) / 86400)
