@@ -125,6 +125,7 @@ def _play_context(cs, participant, again: bool = False) -> dict:
         "screen": screen_key(cs.phase, cs.current_index, cs.show_leaderboard),
         "answer_field": answer_field,
         "verdict_label": verdict_label,
+        "result_card": result_card,
         "zones": [],
         "sets_left": cs.answer_sets,
         "again": False,
@@ -244,6 +245,39 @@ def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int 
             )
         html = cache.get_or_build((cs.code, item.version_id, item.variant), render)
     return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
+
+
+_CARD_FIELDS = (
+    "text",
+    "component",
+    "verdict",
+    "given",
+    "expected",
+    "control",
+    "task_explanation",
+    "explanation",
+    "source",
+)
+_CARD_CACHE_SIZE = 2048
+
+
+def result_card(r: dict) -> Markup:
+    """One result card (learn/_result_card.html) of a learner's panel, rendered once per
+    worker for each distinct card: a room revealing at once shows the same few hundred
+    cards (each task with each party a learner gave), and rendering them per learner was
+    most of a panel's cost. The card depends on nothing but these fields."""
+    key = tuple(r.get(name) for name in _CARD_FIELDS)
+    cache = current_app.extensions.get("srm_result_cards")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "srm_result_cards", BoundedCache(_CARD_CACHE_SIZE)
+        )
+    return Markup(
+        cache.get_or_build(
+            key,
+            lambda: render_template("learn/_result_card.html", r=r, verdict_label=verdict_label),
+        )
+    )
 
 
 def reveal_key(item) -> list[dict]:

@@ -7,6 +7,7 @@ counts. UNIQUE(participant, class scenario, try) stores every try exactly once.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -56,9 +57,11 @@ def _tries_sent(participant_id, item_id):
     )
 
 
+@functools.cache
 def last_try():
     """A condition on Attempt: no later answer set of the same learner for the same scenario
-    (the set that counts)."""
+    (the set that counts). Built once: a fresh alias costs more to set up than the query
+    it joins costs to run, and every panel and dashboard asks for it."""
     later = aliased(Attempt)
     return ~exists().where(
         later.participant_id == Attempt.participant_id,

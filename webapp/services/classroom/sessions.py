@@ -8,6 +8,7 @@ conditional UPDATEs, so two clicks racing in two workers cannot both win.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -337,16 +338,34 @@ def session_and_participant(
 ) -> tuple[ClassSession, Participant | None]:
     """The session with this code (404 if none) and, in the same query, the participant
     holding this token in it: None for a missing, foreign or removed one."""
-    cs, participant = latest_by_code(
-        session,
-        select(ClassSession, Participant).outerjoin(
+    code = normalise_code(code)
+    row = (
+        session.execute(
+            _session_and_participant(), {"code": code, "token": token_hash_of(token)}
+        ).first()
+        if code
+        else None
+    )
+    if row is None:
+        raise ClassError.no_session()
+    cs, participant = row
+    return cs, (participant if participant is not None and not participant.removed else None)
+
+
+@functools.cache
+def _session_and_participant() -> Select:
+    """session_and_participant's statement, built once (every poll-driven page asks it)."""
+    return (
+        select(ClassSession, Participant)
+        .outerjoin(
             Participant,
             (Participant.session_id == ClassSession.id)
-            & (Participant.token_hash == token_hash_of(token)),
-        ),
-        code,
+            & (Participant.token_hash == bindparam("token")),
+        )
+        .where(ClassSession.code == bindparam("code"))
+        .order_by(ClassSession.id.desc())
+        .limit(1)
     )
-    return cs, (participant if participant is not None and not participant.removed else None)
 
 
 def active_count(session: Session, cs: ClassSession) -> int:
