@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -135,3 +136,58 @@ def test_a_bad_interval_is_refused(every):
     result = CliRunner().invoke(main, ["db", "checkpoint", "--every", every])
     assert result.exit_code == 2
     assert "--every" in result.output
+
+
+# --- waiting for the write lock without sleeping inside SQLite ---------------------------
+
+
+def _holder(path, seconds: float) -> threading.Thread:
+    """A thread that takes the write lock of the database and keeps it `seconds`."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(seconds)
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(5)
+    return thread
+
+
+def _connection(path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA busy_timeout={database.BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def test_begin_immediate_waits_for_the_lock_with_the_sleep_it_is_given(tmp_path):
+    path = tmp_path / "lock.sqlite3"
+    conn = _connection(path)
+    naps: list[float] = []
+    holder = _holder(path, 0.3)
+    started = time.monotonic()
+    database.begin_immediate(conn, lambda s: (naps.append(s), time.sleep(s)))
+    waited = time.monotonic() - started
+    conn.execute("COMMIT")
+    holder.join()
+    assert waited >= 0.2  # it waited for the holder
+    assert len(naps) > 3  # in many short naps of its own, not one wait inside SQLite
+    assert max(naps) <= 0.01
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == database.BUSY_TIMEOUT_MS
+
+
+def test_begin_immediate_gives_up_as_sqlite_would(tmp_path):
+    path = tmp_path / "lock.sqlite3"
+    conn = _connection(path)
+    holder = _holder(path, 1.0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        database.begin_immediate(conn, time.sleep, timeout=0.2)
+    holder.join()
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == database.BUSY_TIMEOUT_MS
+    assert not conn.in_transaction

@@ -117,7 +117,7 @@ def secret_key(app: Flask) -> str:
     return key
 
 
-def _green() -> bool:
+def green() -> bool:
     """Whether gevent has patched this process (the worker of `srm-trainer serve`)."""
     import sys
 
@@ -142,7 +142,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("connect_args", {"timeout": 30})
-        if _green():
+        if green():
             # SQLite waits for a lock inside C, which blocks every greenlet of the worker:
             # one connection per worker makes its requests take turns at the pool instead
             options.setdefault("pool_size", 1)

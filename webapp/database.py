@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -14,6 +18,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .config import green
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,9 @@ WAL_AUTOCHECKPOINT_ENV = "SRM_SQLITE_WAL_AUTOCHECKPOINT"
 SAFETY_NET_PAGES = 10_000  # about 40 MB of WAL
 
 
+BUSY_TIMEOUT_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
     """WAL and a busy timeout, so concurrent submissions wait instead of 'database is locked'."""
@@ -41,7 +49,7 @@ def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     pages = os.environ.get(WAL_AUTOCHECKPOINT_ENV, "")
@@ -57,6 +65,13 @@ def _sqlite_begin(connection) -> None:
     A deferred transaction that reads and then writes cannot wait for another writer: SQLite
     fails it at once with "database is locked", busy timeout or not. Taking the lock at the
     start makes concurrent writers queue instead. Reads (GET) stay deferred and never block.
+
+    In a gevent worker a request's wait for the lock yields to the worker's other greenlets:
+    SQLite's own busy wait sleeps inside C, where it would freeze every request of the
+    worker (every learner's poll, which has connections of its own) while another process
+    writes. Rate-limit counters keep SQLite's wait: a counter holds its one connection while
+    it waits, and a request holding the lock may need that connection for a read, so
+    letting other greenlets run during that wait could close a circle.
     """
     if connection.dialect.name != "sqlite":
         return
@@ -66,7 +81,39 @@ def _sqlite_begin(connection) -> None:
         # rate-limit counters: one statement each, never waiting on their request
         and not connection.get_execution_options().get("srm_rate_limits")
     )
+    if immediate and green():
+        import gevent
+
+        begin_immediate(connection.connection.driver_connection, gevent.sleep)
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_immediate(
+    dbapi_connection: Any,
+    sleep: Callable[[float], object],
+    timeout: float = BUSY_TIMEOUT_MS / 1000,
+) -> None:
+    """BEGIN IMMEDIATE on a raw SQLite connection, waiting for the write lock with `sleep`
+    between tries (from half a millisecond, doubling up to 10 ms) instead of inside SQLite;
+    after `timeout` seconds, "database is locked" as SQLite's own wait would say."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                    raise
+            sleep(delay)
+            delay = min(delay * 2, 0.01)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
 
 
 def alembic_config() -> AlembicConfig:
