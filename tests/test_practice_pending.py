@@ -4,8 +4,11 @@ if each review had been applied at once, and each review is folded once."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.helpers.api import GRADE, ORACLE
@@ -153,3 +156,27 @@ def test_an_attempt_stores_pending_reviews_that_progress_folds_in(app, client):
         assert db.session.execute(select(PracticePair)).first() is not None
     again = client.get(PROGRESS).get_json()["pairs"]
     assert again == pairs_seen
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's read-then-write refusal"
+)
+def test_a_read_transaction_folds_even_after_another_process_wrote(app):
+    """On SQLite a transaction begun to read that then writes fails at once when another
+    connection wrote since (busy timeout or not): a progress page (a GET) must still fold."""
+    with app.app_context():
+        deck = deck_for("aws")
+        journal_reviews(db.session, "learner:get", "aws", _placements(deck, 3), "attempt", NOW)
+        db.session.commit()
+        assert db.session.execute(select(PracticeReview.id)).first()  # a read: deferred
+        path = db.engine.url.database
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute(
+            "INSERT INTO practice_reviews (owner, provider, area, service, given, "
+            "expected, correct, origin, reviewed_at, pending) VALUES ('learner:x', "
+            "'aws', 'a', 's', 'aws', 'aws', 1, 'attempt', '2026-06-01', 0)"
+        )
+        other.close()
+        assert settle(db.session, "learner:get") == 3
+        db.session.commit()
+        assert sum(r[6] for r in _state("learner:get").values()) == 3

@@ -58,6 +58,21 @@ def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
     cursor.close()
 
 
+WRITER = "srm_writer"  # execution option and connection info: a transaction that writes
+
+
+def writable(session: Any) -> None:
+    """Make sure the session's transaction may write: on SQLite, a transaction begun to
+    read (a GET's) that then writes fails at once when another process wrote since it
+    began, whatever the busy timeout; so such a transaction is ended (it has read, not
+    written) and a writing one begun in its place. Elsewhere nothing to do."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or connection.info.get(WRITER):
+        return
+    session.commit()
+    session.connection(execution_options={WRITER: True})
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     """On SQLite, requests that write take the write lock up front (BEGIN IMMEDIATE).
@@ -75,12 +90,14 @@ def _sqlite_begin(connection) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    immediate = (
+    options = connection.get_execution_options()
+    immediate = bool(options.get(WRITER)) or (
         has_request_context()
         and request.method not in ("GET", "HEAD", "OPTIONS")
         # rate-limit counters: one statement each, never waiting on their request
-        and not connection.get_execution_options().get("srm_rate_limits")
+        and not options.get("srm_rate_limits")
     )
+    connection.info[WRITER] = immediate
     if immediate and green():
         import gevent
 

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, case, select, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
 
+from ...database import writable
 from ...domain.rules import PARTIES
 from ...models import PracticePair, PracticeReview, PracticeRound
 from ..visibility import Viewer
@@ -276,6 +277,10 @@ def settle(session: Session, owner: str) -> int:
     read is undone (the other request folded them)."""
     pending = session.execute(_PENDING, {"owner": owner}).all()
     if not pending:
+        return 0
+    writable(session)  # a GET (progress) folds too
+    pending = session.execute(_PENDING, {"owner": owner}).all()
+    if not pending:  # folded meanwhile by another request
         return 0
     ids = [r.id for r in pending]
     try:
