@@ -61,7 +61,7 @@ class PracticeReview(Model):
             "ix_practice_reviews_pending",
             "owner",
             "id",
-            sqlite_where=text("pending"),
+            sqlite_where=text("pending = 1"),  # as SQLAlchemy writes the test there
             postgresql_where=text("pending"),
         ),
     )

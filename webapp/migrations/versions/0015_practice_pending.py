@@ -26,7 +26,7 @@ def upgrade() -> None:
         "ix_practice_reviews_pending",
         "practice_reviews",
         ["owner", "id"],
-        sqlite_where=sa.text("pending"),
+        sqlite_where=sa.text("pending = 1"),
         postgresql_where=sa.text("pending"),
     )
 
