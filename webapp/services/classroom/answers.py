@@ -30,7 +30,7 @@ from ...models import (
 )
 from .content import scenario_for_version
 from .errors import ClassError, Conflict, Invalid
-from .sessions import latest_by_code, token_hash_of
+from .sessions import latest_by_code, newest, token_hash_of
 
 ANSWER_FIELDS = {"participant_token", "scenario_id", "variant", "answers", "answer_set"}
 
@@ -91,6 +91,18 @@ def _stored_concurrently(number: int) -> Conflict:
 
 
 # --- checking and storing: one transaction, few round trips ------------------------------
+
+
+_TARGET = newest(
+    select(
+        ClassSession.id,
+        ClassSession.code,
+        ClassSession.phase,
+        ClassSession.current_index,
+        ClassSession.feedback_after_reveal,
+        ClassSession.answer_sets,
+    ).with_for_update(read=True)
+)
 
 
 @dataclass(frozen=True)
@@ -174,18 +186,7 @@ def lock_target(session: Session, code: Any) -> Target:
     answer checked against "open" is stored before answering closes, never after. (SQLite
     has no row locks; there a writing request holds the database's write lock throughout.)
     """
-    row = latest_by_code(
-        session,
-        select(
-            ClassSession.id,
-            ClassSession.code,
-            ClassSession.phase,
-            ClassSession.current_index,
-            ClassSession.feedback_after_reveal,
-            ClassSession.answer_sets,
-        ).with_for_update(read=True),
-        code,
-    )
+    row = latest_by_code(session, _TARGET, code)
     if row.phase == Phase.ENDED:
         raise ClassError.ended()
     return Target(*row)

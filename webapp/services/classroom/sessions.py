@@ -8,7 +8,6 @@ conditional UPDATEs, so two clicks racing in two workers cannot both win.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import secrets
@@ -120,25 +119,33 @@ def new_code(session: Session) -> str:
     raise RuntimeError("could not find a free join code")  # 31**6 codes: not in practice
 
 
-def latest_by_code(session: Session, query: Select, code: Any) -> Row:
-    """The row of a query over ClassSession for the newest session with this code;
-    NotFound if there is none."""
-    code = normalise_code(code)
-    row = (
-        session.execute(
-            query.where(ClassSession.code == code).order_by(ClassSession.id.desc()).limit(1)
-        ).first()
-        if code
-        else None
+def newest(query: Select) -> Select:
+    """A query over ClassSession narrowed to the newest session with the code bound as
+    :code. Built once, at import, for each query: setting a statement up costs more than
+    running it, and every learner's request looks its session up."""
+    return (
+        query.where(ClassSession.code == bindparam("code"))
+        .order_by(ClassSession.id.desc())
+        .limit(1)
     )
+
+
+def latest_by_code(session: Session, statement: Select, code: Any, **params: Any) -> Row:
+    """The row of a statement made by newest() for the newest session with this code (and
+    any other parameters it binds); NotFound if there is none."""
+    code = normalise_code(code)
+    row = session.execute(statement, {"code": code, **params}).first() if code else None
     if row is None:
         raise ClassError.no_session()
     return row
 
 
+_FIND_SESSION = newest(select(ClassSession))
+
+
 def find_session(session: Session, code: Any) -> ClassSession:
     """The session with this code; NotFound if there is none."""
-    return latest_by_code(session, select(ClassSession), code)[0]
+    return latest_by_code(session, _FIND_SESSION, code)[0]
 
 
 def live_session(session: Session, code: Any) -> ClassSession:
@@ -333,39 +340,24 @@ def participant_for(session: Session, cs: ClassSession, token: Any) -> Participa
     return participant
 
 
+_SESSION_AND_PARTICIPANT = newest(
+    select(ClassSession, Participant).outerjoin(
+        Participant,
+        (Participant.session_id == ClassSession.id)
+        & (Participant.token_hash == bindparam("token")),
+    )
+)
+
+
 def session_and_participant(
     session: Session, code: Any, token: Any
 ) -> tuple[ClassSession, Participant | None]:
     """The session with this code (404 if none) and, in the same query, the participant
     holding this token in it: None for a missing, foreign or removed one."""
-    code = normalise_code(code)
-    row = (
-        session.execute(
-            _session_and_participant(), {"code": code, "token": token_hash_of(token)}
-        ).first()
-        if code
-        else None
+    cs, participant = latest_by_code(
+        session, _SESSION_AND_PARTICIPANT, code, token=token_hash_of(token)
     )
-    if row is None:
-        raise ClassError.no_session()
-    cs, participant = row
     return cs, (participant if participant is not None and not participant.removed else None)
-
-
-@functools.cache
-def _session_and_participant() -> Select:
-    """session_and_participant's statement, built once (every poll-driven page asks it)."""
-    return (
-        select(ClassSession, Participant)
-        .outerjoin(
-            Participant,
-            (Participant.session_id == ClassSession.id)
-            & (Participant.token_hash == bindparam("token")),
-        )
-        .where(ClassSession.code == bindparam("code"))
-        .order_by(ClassSession.id.desc())
-        .limit(1)
-    )
 
 
 def active_count(session: Session, cs: ClassSession) -> int:
