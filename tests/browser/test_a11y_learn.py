@@ -66,6 +66,10 @@ def test_pages_fit_the_width_on_phones_and_at_200_percent(live_server, browser, 
         finish_with_buttons(page, "Customer")
         assert page.evaluate(overflow) <= width
         page.get_by_role("link", name="What changes on Oracle on Amazon RDS?").click()
+        # measured once the comparison has loaded: a measure taken while the click's
+        # navigation is under way reads a document whose stylesheets are not applied yet
+        page.wait_for_url("**/what-if/**")
+        page.wait_for_load_state("load")
         assert page.evaluate(overflow) <= width
         screenshot(page, f"what-if-{name}")
     finally:
