@@ -61,16 +61,18 @@ def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
 WRITER = "srm_writer"  # execution option and connection info: a transaction that writes
 
 
-def writable(session: Any) -> None:
+def writable(session: Any) -> bool:
     """Make sure the session's transaction may write: on SQLite, a transaction begun to
     read (a GET's) that then writes fails at once when another process wrote since it
     began, whatever the busy timeout; so such a transaction is ended (it has read, not
-    written) and a writing one begun in its place. Elsewhere nothing to do."""
+    written) and a writing one begun in its place. Elsewhere nothing to do. True when a
+    new transaction was begun (what the old one read may have changed)."""
     connection = session.connection()
     if connection.dialect.name != "sqlite" or connection.info.get(WRITER):
-        return
+        return False
     session.commit()
     session.connection(execution_options={WRITER: True})
+    return True
 
 
 @event.listens_for(Engine, "begin")

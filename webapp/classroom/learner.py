@@ -206,6 +206,14 @@ def _rank_of(cs, participant) -> tuple[int, int] | None:
     return (place, len(rows)) if place else None
 
 
+def _worker_cache(name: str, size: int) -> BoundedCache:
+    """This worker's cache of rendered HTML under `name` in the app's extensions."""
+    cache = current_app.extensions.get(name)
+    if cache is None:
+        cache = current_app.extensions.setdefault(name, BoundedCache(size))
+    return cache
+
+
 _BOARD_CSRF = "\x00csrf\x00"
 _BOARD_CACHE_SIZE = 256
 
@@ -238,11 +246,7 @@ def board_html(cs, item, scenario, answers: dict | None = None, answer_set: int 
     if answers:
         html = render()
     else:
-        cache = current_app.extensions.get("srm_class_boards")
-        if cache is None:
-            cache = current_app.extensions.setdefault(
-                "srm_class_boards", BoundedCache(_BOARD_CACHE_SIZE)
-            )
+        cache = _worker_cache("srm_class_boards", _BOARD_CACHE_SIZE)
         html = cache.get_or_build((cs.code, item.version_id, item.variant), render)
     return Markup(html.replace(_BOARD_CSRF, generate_csrf()))
 
@@ -267,11 +271,7 @@ def result_card(r: dict) -> Markup:
     cards (each task with each party a learner gave), and rendering them per learner was
     most of a panel's cost. The card depends on nothing but these fields."""
     key = tuple(r.get(name) for name in _CARD_FIELDS)
-    cache = current_app.extensions.get("srm_result_cards")
-    if cache is None:
-        cache = current_app.extensions.setdefault(
-            "srm_result_cards", BoundedCache(_CARD_CACHE_SIZE)
-        )
+    cache = _worker_cache("srm_result_cards", _CARD_CACHE_SIZE)
     return Markup(
         cache.get_or_build(
             key,

@@ -278,10 +278,10 @@ def settle(session: Session, owner: str) -> int:
     pending = session.execute(_PENDING, {"owner": owner}).all()
     if not pending:
         return 0
-    writable(session)  # a GET (progress) folds too
-    pending = session.execute(_PENDING, {"owner": owner}).all()
-    if not pending:  # folded meanwhile by another request
-        return 0
+    if writable(session):  # a GET (progress) folds too, in a transaction begun afresh
+        pending = session.execute(_PENDING, {"owner": owner}).all()
+        if not pending:  # folded meanwhile by another request
+            return 0
     ids = [r.id for r in pending]
     try:
         with session.begin_nested():
