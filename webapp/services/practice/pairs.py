@@ -9,7 +9,7 @@ pairs and writes them back in one upsert. Nothing here builds ORM objects.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,6 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Integer,
-    Select,
     bindparam,
     case,
     cast,
@@ -80,16 +79,19 @@ ROW_FIELDS = tuple(f.name for f in fields(PairRow))
 STATE_FIELDS = ROW_FIELDS[2:]  # what a review changes
 
 
+_LOAD = select(*(PAIRS.c[name] for name in ROW_FIELDS)).where(
+    PAIRS.c.owner == bindparam("owner"),
+    PAIRS.c.provider == bindparam("provider"),
+    tuple_(PAIRS.c.area, PAIRS.c.service).in_(bindparam("keys", expanding=True)),
+)
+
+
 def load(session: Session, owner: str, provider: str, keys: Collection[Key]) -> dict[Key, PairRow]:
     """The stored rows of these pairs (a pair never met is absent)."""
     if not keys:
         return {}
-    query = select(*(PAIRS.c[name] for name in ROW_FIELDS)).where(
-        PAIRS.c.owner == owner,
-        PAIRS.c.provider == provider,
-        tuple_(PAIRS.c.area, PAIRS.c.service).in_(list(keys)),
-    )
-    return {(r.area, r.service): PairRow(*r) for r in session.execute(query)}
+    params = {"owner": owner, "provider": provider, "keys": list(keys)}
+    return {(r.area, r.service): PairRow(*r) for r in session.execute(_LOAD, params).all()}
 
 
 def save(session: Session, owner: str, provider: str, rows: Iterable[PairRow]) -> None:
@@ -126,6 +128,9 @@ class StoredSources:
 
     filters: SQL conditions that the pool implies (an area, a service, a model's services),
     so the index does most of the narrowing; membership of the pool is checked on each key.
+    shape: a key naming those filters (with the provider and dialect they were built for):
+    the four statements are then built once per shape and reused, with the learner, the
+    moment and the limit bound, since building one costs more than SQLite takes to run it.
     """
 
     def __init__(
@@ -135,44 +140,65 @@ class StoredSources:
         provider: str,
         pool: Sequence[Key],
         filters: Sequence[ColumnElement[bool]] = (),
+        shape: Hashable | None = None,
     ):
         self.session = session
-        self.where = [PAIRS.c.owner == owner, PAIRS.c.provider == provider, *filters]
+        self.params: dict[str, Any] = {"owner": owner, "provider": provider}
         self.order = {key: n for n, key in enumerate(pool)}
+        dialect = session.get_bind().dialect.name
+        if shape is None:
+            self.statements = _statements(dialect, filters)
+        else:
+            cache_key = (dialect, shape)
+            self.statements = _SOURCES.get(cache_key) or _SOURCES.setdefault(
+                cache_key, _statements(dialect, filters)
+            )
 
-    def _keys(self, query: Select[Any], limit: int) -> list[Key]:
-        rows = self.session.execute(query.limit(limit)).all()
+    def _keys(self, name: str, limit: int, **params: Any) -> list[Key]:
+        limited, unlimited = self.statements[name]
+        bound = {**self.params, **params}
+        rows = self.session.execute(limited, {**bound, "limit": limit}).all()
         keys = [k for r in rows if (k := (r[0], r[1])) in self.order]
         if len(keys) < len(rows) == limit:  # pairs outside the pool took places: read on
-            keys = [k for r in self.session.execute(query) if (k := (r[0], r[1])) in self.order]
+            rows = self.session.execute(unlimited, bound).all()
+            keys = [k for r in rows if (k := (r[0], r[1])) in self.order]
         return keys[:limit]
 
-    def _by_due(self, *conditions: ColumnElement[bool]) -> Select[Any]:
-        return (
-            select(PAIRS.c.area, PAIRS.c.service)
-            .where(*self.where, *conditions)
-            .order_by(PAIRS.c.due, PAIRS.c.area, PAIRS.c.service)
-        )
-
     def again(self, limit: int) -> list[Key]:
-        return self._keys(self._by_due(PAIRS.c.last_result == "incorrect"), limit)
+        return self._keys("again", limit)
 
     def due(self, limit: int, now: datetime) -> list[Key]:
-        right = or_(PAIRS.c.last_result.is_(None), PAIRS.c.last_result != "incorrect")
-        return self._keys(self._by_due(right, PAIRS.c.due <= naive(now)), limit)
+        return self._keys("due", limit, now=naive(now))
 
     def known(self) -> set[Key]:
-        query = select(PAIRS.c.area, PAIRS.c.service).where(*self.where)
-        return {k for r in self.session.execute(query) if (k := (r[0], r[1])) in self.order}
+        rows = self.session.execute(self.statements["known"], self.params).all()
+        return {k for r in rows if (k := (r[0], r[1])) in self.order}
 
     def ahead(self, limit: int, skip: Collection[Key], now: datetime) -> list[Key]:
-        query = (
-            select(PAIRS.c.area, PAIRS.c.service)
-            .where(*self.where)
-            .order_by(*forgetting_order(self.session.get_bind().dialect.name))
-            .params(now=naive(now))
-        )
-        return [k for k in self._keys(query, limit) if k not in skip]
+        return [k for k in self._keys("ahead", limit, now=naive(now)) if k not in skip]
+
+
+_SOURCES: dict[tuple[str, Hashable], dict[str, Any]] = {}
+
+
+def _statements(dialect: str, filters: Sequence[ColumnElement[bool]]) -> dict[str, Any]:
+    """StoredSources' statements for one set of filters: "known" alone, and the three
+    ordered reads each as (with a bound LIMIT, without)."""
+    c = PAIRS.c
+    where = [c.owner == bindparam("owner"), c.provider == bindparam("provider"), *filters]
+    keys = select(c.area, c.service).where(*where)
+    by_due = (c.due, c.area, c.service)
+    right = or_(c.last_result.is_(None), c.last_result != "incorrect")
+    moment = bindparam("now", type_=DateTime())
+    ordered = {
+        "again": keys.where(c.last_result == "incorrect").order_by(*by_due),
+        "due": keys.where(right, c.due <= moment).order_by(*by_due),
+        "ahead": keys.order_by(*forgetting_order(dialect)),
+    }
+    limit = bindparam("limit", type_=Integer)
+    statements: dict[str, Any] = {n: (q.limit(limit), q) for n, q in ordered.items()}
+    statements["known"] = keys
+    return statements
 
 
 _ORDERS: dict[str, list[ColumnElement[Any]]] = {}

@@ -403,7 +403,10 @@ def deal(
     rng = rng or random.Random()
     pool = pool_of(deck, focus)
     settle(session, owner)
-    sources = pairs.StoredSources(session, owner, deck.provider, pool, _narrowing(deck, focus))
+    shape = (deck.provider, focus.model, focus.area, focus.service) if focus.pairs is None else None
+    sources = pairs.StoredSources(
+        session, owner, deck.provider, pool, _narrowing(deck, focus), shape
+    )
     chosen = scheduler.choose_from(pool, sources, deck.siblings, size, now, rng)
     cards = [
         {
@@ -422,7 +425,7 @@ def deal(
         "pair_set": pair_set,
         "created_at": naive(now),
     }
-    session.execute(sa_insert(ROUNDS).values(values))
+    session.execute(_INSERT_ROUND, values)
     return PracticeRound(**values)  # not added to the session: the row is stored already
 
 
@@ -448,11 +451,21 @@ def parties_of(rules: Any) -> list[str]:
     return [p for p in PARTIES if p in rules.parties]
 
 
+_INSERT_ROUND = sa_insert(ROUNDS)
+_FIND_ROUND = select(ROUNDS).where(ROUNDS.c.id == bindparam("id"))
+# marks a round answered, with its results, only if nothing answered it first
+_ANSWER_ROUND = (
+    update(ROUNDS)
+    .where(ROUNDS.c.id == bindparam("round_id"), ROUNDS.c.answered_at.is_(None))
+    .values(answered_at=bindparam("answered_at"), results=bindparam("results"))
+)
+
+
 def find_round(session: Session, round_id: str, owner: str | None) -> PracticeRound:
     """The round, if this owner was dealt it: PracticeError 404 or 403 otherwise."""
     row = None
     if len(round_id) <= 32:
-        row = session.execute(select(ROUNDS).where(ROUNDS.c.id == round_id)).one_or_none()
+        row = session.execute(_FIND_ROUND, {"id": round_id}).one_or_none()
     if row is None:
         raise PracticeError(404, "no such practice round", [f"round '{round_id[:40]}'"])
     if owner is None or row.owner != owner:
@@ -508,9 +521,8 @@ def answer(
     won = cast(
         "CursorResult[Any]",
         session.execute(
-            update(ROUNDS)
-            .where(ROUNDS.c.id == round_.id, ROUNDS.c.answered_at.is_(None))
-            .values(answered_at=naive(now), results=results)
+            _ANSWER_ROUND,
+            {"round_id": round_.id, "answered_at": naive(now), "results": results},
         ),
     ).rowcount
     if won != 1:
