@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Integer,
+    and_,
     bindparam,
     case,
     cast,
@@ -129,8 +130,13 @@ class StoredSources:
     filters: SQL conditions that the pool implies (an area, a service, a model's services),
     so the index does most of the narrowing; membership of the pool is checked on each key.
     shape: a key naming those filters (with the provider and dialect they were built for):
-    the four statements are then built once per shape and reused, with the learner, the
-    moment and the limit bound, since building one costs more than SQLite takes to run it.
+    the statements are then built once per shape and reused, with the learner, the moment
+    and the limit bound, since building one costs more than SQLite takes to run it.
+    now: the moment a round is dealt at, when the sources serve one round. Then the missed
+    and the due pairs come in one read (missed first), and the pairs met in one read in
+    forgetting order, which answers both known() and ahead(); each of those answers what
+    the separate reads would, and a read that cannot be sure (a LIMIT reached) is made
+    separately.
     """
 
     def __init__(
@@ -141,10 +147,14 @@ class StoredSources:
         pool: Sequence[Key],
         filters: Sequence[ColumnElement[bool]] = (),
         shape: Hashable | None = None,
+        now: datetime | None = None,
     ):
         self.session = session
         self.params: dict[str, Any] = {"owner": owner, "provider": provider}
         self.order = {key: n for n, key in enumerate(pool)}
+        self.now = naive(now) if now is not None else None
+        self._due: tuple[list[Key], bool] | None = None  # due pairs read with the missed
+        self._met: list[Key] | None = None  # met pairs of the pool, in forgetting order
         dialect = session.get_bind().dialect.name
         if shape is None:
             self.statements = _statements(dialect, filters)
@@ -154,36 +164,62 @@ class StoredSources:
                 cache_key, _statements(dialect, filters)
             )
 
+    def _rows(self, statement: Any, **params: Any) -> list[Any]:
+        return self.session.execute(statement, {**self.params, **params}).all()
+
     def _keys(self, name: str, limit: int, **params: Any) -> list[Key]:
         limited, unlimited = self.statements[name]
-        bound = {**self.params, **params}
-        rows = self.session.execute(limited, {**bound, "limit": limit}).all()
+        rows = self._rows(limited, limit=limit, **params)
         keys = [k for r in rows if (k := (r[0], r[1])) in self.order]
         if len(keys) < len(rows) == limit:  # pairs outside the pool took places: read on
-            rows = self.session.execute(unlimited, bound).all()
-            keys = [k for r in rows if (k := (r[0], r[1])) in self.order]
+            keys = [k for r in self._rows(unlimited, **params) if (k := (r[0], r[1])) in self.order]
         return keys[:limit]
 
     def again(self, limit: int) -> list[Key]:
-        return self._keys("again", limit)
+        if self.now is None:
+            return self._keys("again", limit)
+        reach = 2 * limit
+        rows = self._rows(self.statements["first"], now=self.now, limit=reach)
+        every = len(rows) < reach  # every missed and every due pair was read
+        missed, due = [], []
+        for area, service, later in rows:
+            if (area, service) in self.order:
+                (due if later else missed).append((area, service))
+        self._due = (due, every)
+        if len(missed) >= limit or every or any(r[2] for r in rows):
+            return missed[:limit]
+        return self._keys("again", limit)  # the read ended among missed pairs outside the pool
 
     def due(self, limit: int, now: datetime) -> list[Key]:
+        if self._due is not None and naive(now) == self.now:
+            due, every = self._due
+            if len(due) >= limit or every:
+                return due[:limit]
         return self._keys("due", limit, now=naive(now))
 
     def known(self) -> set[Key]:
-        rows = self.session.execute(self.statements["known"], self.params).all()
+        if self.now is not None:
+            rows = self._rows(self.statements["ahead"][1], now=self.now)
+            self._met = [k for r in rows if (k := (r[0], r[1])) in self.order]
+            return set(self._met)
+        rows = self._rows(self.statements["known"])
         return {k for r in rows if (k := (r[0], r[1])) in self.order}
 
     def ahead(self, limit: int, skip: Collection[Key], now: datetime) -> list[Key]:
-        return [k for k in self._keys("ahead", limit, now=naive(now)) if k not in skip]
+        if self._met is not None and naive(now) == self.now:
+            keys = self._met[:limit]
+        else:
+            keys = self._keys("ahead", limit, now=naive(now))
+        return [k for k in keys if k not in skip]
 
 
 _SOURCES: dict[tuple[str, Hashable], dict[str, Any]] = {}
 
 
 def _statements(dialect: str, filters: Sequence[ColumnElement[bool]]) -> dict[str, Any]:
-    """StoredSources' statements for one set of filters: "known" alone, and the three
-    ordered reads each as (with a bound LIMIT, without)."""
+    """StoredSources' statements for one set of filters: "known" alone, the three ordered
+    reads each as (with a bound LIMIT, without), and "first": the missed then the due pairs,
+    each row with 0 for missed, 1 for due."""
     c = PAIRS.c
     where = [c.owner == bindparam("owner"), c.provider == bindparam("provider"), *filters]
     keys = select(c.area, c.service).where(*where)
@@ -198,6 +234,14 @@ def _statements(dialect: str, filters: Sequence[ColumnElement[bool]]) -> dict[st
     limit = bindparam("limit", type_=Integer)
     statements: dict[str, Any] = {n: (q.limit(limit), q) for n, q in ordered.items()}
     statements["known"] = keys
+    missed = c.last_result == "incorrect"
+    later = case((missed, 0), else_=1)
+    statements["first"] = (
+        select(c.area, c.service, later)
+        .where(*where, or_(missed, and_(right, c.due <= moment)))
+        .order_by(later, *by_due)
+        .limit(limit)
+    )
     return statements
 
 

@@ -405,7 +405,7 @@ def deal(
     settle(session, owner)
     shape = (deck.provider, focus.model, focus.area, focus.service) if focus.pairs is None else None
     sources = pairs.StoredSources(
-        session, owner, deck.provider, pool, _narrowing(deck, focus), shape
+        session, owner, deck.provider, pool, _narrowing(deck, focus), shape, now
     )
     chosen = scheduler.choose_from(pool, sources, deck.siblings, size, now, rng)
     cards = [
