@@ -164,7 +164,7 @@ class StoredSources:
                 cache_key, _statements(dialect, filters)
             )
 
-    def _rows(self, statement: Any, **params: Any) -> list[Any]:
+    def _rows(self, statement: Any, **params: Any) -> Sequence[Any]:
         return self.session.execute(statement, {**self.params, **params}).all()
 
     def _keys(self, name: str, limit: int, **params: Any) -> list[Key]:
@@ -181,7 +181,8 @@ class StoredSources:
         reach = 2 * limit
         rows = self._rows(self.statements["first"], now=self.now, limit=reach)
         every = len(rows) < reach  # every missed and every due pair was read
-        missed, due = [], []
+        missed: list[Key] = []
+        due: list[Key] = []
         for area, service, later in rows:
             if (area, service) in self.order:
                 (due if later else missed).append((area, service))
