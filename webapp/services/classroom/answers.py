@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
@@ -192,6 +192,35 @@ def lock_target(session: Session, code: Any) -> Target:
     return Target(*row)
 
 
+@functools.cache
+def _submission_query():
+    """The participant with this token hash in this session, the session's scenario of this
+    slug (none when the slug is not a string: NULL matches no slug), and how many answer
+    sets the participant has sent for it. Built once, with all three bound: it runs for
+    every answer set of a room within seconds."""
+    sent = _tries_sent(Participant.id, ClassSessionScenario.id).scalar_subquery()
+    return (
+        select(
+            Participant.id,
+            Participant.removed,
+            ClassSessionScenario.id,
+            ClassSessionScenario.position,
+            ClassSessionScenario.variant,
+            ClassSessionScenario.version_id,
+            sent,
+        )
+        .outerjoin(
+            ClassSessionScenario,
+            (ClassSessionScenario.session_id == Participant.session_id)
+            & (ClassSessionScenario.scenario_slug == bindparam("slug")),
+        )
+        .where(
+            Participant.token_hash == bindparam("key"),
+            Participant.session_id == bindparam("session_id"),
+        )
+    )
+
+
 def check_submission(
     session: Session, target: Target, token: Any, data: dict[str, Any], rules: RuleSet
 ) -> CheckedAnswers:
@@ -202,24 +231,10 @@ def check_submission(
     """
     sid = data.get("scenario_id")
     key = token_hash_of(token)
-    sent = _tries_sent(Participant.id, ClassSessionScenario.id).scalar_subquery()
     row = (
         session.execute(
-            select(
-                Participant.id,
-                Participant.removed,
-                ClassSessionScenario.id,
-                ClassSessionScenario.position,
-                ClassSessionScenario.variant,
-                ClassSessionScenario.version_id,
-                sent,
-            )
-            .outerjoin(
-                ClassSessionScenario,
-                (ClassSessionScenario.session_id == Participant.session_id)
-                & (ClassSessionScenario.scenario_slug == (sid if isinstance(sid, str) else None)),
-            )
-            .where(Participant.token_hash == key, Participant.session_id == target.id)
+            _submission_query(),
+            {"key": key, "session_id": target.id, "slug": sid if isinstance(sid, str) else None},
         ).first()
         if key
         else None
@@ -320,25 +335,30 @@ def store_checked(session: Session, checked: CheckedAnswers) -> str:
         for i, r in enumerate(report.results)
     ]
     try:  # only this insert can meet the unique constraint; any other error is a 500
-        session.execute(insert(Attempt.__table__), [attempt])
+        session.execute(_INSERT_ATTEMPT, [attempt])
     except IntegrityError:
         raise _stored_concurrently(checked.class_try) from None
     if checked.sent_by is None:
         _still_open(session, checked)
-    session.execute(insert(AttemptAnswer.__table__), rows)
+    session.execute(_INSERT_VERDICTS, rows)
     _announce(session, checked, attempt["id"])
     return attempt["id"]
+
+
+_INSERT_ATTEMPT = insert(Attempt.__table__)
+_INSERT_VERDICTS = insert(AttemptAnswer.__table__)
+_STILL_OPEN = (
+    select(ClassSession.phase, ClassSession.current_index)
+    .where(ClassSession.id == bindparam("id"))
+    .with_for_update(read=True)
+)
 
 
 def _still_open(session: Session, checked: CheckedAnswers) -> None:
     """After the insert, the session row is read again under a share lock: an answer set
     checked in an earlier transaction that races the host's "close" is refused, not kept.
     (Under lock_target's lock in the same transaction this finds the phase unchanged.)"""
-    phase, index = session.execute(
-        select(ClassSession.phase, ClassSession.current_index)
-        .where(ClassSession.id == checked.session_id)
-        .with_for_update(read=True)
-    ).one()
+    phase, index = session.execute(_STILL_OPEN, {"id": checked.session_id}).one()
     if phase != Phase.OPEN or index != checked.position:
         raise ClassError.answering_closed("the host closed answering as you sent")
 
