@@ -380,9 +380,15 @@ def _announce(session: Session, checked: CheckedAnswers, attempt_id: str) -> Non
 def own_attempts(session: Session, participant: Participant) -> dict[int | None, Attempt]:
     """Class scenario id -> this participant's last answer set, the one that counts (with
     verdicts). Its class_try is how many sets they have sent for that scenario."""
-    rows = session.execute(
-        select(Attempt)
-        .where(Attempt.participant_id == participant.id, last_try())
-        .options(selectinload(Attempt.verdicts))
-    ).scalars()
+    rows = session.execute(_own_attempts_query(), {"participant_id": participant.id}).scalars()
     return {a.class_scenario_id: a for a in rows}
+
+
+@functools.cache
+def _own_attempts_query():
+    """own_attempts' query, built once (every learner's panel asks it at every step)."""
+    return (
+        select(Attempt)
+        .where(Attempt.participant_id == bindparam("participant_id"), last_try())
+        .options(selectinload(Attempt.verdicts))
+    )

@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -207,7 +207,11 @@ def draft_of(
 ) -> ClassDraft | None:
     """A learner's saved placements for a scenario, if any."""
     return session.execute(
-        select(ClassDraft).where(
-            ClassDraft.participant_id == participant_id, ClassDraft.class_scenario_id == item.id
-        )
+        _DRAFT_OF, {"participant_id": participant_id, "item_id": item.id}
     ).scalar_one_or_none()
+
+
+_DRAFT_OF = select(ClassDraft).where(
+    ClassDraft.participant_id == bindparam("participant_id"),
+    ClassDraft.class_scenario_id == bindparam("item_id"),
+)
