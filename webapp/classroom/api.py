@@ -184,16 +184,18 @@ def join(code: str):
     cs = svc.live_session(db.session, code)
     data = json_body()
     participant, token = svc.join(db.session, cs, data.get("nickname"))
+    # read before the commit expires them: afterwards each would cost a query
+    code, nickname = cs.code, participant.nickname
     db.session.commit()
     response = jsonify(
         {
             "participant_token": token,
-            "nickname": participant.nickname,
-            "play_url": url_for("classroom.play", code=cs.code),
+            "nickname": nickname,
+            "play_url": url_for("classroom.play", code=code),
         }
     )
     response.status_code = 201
-    return set_participant_cookie(response, cs.code, token)
+    return set_participant_cookie(response, code, token)
 
 
 @api_bp.get("/<code>/state")

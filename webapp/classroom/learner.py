@@ -73,9 +73,10 @@ def join():
                 field = form.code if isinstance(exc, (Forbidden, Ended)) else form.nickname
                 field.errors.append(_sentence(exc.message))
             else:
+                code = cs.code  # read before the commit expires it (a query afterwards)
                 db.session.commit()
-                response = redirect(url_for("classroom.play", code=cs.code))
-                return set_participant_cookie(response, cs.code, token)
+                response = redirect(url_for("classroom.play", code=code))
+                return set_participant_cookie(response, code, token)
     status = 400 if request.method == "POST" else 200
     return render_template("classroom/join.html", form=form), status
 

@@ -288,17 +288,20 @@ def token_hash_of(token: Any) -> str | None:
     return hash_token(token) if isinstance(token, str) and 20 <= len(token) <= 100 else None
 
 
+_JOIN_LOCK = (
+    select(ClassSession.phase, ClassSession.join_locked)
+    .where(ClassSession.id == bindparam("id"))
+    .with_for_update(read=True)
+)
+
+
 def join(session: Session, cs: ClassSession, raw_nickname: Any) -> tuple[Participant, str]:
     """Add a participant; returns it and its secret token (only the hash is stored)."""
     nickname, key = check_nickname(raw_nickname)
     # the session row is share-locked first: a join cannot slip in after the session ends.
     # Joining does not bump state_version: every learner's poll would then get a full body
     # at every join; the lobby's room count travels in the polls' X-Room-Count instead.
-    phase, locked = session.execute(
-        select(ClassSession.phase, ClassSession.join_locked)
-        .where(ClassSession.id == cs.id)
-        .with_for_update(read=True)
-    ).one()
+    phase, locked = session.execute(_JOIN_LOCK, {"id": cs.id}).one()
     if phase == Phase.ENDED:
         raise ClassError.ended()
     if locked:
