@@ -52,7 +52,12 @@ class PracticeReview(Model):
     happens (in the order stored, at each review's own time) the next time anything reads
     that learner's pairs. While pending, `misconception` holds the listed misconception of
     the placement whatever its result (the scheduler rates a right answer on such a pair
-    Hard); once folded it is kept only on wrong answers."""
+    Hard); once folded it is kept only on wrong answers.
+
+    A pending review is also `held` when its attempt's feedback may be held back from the
+    learner (an assessment that holds feedback, a class answer set): it is folded only once
+    they may see that attempt's feedback (visibility.placements_visible), so the practice
+    history never tells them earlier which placements were right."""
 
     __tablename__ = "practice_reviews"
     __table_args__ = (
@@ -80,6 +85,7 @@ class PracticeReview(Model):
     round_id: Mapped[str | None] = mapped_column(String(32))
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
     pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    held: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PracticeRound(Model):

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, has_request_context
 
 from .. import signals
+from ..domain.schema import Feedback as FeedbackPolicy
 from ..services.practice.store import Placement, deck_for, journal_reviews, owner_of
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,12 @@ def on_answers_graded(
     learner_id: str | None = None,
     user_id: int | None = None,
     participant_id: int | None = None,
+    settings: Any = None,
     **_: Any,
 ) -> None:
-    """Review each placed pair of a stored attempt or answer set."""
+    """Review each placed pair of a stored attempt or answer set. The reviews are held (not
+    folded into the learner's history before they may see the attempt's feedback) for a
+    class answer set and for an assessment that may hold its feedback back."""
     owner = _owner(learner_id, user_id, participant_id)
     if owner is None:
         return
@@ -80,6 +84,14 @@ def on_answers_graded(
         datetime.now(UTC),
         attempt_id=attempt_id,
         tags=tags,
+        held=participant_id is not None or may_hold_feedback(settings),
+    )
+
+
+def may_hold_feedback(settings: Any) -> bool:
+    """Whether an attempt under these scenario settings may have its feedback held back."""
+    return bool(
+        settings is not None and settings.assessment and settings.feedback != FeedbackPolicy.ALWAYS
     )
 
 

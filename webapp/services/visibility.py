@@ -21,6 +21,7 @@ room has seen a scenario's key, answering cannot open again for it (key_seen).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -274,7 +275,16 @@ def _class_attempt(session: Session, viewer: Viewer, attempt: AttemptFacts) -> F
         return SHOWN
     key = token_hash_of(viewer.class_tokens.get(cs.code))
     participant = session.get(Participant, attempt.participant_id)
-    if key is None or participant is None or participant.removed or (participant.token_hash != key):
+    if key is None or participant is None or participant.token_hash != key:
+        return CLASS_STRANGER
+    return _for_participant(session, cs, item, participant)
+
+
+def _for_participant(
+    session: Session, cs: ClassSession, item: ClassSessionScenario, participant: Participant
+) -> Feedback:
+    """What for_class allows this participant of the session, by the answer sets they sent."""
+    if participant.removed:
         return CLASS_STRANGER
     sent = session.execute(
         select(func.max(Attempt.class_try)).where(
@@ -282,6 +292,33 @@ def _class_attempt(session: Session, viewer: Viewer, attempt: AttemptFacts) -> F
         )
     ).scalar_one()
     return for_class(session, cs, item, sent or 0)
+
+
+def placements_visible(session: Session, viewer: Viewer, attempt_ids: Iterable[str]) -> set[str]:
+    """Which of these attempts, each one whose placements the viewer's practice history
+    holds (the viewer made it), may tell the viewer now whether each placement was right:
+    those whose feedback for_attempt shows them (a class answer set: what for_class allows
+    the participant who sent it). Practice folds a held review into the history only then,
+    so /progress and the rounds it deals never show a withheld result early."""
+    ids = list(attempt_ids)
+    if not ids:
+        return set()
+    shown: set[str] = set()
+    for attempt in session.execute(select(Attempt).where(Attempt.id.in_(ids))).scalars():
+        if attempt.class_scenario_id is None:
+            feedback = for_attempt(session, viewer, attempt)
+        else:
+            item = session.get_one(ClassSessionScenario, attempt.class_scenario_id)
+            cs = session.get_one(ClassSession, item.session_id)
+            participant = session.get(Participant, attempt.participant_id)
+            feedback = (
+                CLASS_STRANGER
+                if participant is None
+                else _for_participant(session, cs, item, participant)
+            )
+        if feedback.key:
+            shown.add(attempt.id)
+    return shown
 
 
 # --- provider comparisons -----------------------------------------------------------------

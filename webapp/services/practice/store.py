@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import bindparam, case, select, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ...database import writable
 from ...domain.rules import PARTIES
 from ...models import PracticePair, PracticeReview, PracticeRound
-from ..visibility import Viewer
+from ..visibility import Viewer, placements_visible
 from . import pairs, scheduler
 from .cards import Deck, load_deck
 from .pairs import PairRow
@@ -169,6 +169,7 @@ def _log_row(
     attempt_id: str | None,
     round_id: str | None,
     pending: bool,
+    held: bool = False,
 ) -> dict[str, Any]:
     """A practice_reviews row; a pending one keeps the misconception whatever the result."""
     return {
@@ -185,6 +186,7 @@ def _log_row(
         "round_id": round_id,
         "reviewed_at": naive(now),
         "pending": pending,
+        "held": held,
     }
 
 
@@ -235,13 +237,15 @@ def journal_reviews(
     now: datetime,
     attempt_id: str | None = None,
     tags: Mapping[Key, tuple[int, ...]] | None = None,
+    held: bool = False,
 ) -> int:
     """Store each placed pair's review pending, in one multi-row insert and with no
     scheduler work: what every graded attempt and class answer set does. settle() folds
-    them into the pairs when the learner's pairs are next read."""
+    them into the pairs when the learner's pairs are next read; held ones (an attempt whose
+    feedback may be held back from the learner) only once the learner may see it."""
     tags = tags or {}
     log = [
-        _log_row(owner, provider, p, _number(p, tags), origin, now, attempt_id, None, True)
+        _log_row(owner, provider, p, _number(p, tags), origin, now, attempt_id, None, True, held)
         for p in placements
         if p.given is not None
     ]
@@ -260,26 +264,64 @@ _PENDING = (
         REVIEWS.c.expected,
         REVIEWS.c.misconception,
         REVIEWS.c.reviewed_at,
+        REVIEWS.c.attempt_id,
+        REVIEWS.c.held,
     )
     .where(REVIEWS.c.owner == bindparam("owner"), REVIEWS.c.pending)
     .order_by(REVIEWS.c.id)
 )
 
 
+def _foldable(
+    session: Session, owner: str, pending: Sequence[Any], viewer: Viewer | None
+) -> Sequence[Any]:
+    """The pending reviews that may be folded now: every one not held, and the held ones of
+    attempts whose feedback the owner may see now (visibility decides, for the owner)."""
+    held = {r.attempt_id for r in pending if r.held}
+    if not held:
+        return pending
+    shown = placements_visible(session, viewer or viewer_of(session, owner), held)
+    return [r for r in pending if not r.held or r.attempt_id in shown]
+
+
+def viewer_of(session: Session, owner: str) -> Viewer:
+    """The practice history's owner as a viewer: this request's, when it is theirs (it
+    knows a launched learner's id stands for one person), else the account or the browser
+    the owner names."""
+    if has_request_context():
+        from ...learn.identity import current_viewer
+
+        viewer = current_viewer()
+        if owner_of(viewer) == owner:
+            return viewer
+    kind, _, ident = owner.partition(":")
+    if kind == "user" and ident.isdecimal():
+        from ...models import User
+
+        user = session.get(User, int(ident))
+        return Viewer(user if user is not None and getattr(user, "active", True) else None)
+    if kind == "learner":
+        return Viewer(learner_id=ident)
+    return Viewer()
+
+
 class _Lost(Exception):
     """Another request folded these reviews first."""
 
 
-def settle(session: Session, owner: str) -> int:
+def settle(session: Session, owner: str, viewer: Viewer | None = None) -> int:
     """Fold the owner's pending reviews into their pairs, in the order stored and each at
-    its own time; returns how many. Of two requests settling at once, one folds each review:
-    the reviews are claimed by a conditional update, and a claim that finds fewer than it
-    read is undone (the other request folded them)."""
-    pending = session.execute(_PENDING, {"owner": owner}).all()
+    its own time; returns how many. Held reviews wait until the owner may see their
+    attempt's feedback (viewer: the owner as a viewer, found when not given). Of two
+    requests settling at once, one folds each review: the reviews are claimed by a
+    conditional update, and a claim that finds fewer than it read is undone (the other
+    request folded them)."""
+    pending = _foldable(session, owner, session.execute(_PENDING, {"owner": owner}).all(), viewer)
     if not pending:
         return 0
     if writable(session):  # a GET (progress) folds too, in a transaction begun afresh
         pending = session.execute(_PENDING, {"owner": owner}).all()
+        pending = _foldable(session, owner, pending, viewer)
         if not pending:  # folded meanwhile by another request
             return 0
     ids = [r.id for r in pending]
