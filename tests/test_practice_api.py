@@ -191,14 +191,30 @@ def test_a_failed_pair_comes_back_within_the_next_two_rounds(app, client):
     answers["c3"] = other(key["c3"])
     assert answer(client, body["round_id"], answers).status_code == 200
     seen = []
-    for _ in range(2):
+    for _ in range(2):  # every other card right, the missed pair wrong again
         nxt = deal(client)
-        _, next_pairs = expected_of(app, nxt["round_id"])
+        next_key, next_pairs = expected_of(app, nxt["round_id"])
         seen.extend(next_pairs.values())
-        answer(client, nxt["round_id"], {})
+        again = {c: other(p) if next_pairs[c] == missed else p for c, p in next_key.items()}
+        answer(client, nxt["round_id"], again)
     assert missed in seen
     first_next = expected_of(app, deal(client)["round_id"])[1]
     assert list(first_next.values())[0] == missed  # still missed: first in every round
+
+
+def test_a_card_left_unplaced_comes_back_like_a_missed_one(app, client):
+    body = deal(client)
+    key, pairs = expected_of(app, body["round_id"])
+    answers = dict(key)
+    del answers["c4"]  # left in the tray
+    result = answer(client, body["round_id"], answers).get_json()
+    unplaced = next(r for r in result["results"] if r["card_id"] == "c4")
+    assert unplaced["given"] is None
+    assert unplaced["correct"] is False
+    progress = {(p["area"], p["service"]): p for p in client.get(PROGRESS).get_json()["pairs"]}
+    assert progress[pairs["c4"]]["last_result"] == "incorrect"
+    nxt = expected_of(app, deal(client)["round_id"])[1]
+    assert list(nxt.values())[0] == pairs["c4"]  # the only miss: first in the next round
 
 
 def test_answering_the_same_round_twice_at_once_stores_once(app, client):
@@ -213,7 +229,8 @@ def test_answering_the_same_round_twice_at_once_stores_once(app, client):
     with ThreadPoolExecutor(max_workers=4) as pool:
         statuses = sorted(pool.map(send, range(4)))
     assert statuses == [200, 409, 409, 409]
-    assert count_rows(app, PracticeReview) == 1
+    # one review per card (nine left unplaced, reviewed as missed), stored by one answer
+    assert count_rows(app, PracticeReview) == len(body["cards"])
 
 
 def test_scenario_attempts_are_reviews_of_their_pairs(app, client):

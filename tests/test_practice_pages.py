@@ -130,3 +130,62 @@ def test_the_host_sees_what_the_room_gets_wrong_and_makes_a_practice_link(app, h
     # not the host: the page is refused
     assert client.get(f"/host/{code}/practice").status_code in (302, 303, 403, 404)
     assert client.post(f"/host/{code}/practice", data={}).status_code in (302, 303, 400, 403)
+
+
+REPEATS = "logging-and-keys"  # a scenario that places one pair on several tasks
+
+
+def test_the_room_counts_learners_not_placements_and_waits_for_answering_to_close(app, host):
+    from collections import Counter
+
+    from tests.helpers.classroom import answer, join
+    from tests.helpers.keys import key_for
+
+    key = key_for(app, REPEATS, None)
+    probe = app.test_client().post(f"/api/v1/scenarios/{REPEATS}/grade", json={"answers": key})
+    pairs = Counter((r["area"], r["service"]) for r in probe.get_json()["results"])
+    repeated = [p for p, n in pairs.items() if n > 1]
+    assert repeated, "the scenario should place a pair on more than one task"
+    code = host.create([REPEATS])
+    ada, token = join(app, code, "Ada")
+    host.act(code, "open")
+    wrong = {t: "customer" if p != "customer" else "aws" for t, p in key.items()}
+    assert answer(ada, code, token, wrong, scenario_id=REPEATS).status_code == 201
+    page = host.client.get(f"/host/{code}/practice").get_data(as_text=True)
+    assert "Shown once answering has closed" in page  # open: the room's screen may show it
+    assert " of 1<" not in page
+    host.act(code, "close")
+    page = host.client.get(f"/host/{code}/practice").get_data(as_text=True)
+    counts = re.findall(r"<td>(\d+) of (\d+)</td>", page)
+    assert counts
+    assert set(counts) == {("1", "1")}  # one learner: never "2 of 2" for a repeated pair
+    assert "Audit logs, keys and network records" in page  # its title, not its id
+
+
+def test_a_reload_shows_the_same_round_until_it_is_answered(app, client):
+    first, action, cards = _round(client)
+    again, same, _ = _round(client)
+    assert same == action  # a reload or Back: the round left open, its placements kept
+    assert f'data-save-key="practice:{action.rsplit("/", 1)[1]}"' in again
+    assert count_rows(app, PracticeRound) == 1
+    _, other_size, _ = _round_at(client, "/practice?size=5")
+    assert other_size != action  # other filters deal a new round
+    data = hidden_fields(first)
+    data.update({name: "aws" for name in cards})
+    assert client.post(action, data=data).status_code == 303
+    _, after, _ = _round(client)
+    assert after not in (action, other_size)  # answered, and a round of another size: new
+
+
+def _round_at(client, url):
+    html = client.get(url).get_data(as_text=True)
+    action = re.search(r'action="(/practice/rounds/[0-9a-f]+)"', html).group(1)
+    return html, action, sorted(set(re.findall(r'name="(answer-c\d+)"', html)))
+
+
+@pytest.mark.parametrize("size", ["²", "①", "٣", "0", "-1", "99999999999999999999"])
+def test_an_odd_size_deals_the_default_round(client, size):
+    response = client.get(f"/practice?size={size}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert len(set(re.findall(r'name="(answer-c\d+)"', html))) == 10

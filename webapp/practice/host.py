@@ -4,6 +4,8 @@ learner's last answer set), and a practice link built from them."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, redirect, render_template, url_for
 from sqlalchemy import select
@@ -13,8 +15,11 @@ from ..edge import CheckedForm
 from ..extensions import db
 from ..learn.identity import current_viewer
 from ..models import Attempt, ClassSessionScenario, PracticeReview
+from ..services.classroom.sessions import scenario_of
+from ..services.content import rules
 from ..services.practice.store import deck_for
 from ..services.practice.weak_pairs import WrongPair, make_pair_set, named
+from ..services.visibility import for_host
 from . import bp
 
 
@@ -22,9 +27,21 @@ class PairSetForm(CheckedForm):
     """CSRF for making a practice link."""
 
 
-def room_wrong_pairs(cs) -> list[tuple[str, list[WrongPair]]]:
-    """Per class scenario (title), the pairs some learner got wrong in their last set,
-    most often wrong first."""
+@dataclass(frozen=True)
+class RoomScenario:
+    """One scenario of the session on the host's page: its title, whether its pairs may be
+    shown yet (once answering has closed on it, as the dashboard's key), and the pairs."""
+
+    title: str
+    shown: bool
+    pairs: list[WrongPair]
+
+
+def room_wrong_pairs(cs) -> list[RoomScenario]:
+    """Per class scenario, the pairs some learner got wrong in their last answer set, most
+    learners wrong first. A learner counts once per pair (a scenario may place one pair on
+    several tasks): wrong if any of their placements of it was. A scenario still open for
+    answering shows none: the page may be on the room's screen (see visibility.for_host)."""
     items = (
         db.session.execute(
             select(ClassSessionScenario)
@@ -34,6 +51,7 @@ def room_wrong_pairs(cs) -> list[tuple[str, list[WrongPair]]]:
         .scalars()
         .all()
     )
+    shown = [i.id for i in items if for_host(cs, i)]
     rows = db.session.execute(
         select(
             Attempt.class_scenario_id,
@@ -45,26 +63,29 @@ def room_wrong_pairs(cs) -> list[tuple[str, list[WrongPair]]]:
             PracticeReview.correct,
         )
         .join(PracticeReview, PracticeReview.attempt_id == Attempt.id)
-        .where(Attempt.class_scenario_id.in_([i.id for i in items]))
+        .where(Attempt.class_scenario_id.in_(shown))
     ).all()
     last: dict[tuple[int | None, int | None], int] = {}  # query columns are nullable
     for item_id, participant, try_, *_ in rows:
         last[(item_id, participant)] = max(try_ or 0, last.get((item_id, participant), 0))
-    wrong: dict[int | None, Counter] = {}
-    placed: dict[int | None, Counter] = {}
+    # (item, pair) -> participant -> wrong in any placement of their last set
+    learners: dict[tuple[Any, ...], dict[int | None, bool]] = {}
     for item_id, participant, try_, provider, area, service, correct in rows:
         if (try_ or 0) != last[(item_id, participant)]:
             continue
-        placed.setdefault(item_id, Counter())[(provider, area, service)] += 1
-        if not correct:
-            wrong.setdefault(item_id, Counter())[(provider, area, service)] += 1
+        seen = learners.setdefault((item_id, provider, area, service), {})
+        seen[participant] = seen.get(participant, False) or not correct
     result = []
     for item in items:
-        pairs = [
-            named(deck_for(p), a, s, n, placed[item.id][(p, a, s)], provider=p)
-            for (p, a, s), n in wrong.get(item.id, Counter()).most_common()
+        counts = [
+            (sum(who.values()), len(who), key[1:])
+            for key, who in learners.items()
+            if key[0] == item.id and any(who.values())
         ]
-        result.append((item.scenario_slug, pairs))
+        counts.sort(key=lambda c: (-c[0], c[2]))
+        pairs = [named(deck_for(p), a, s, w, n, provider=p) for w, n, (p, a, s) in counts]
+        title = scenario_of(db.session, item, rules()).title
+        result.append(RoomScenario(title, item.id in shown, pairs))
     return result
 
 
@@ -86,7 +107,7 @@ def host_make_link(code: str):
     form = PairSetForm()
     if not form.validate_on_submit():
         abort(400, description="The form had expired. Reload the page and try again.")
-    found = [p for _, ps in room_wrong_pairs(cs) for p in ps]
+    found = [p for room in room_wrong_pairs(cs) for p in room.pairs]
     # a link deals one provider's cards: the one most of the room's wrong pairs are from
     provider = Counter(p.provider for p in found).most_common(1)[0][0] if found else None
     deck = deck_for(provider) if provider else None

@@ -4,6 +4,7 @@ round; the progress map and its exports."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from ..services.practice.store import (
     decks,
     find_round,
     owner_of,
+    resume,
 )
 from ..services.visibility import for_practice_round
 from . import bp
@@ -83,7 +85,11 @@ def _focus(filters: dict[str, str]) -> tuple[Any, Focus, str | None, int]:
                 abort(404, description=f"The rule set has no {name} of that name.")
             del filters[name]  # another provider's id: the provider was just switched
     size = filters.get("size", str(DEFAULT_SIZE))
-    size_n = int(size) if size.isdigit() and 1 <= int(size) <= MAX_SIZE else DEFAULT_SIZE
+    # ASCII digits only: str.isdigit() also admits "²", which int() refuses
+    size_n = int(size) if re.fullmatch("[0-9]{1,3}", size) else 0
+    if not 1 <= size_n <= MAX_SIZE:
+        size_n = DEFAULT_SIZE
+        filters.pop("size", None)  # the form shows the size dealt, not the one refused
     focus = Focus(filters.get("model"), filters.get("area"), filters.get("service"), pairs)
     return deck, focus, set_id, size_n
 
@@ -123,7 +129,12 @@ def practice():
     owner = owner_of(current_viewer())
     if owner is None:  # current_learner_id() has just given this browser its id
         raise RuntimeError("a practice round is dealt to a learner")
-    round_ = deal(db.session, owner, deck, size, datetime.now(UTC), focus, pair_set=set_id)
+    now = datetime.now(UTC)
+    # a reload, Back or a return to /practice shows the round left unanswered (the browser
+    # keeps its placements); a round answered or other filters deal a new one
+    round_ = resume(db.session, owner, deck, size, now, focus, pair_set=set_id)
+    if round_ is None:
+        round_ = deal(db.session, owner, deck, size, now, focus, pair_set=set_id)
     db.session.commit()
     if not round_.cards:
         return render_template("practice/empty.html", filters=filters), 200

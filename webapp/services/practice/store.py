@@ -8,7 +8,7 @@ import random
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, has_request_context
@@ -207,11 +207,13 @@ def plan_reviews(
     attempt_id: str | None = None,
     round_id: str | None = None,
     tags: Mapping[Key, tuple[int, ...]] | None = None,
+    unplaced_missed: bool = False,
 ) -> Reviews:
     """Review each placed pair (a pair placed twice is reviewed twice), writing nothing but
-    the owner's pending reviews, which are folded in first."""
+    the owner's pending reviews, which are folded in first. unplaced_missed: a card left
+    unplaced is reviewed as missed (a practice round's card the learner did not know)."""
     settle(session, owner)
-    placed = [p for p in placements if p.given is not None]
+    placed = [p for p in placements if unplaced_missed or p.given is not None]
     keys = list(dict.fromkeys((p.area, p.service) for p in placed))
     rows = pairs.load(session, owner, provider, keys)
     for key in keys:
@@ -471,6 +473,41 @@ def deal(
     return PracticeRound(**values)  # not added to the session: the row is stored already
 
 
+_NEWEST_ROUND = (
+    select(ROUNDS)
+    .where(ROUNDS.c.owner == bindparam("owner"))
+    .order_by(ROUNDS.c.created_at.desc(), ROUNDS.c.id.desc())
+    .limit(1)
+)
+RESUME_WITHIN = timedelta(hours=12)
+
+
+def resume(
+    session: Session,
+    owner: str,
+    deck: Deck,
+    size: int,
+    now: datetime,
+    focus: Focus | None = None,
+    pair_set: str | None = None,
+) -> PracticeRound | None:
+    """The round a learner left unanswered, to show again instead of dealing anew (a reload,
+    Back, or coming back to /practice): their newest round, if it is not answered, was dealt
+    in the last RESUME_WITHIN from this deck and pair set, and is what these filters would
+    deal (every card in the focus, as many cards as they ask for). None otherwise."""
+    focus = focus or Focus()
+    row = session.execute(_NEWEST_ROUND, {"owner": owner}).one_or_none()
+    if row is None or row.answered_at is not None or row.provider != deck.provider:
+        return None
+    if row.pair_set != pair_set or aware(row.created_at) < aware(now) - RESUME_WITHIN:
+        return None
+    keys = [(c.get("area"), c.get("service")) for c in row.cards or []]
+    pool = pool_of(deck, focus)
+    if not keys or len(keys) != min(size, len(pool)) or not set(keys) <= set(pool):
+        return None
+    return PracticeRound(**row._asdict())
+
+
 def public_cards(round_: PracticeRound, deck: Deck) -> list[dict[str, Any]]:
     """The round as a browser may see it before answering: no party, reason or source."""
     services = deck.rules.services
@@ -556,7 +593,10 @@ def answer(
         placements.append(placement)
         rows.append((card, placement, rule))
     owner, provider = round_.owner, round_.provider
-    reviews = plan_reviews(session, owner, provider, placements, "practice", now, None, round_.id)
+    # a card left unplaced comes back like a missed one, as the result page says
+    reviews = plan_reviews(
+        session, owner, provider, placements, "practice", now, None, round_.id, None, True
+    )
     results = [_result(card, placement, rule, reviews.rows) for card, placement, rule in rows]
     # the round is marked answered with its results in one conditional update, before any
     # pair is written: of two answers sent at once, only the one that wins writes
