@@ -85,9 +85,12 @@ function enhance(form) {
       type: "button", class: `dock__seg dock__seg--${party || "tray"} js-seg`, "data-party": party,
     });
     const count = el("span", { class: "dock__count" });
-    seg.append(el("span", { class: "dock__name" }, party ? nameOf(drop) : "To sort"), count);
+    // the button's name is its visible text ("AWS 0") and a word for screen readers only
+    const unit = el("span", { class: "visually-hidden" });
+    seg.append(el("span", { class: "dock__name" }, party ? nameOf(drop) : "To sort"), " ",
+      count, unit);
     bar.append(seg);
-    segments.set(drop, { seg, count, name: party ? nameOf(drop) : "To sort" });
+    segments.set(drop, { seg, count, unit });
   }
   dock.append(status, bar);
   form.querySelector(".board__footer").after(dock);
@@ -196,9 +199,9 @@ function enhance(form) {
     for (const drop of drops) {
       const n = drop.querySelectorAll(".js-card").length;
       drop.classList.toggle("is-empty", n === 0);
-      const { seg, count, name } = segments.get(drop);
+      const { count, unit } = segments.get(drop);
       count.textContent = String(n);
-      seg.setAttribute("aria-label", `${name}: ${n} card${n === 1 ? "" : "s"}`);
+      unit.textContent = n === 1 ? " card" : " cards";
     }
     if (placed === total) warning.hidden = true;
   }

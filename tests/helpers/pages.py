@@ -21,7 +21,13 @@ def serious(page) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    # with label-content-name-mismatch, an experimental rule axe leaves off by default: a
+    # control's name must contain its visible text (WCAG 2.5.3), so speech users can say it
+    options = {
+        "resultTypes": ["violations"],
+        "rules": {"label-content-name-mismatch": {"enabled": True}},
+    }
+    results = Axe().run(page, options=options)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — "
         + "; ".join(n["html"][:120] for n in v["nodes"][:3])
