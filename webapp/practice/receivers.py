@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask, has_request_context
 
 from .. import signals
-from ..domain.schema import Feedback as FeedbackPolicy
 from ..services.practice.store import Placement, deck_for, journal_reviews, owner_of
+from ..services.visibility import holds_feedback
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +84,7 @@ def on_answers_graded(
         datetime.now(UTC),
         attempt_id=attempt_id,
         tags=tags,
-        held=participant_id is not None or may_hold_feedback(settings),
-    )
-
-
-def may_hold_feedback(settings: Any) -> bool:
-    """Whether an attempt under these scenario settings may have its feedback held back."""
-    return bool(
-        settings is not None and settings.assessment and settings.feedback != FeedbackPolicy.ALWAYS
+        held=participant_id is not None or holds_feedback(settings),
     )
 
 

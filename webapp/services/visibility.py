@@ -120,6 +120,14 @@ class AttemptFacts(Protocol):
     def class_scenario_id(self) -> int | None: ...
 
 
+def holds_feedback(settings: Any) -> bool:
+    """Whether an attempt under these scenario settings may have its feedback held back
+    from the learner: an assessment whose feedback is not `always`."""
+    if settings is None or not settings.assessment:
+        return False
+    return bool(settings.feedback != FeedbackPolicy.ALWAYS)
+
+
 def for_attempt(
     session: Session,
     viewer: Viewer,
@@ -132,7 +140,7 @@ def for_attempt(
     if document is None:
         document = session.get_one(ScenarioVersion, attempt.version_id).document
     settings = settings_from_document(document)
-    if not settings.assessment or settings.feedback == FeedbackPolicy.ALWAYS:
+    if not holds_feedback(settings):
         return SHOWN
     if _teaches(session, viewer, attempt.version_id):
         return SHOWN

@@ -274,15 +274,15 @@ _PENDING = (
 )
 
 
-def _foldable(
-    session: Session, owner: str, pending: Sequence[Any], viewer: Viewer | None
-) -> Sequence[Any]:
-    """The pending reviews that may be folded now: every one not held, and the held ones of
-    attempts whose feedback the owner may see now (visibility decides, for the owner)."""
+def _shown(session: Session, owner: str, pending: Sequence[Any]) -> set[str]:
+    """The attempts of these pending reviews whose held reviews may be folded now: those
+    whose feedback the owner may see (visibility decides, for the owner)."""
     held = {r.attempt_id for r in pending if r.held}
-    if not held:
-        return pending
-    shown = placements_visible(session, viewer or viewer_of(session, owner), held)
+    return placements_visible(session, viewer_of(session, owner), held) if held else set()
+
+
+def _foldable(pending: Sequence[Any], shown: set[str]) -> list[Any]:
+    """The pending reviews that may be folded: every one not held, and those of `shown`."""
     return [r for r in pending if not r.held or r.attempt_id in shown]
 
 
@@ -311,19 +311,19 @@ class _Lost(Exception):
     """Another request folded these reviews first."""
 
 
-def settle(session: Session, owner: str, viewer: Viewer | None = None) -> int:
+def settle(session: Session, owner: str) -> int:
     """Fold the owner's pending reviews into their pairs, in the order stored and each at
     its own time; returns how many. Held reviews wait until the owner may see their
-    attempt's feedback (viewer: the owner as a viewer, found when not given). Of two
-    requests settling at once, one folds each review: the reviews are claimed by a
-    conditional update, and a claim that finds fewer than it read is undone (the other
-    request folded them)."""
-    pending = _foldable(session, owner, session.execute(_PENDING, {"owner": owner}).all(), viewer)
+    attempt's feedback. Of two requests settling at once, one folds each review: the
+    reviews are claimed by a conditional update, and a claim that finds fewer than it read
+    is undone (the other request folded them)."""
+    read = session.execute(_PENDING, {"owner": owner}).all()
+    shown = _shown(session, owner, read)  # asked once: a re-read below keeps the answer
+    pending = _foldable(read, shown)
     if not pending:
         return 0
     if writable(session):  # a GET (progress) folds too, in a transaction begun afresh
-        pending = session.execute(_PENDING, {"owner": owner}).all()
-        pending = _foldable(session, owner, pending, viewer)
+        pending = _foldable(session.execute(_PENDING, {"owner": owner}).all(), shown)
         if not pending:  # folded meanwhile by another request
             return 0
     ids = [r.id for r in pending]
