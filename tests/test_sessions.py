@@ -1,4 +1,5 @@
-"""Login sessions end on the server, start clean, and their form tokens expire."""
+"""Login sessions end on the server, start clean, their form tokens expire, and an unchanged
+session is not sent back on every response."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import itsdangerous.timed
 import pytest
 
 from tests.conftest import DEFAULT_PASSWORD, AuthActions, count_rows, csrf_token_from, make_user
+from tests.helpers.csrf import meta_csrf as csrf_of
+from webapp.auth import REFRESH_AFTER_SECONDS
 from webapp.models import ScenarioRecord
 
 
@@ -125,3 +128,28 @@ def test_an_expired_token_on_an_api_call_is_a_json_error(app, client, auth, late
     body = response.get_json()
     assert "expired" in body["error"]
     assert body["details"]
+
+
+def test_a_poll_sends_no_cookie_back_while_the_session_is_unchanged(app, host, later):
+    """The console's panel is fetched every few seconds; a response to one that left with
+    the cookie of a moment ago must not write that cookie back over a newer one."""
+    code = host.create()
+    poll = host.client.get(f"/host/{code}/panel")
+    assert poll.status_code == 200
+    assert "Set-Cookie" not in poll.headers
+    later(REFRESH_AFTER_SECONDS + 5)  # a signature this old is renewed: the 12 hours slide
+    renewed = host.client.get(f"/host/{code}/panel")
+    assert "session=" in renewed.headers.get("Set-Cookie", "")
+
+
+def test_a_message_flashed_while_a_poll_is_out_survives_the_poll(app, host):
+    code = host.create()
+    token = csrf_of(host.client.get(f"/host/{code}").get_data(as_text=True))
+    before = _session_cookie(host.client)  # what a poll in flight carries
+    locked = host.client.post(f"/host/{code}/lock", data={"csrf_token": token, "locked": "1"})
+    assert locked.status_code == 302
+    late_poll = _replay(app, before).get(f"/host/{code}/panel")
+    assert late_poll.status_code == 200
+    assert "Set-Cookie" not in late_poll.headers  # the browser keeps the cookie with the message
+    page = host.client.get(f"/host/{code}").get_data(as_text=True)
+    assert "Joining is locked." in page

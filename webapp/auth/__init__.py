@@ -2,16 +2,60 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 import click
-from flask import Blueprint, Flask, request
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+from flask import Blueprint, Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+# An unchanged session's cookie is signed anew (its 12 hours start again) at most this often.
+# Re-sending it on every response would let a page's background polls, which left with the
+# cookie of a moment ago, write it back over a newer one: a message flashed by a form, or
+# anything else a request had just put in the session, would vanish.
+REFRESH_AFTER_SECONDS = 300
 
-class _SessionInterface(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the request came over HTTPS."""
+
+class _Session(SecureCookieSession):
+    """A cookie session that knows when its cookie was signed (None: no cookie came)."""
+
+    signed_at: datetime | None = None
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The app's signed session cookie: Secure whenever the request came over HTTPS, and
+    sent again only when the session changed or its signature is a few minutes old."""
+
+    session_class = _Session
+
+    def open_session(self, app: Flask, request: Request) -> _Session | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return _Session()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return _Session()
+        opened = _Session(data)
+        opened.signed_at = signed_at
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        if signed_at is None:
+            return True
+        return time.time() - signed_at.timestamp() >= REFRESH_AFTER_SECONDS
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
@@ -46,7 +90,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import login_manager
     from . import sessions, throttle
 
-    app.session_interface = _SessionInterface()
+    app.session_interface = SessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"

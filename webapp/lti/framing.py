@@ -5,8 +5,8 @@ cross-site frame (SameSite=None; Secure) once a launch has put its identity in i
 from __future__ import annotations
 
 from flask import Flask, Response, request, session
-from flask.sessions import SecureCookieSessionInterface
 
+from ..auth import SessionInterface
 from ..extensions import db
 from ..headers import relax_csp_now
 
@@ -22,17 +22,13 @@ def cross_site_cookie() -> bool:
     return request.is_secure
 
 
-class LaunchSessionInterface(SecureCookieSessionInterface):
-    """The app's signed session cookie (Secure whenever the request came over HTTPS), sent
-    from inside a cross-site frame after a launch."""
+class LaunchSessionInterface(SessionInterface):
+    """The app's signed session cookie, sent from inside a cross-site frame after a launch."""
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         if launched() and cross_site_cookie():
             return "None"
         return super().get_cookie_samesite(app)
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
 def _frame_policy(response: Response) -> Response:
