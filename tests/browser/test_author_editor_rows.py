@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.helpers.author_browser import DESKTOP, PASSWORD, PHONE, make_instructor
 from tests.helpers.author_browser import open_copy as open_editor_copy
-from tests.helpers.pages import serious
+from tests.helpers.pages import serious, wait_until
 
 
 def _section(page, name):
@@ -129,15 +129,6 @@ def test_check_messages_name_things_and_lead_to_the_field(draft, browser):
     assert serious(page) == []
 
 
-def _until(page, done, seconds: float = 5.0) -> None:
-    """Let the page run until done() holds (a dialog is answered as the browser gets to it,
-    later on a loaded machine), for at most `seconds`."""
-    for _ in range(int(seconds * 10)):
-        if done():
-            return
-        page.wait_for_timeout(100)
-
-
 def test_leaving_with_unsaved_changes_asks_first(draft, browser):
     page = draft(browser)
     asked = []
@@ -153,7 +144,7 @@ def test_leaving_with_unsaved_changes_asks_first(draft, browser):
     page.go_back()
     page.get_by_label("Summary").fill("A changed summary")
     page.get_by_role("link", name="Your scenarios").click()
-    _until(page, lambda: len(asked) >= 1)
+    wait_until(page, lambda: len(asked) >= 1)
     assert asked == ["beforeunload"]
     expect(page.get_by_label("Summary")).to_have_value("A changed summary")  # still here
     page.get_by_role("button", name="Save draft").click()  # saving is not leaving
@@ -167,7 +158,7 @@ def test_leaving_with_unsaved_changes_asks_first(draft, browser):
     expect(page.get_by_role("heading", name="Nothing was saved")).to_be_visible()
     page.wait_for_load_state("load")  # the editor's module has run: it guards the page
     page.get_by_role("link", name="Your scenarios").click()
-    _until(page, lambda: len(asked) >= 2)
+    wait_until(page, lambda: len(asked) >= 2)
     assert asked == ["beforeunload", "beforeunload"]
     expect(page.get_by_label("Pass mark (%)")).to_have_value("150")
 

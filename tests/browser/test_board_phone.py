@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.helpers.pages import serious
+from tests.helpers.pages import serious, wait_until
 from tests.learn_helpers import COURSE, key_for
 from webapp.domain import PARTY_NAMES
 from webapp.services import content
@@ -182,7 +182,8 @@ def test_placements_survive_reload_and_a_variant_switch_asks_first(live_server, 
 
     page.once("dialog", dismiss)
     page.get_by_role("link", name="Oracle on Amazon RDS").click()
-    page.wait_for_timeout(300)
+    wait_until(page, lambda: len(messages) >= 1)
+    assert len(messages) == 1
     assert "placed 5 cards" in messages[0]
     assert "variant=" not in page.url
     page.once("dialog", lambda dialog: dialog.accept())

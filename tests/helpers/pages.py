@@ -1,6 +1,6 @@
 """Browser pages for the Playwright tests: a page that collects the Content-Security-Policy
 violations its console reports, axe-core's serious findings, and a board finished with its
-Move buttons."""
+Move buttons, and a wait for something the page does in its own time."""
 
 from __future__ import annotations
 
@@ -45,3 +45,12 @@ def finish_with_buttons(page, wrong_party="AWS"):
         ).click()
     page.get_by_role("button", name="Check answers").click()
     page.wait_for_url("**/attempts/*")
+
+
+def wait_until(page, done, seconds: float = 5.0) -> None:
+    """Let the page run until done() holds (a dialog is answered as the browser gets to it,
+    later on a loaded machine), for at most `seconds`; the caller asserts what it waited for."""
+    for _ in range(int(seconds * 10)):
+        if done():
+            return
+        page.wait_for_timeout(100)
