@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.helpers.pages import wait_until
 from tests.learn_helpers import COURSE, key_for
 from webapp.domain import PARTY_NAMES
 from webapp.services import content
@@ -129,7 +130,8 @@ def test_touch_drag_on_a_phone_completes_the_course(live_server, browser, course
         for step in range(1, 11):
             _touch(cdp, "touchMove", x, y - step * 20)
         _touch(cdp, "touchEnd")
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(300)  # longer than the hold that would lift a card
+        wait_until(page, lambda: page.evaluate("scrollY") > before)
         assert page.evaluate("scrollY") > before
         assert tray(page).get_by_role("listitem").count() == 16
 
