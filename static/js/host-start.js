@@ -1,9 +1,19 @@
 // Starting a session: the scenarios play in the order they are ticked. Each ticked
 // scenario's Order box gets the next number; unticking one closes the gap. The boxes are
 // plain form fields, so the order also works (typed by hand) without JavaScript.
+// A second press of "Start session" while the first is on its way sends nothing: a
+// double click starts one session, not two.
 import { startModules } from "./lib/live.js";
 
 function start(form) {
+  let sent = false;
+  form.addEventListener("submit", (event) => {
+    if (sent) event.preventDefault();
+    sent = true;
+  });
+  // Back to this page from the console (kept in the back/forward cache): it may start again
+  window.addEventListener("pageshow", () => { sent = false; });
+
   const boxes = () => [...form.querySelectorAll(".js-order")];
   const pickOf = (box) => document.getElementById(box.dataset.for);
 

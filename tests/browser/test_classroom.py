@@ -20,6 +20,8 @@ from tests.helpers.class_browser import (
     status,
 )
 from tests.helpers.pages import serious
+from webapp.extensions import db as _db
+from webapp.models import ClassSession
 
 
 def test_host_and_two_learners_join_answer_reveal_report(browser, live_server, page):
@@ -251,6 +253,20 @@ def test_the_open_console_names_who_answered_and_hides_the_room(browser, live_se
     finally:
         ann_ctx.close()
         ben_ctx.close()
+
+
+def test_a_double_click_on_start_session_starts_one_session(browser, live_server, page):
+    url = live_server.url
+    make_user(live_server.app, "host@example.org", "instructor")
+    make_user_once(page, url)
+    page.get_by_label(re.compile("Web app with an Oracle database")).check()
+    page.get_by_role("button", name="Start session").dblclick()
+    expect(page.locator(".join-card__code")).to_be_visible()
+    code = page.locator(".join-card__code").inner_text().strip()
+    page.wait_for_timeout(500)  # a second request, had one gone out, has been answered
+    with live_server.app.app_context():
+        codes = [cs.code for cs in _db.session.query(ClassSession).all()]
+    assert codes == [code]
 
 
 def test_a_double_click_on_a_step_button_takes_one_step(browser, live_server, page):
