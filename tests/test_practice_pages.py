@@ -189,3 +189,45 @@ def test_an_odd_size_deals_the_default_round(client, size):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert len(set(re.findall(r'name="(answer-c\d+)"', html))) == 10
+
+
+def test_the_weak_spots_are_practised_in_one_round_of_their_own(app, client):
+    nothing = client.get("/practice?weak=1")
+    assert nothing.status_code == 200
+    assert "No weak spots right now" in nothing.get_data(as_text=True)
+    assert count_rows(app, PracticeRound) == 0  # nothing dealt for nobody's weak spots
+
+    html, action, cards = _round(client)
+    data = {**hidden_fields(html), **{name: "shared" for name in cards}}  # mostly wrong
+    client.post(action, data=data)
+    page = client.get("/progress").get_data(as_text=True)
+    with app.app_context():
+        from datetime import UTC, datetime
+
+        from sqlalchemy import select
+
+        from webapp.extensions import db
+        from webapp.services.practice import progress
+        from webapp.services.practice.store import deck_for
+
+        owner = db.session.execute(select(PracticeRound.owner)).scalars().first()
+        weak = progress.weak_pairs(db.session, owner, deck_for("aws"), datetime.now(UTC))
+        db.session.commit()
+    assert weak
+    label = "this weak spot" if len(weak) == 1 else f"these {len(weak)} weak spots"
+    assert f'href="/practice?provider=aws&amp;weak=1">Practise {label}</a>' in page
+
+    round_page, weak_action, weak_cards = _round_at(client, "/practice?provider=aws&weak=1")
+    assert "This round practises your weak spots" in round_page
+    assert '<input type="hidden" name="weak" value="1">' in round_page
+    with app.app_context():
+        from webapp.extensions import db
+
+        dealt = db.session.get(PracticeRound, weak_action.rsplit("/", 1)[1])
+        keys = {(c["area"], c["service"]) for c in dealt.cards}
+    assert keys == set(weak)  # every weak spot, and nothing else (fewer than a round's 10)
+    assert len(weak_cards) == len(weak)
+    data = {**hidden_fields(round_page), **{name: "customer" for name in weak_cards}}
+    result = client.post(weak_action, data=data)
+    assert "weak=1" in result.headers["Location"]
+    assert "weak=1" in client.get(result.headers["Location"]).get_data(as_text=True)  # next

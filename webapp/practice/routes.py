@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +46,7 @@ def provider_names() -> list[tuple[str, str]]:
     return [(p, d.rules.name or p.upper()) for p, d in decks().items() if d.cards]
 
 
-FILTERS = ("provider", "model", "area", "service", "set", "size")
+FILTERS = ("provider", "model", "area", "service", "set", "weak", "size")
 
 
 class RoundForm(CheckedForm):
@@ -130,6 +131,16 @@ def practice():
     if owner is None:  # current_learner_id() has just given this browser its id
         raise RuntimeError("a practice round is dealt to a learner")
     now = datetime.now(UTC)
+    if filters.get("weak") != "1":
+        filters.pop("weak", None)
+    else:  # the weak spots /progress lists, as they stand now
+        weak = progress_service.weak_pairs(db.session, owner, deck, now)
+        if focus.pairs is not None:
+            weak &= focus.pairs
+        if not weak:
+            db.session.commit()  # reviews folded in on the way stay folded
+            return render_template("practice/empty.html", filters=filters, no_weak=True), 200
+        focus = replace(focus, pairs=weak)
     # a reload, Back or a return to /practice shows the round left unanswered (the browser
     # keeps its placements); a round answered or other filters deal a new one
     round_ = resume(db.session, owner, deck, size, now, focus, pair_set=set_id)

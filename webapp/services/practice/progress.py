@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ...models import PracticePair, PracticeReview
 from .cards import Deck
-from .scheduler import aware, recall
+from .scheduler import Key, aware, recall
 from .store import settle
 
 PAIR_FIELDS = ("provider", "area", "service", "reviews", "lapses", "last_result", "due", "recall")
@@ -128,6 +128,38 @@ def streak_days(days: set[date], today: date) -> int:
     return count
 
 
+def weak_spots(rows: list[PracticePair], deck: Deck, now: datetime) -> list[WeakSpot]:
+    """The pairs met that are weakest: missed last time first, then the lowest recall, at most
+    WEAK_SPOTS of them, and none that is remembered well (recall 85% and up, last answer right)."""
+    rules = deck.rules
+    ranked = sorted(
+        (
+            WeakSpot(
+                r.area,
+                r.service,
+                deck.text((r.area, r.service))
+                if (r.area, r.service) in deck.cards
+                else f"{rules.areas[r.area].name} on {rules.services[r.service].name}",
+                recall(r, now),
+                r.last_result,
+                r.lapses,
+            )
+            for r in rows
+            if r.area in rules.areas and r.service in rules.services
+        ),
+        key=lambda w: (w.last_result != "incorrect", w.recall),
+    )[:WEAK_SPOTS]
+    return [w for w in ranked if w.last_result == "incorrect" or w.recall < 0.85]
+
+
+def weak_pairs(session: Session, owner: str, deck: Deck, now: datetime) -> frozenset[Key]:
+    """The learner's weak spots of this deck as pairs it can deal (what /progress lists)."""
+    rows = _rows(session, owner, deck.provider)
+    return frozenset(
+        k for w in weak_spots(rows, deck, now) if (k := (w.area, w.service)) in deck.cards
+    )
+
+
 def build(session: Session, owner: str | None, deck: Deck, now: datetime) -> Progress:
     """The progress page's content for one learner and one deck."""
     from ...author.misconceptions import MISCONCEPTIONS
@@ -145,24 +177,7 @@ def build(session: Session, owner: str | None, deck: Deck, now: datetime) -> Pro
             cell.met += 1
             cell.recall_sum += recall(row, now)
             cell.wrong += row.last_result == "incorrect"
-    weak = sorted(
-        (
-            WeakSpot(
-                r.area,
-                r.service,
-                deck.text((r.area, r.service))
-                if (r.area, r.service) in deck.cards
-                else f"{rules.areas[r.area].name} on {rules.services[r.service].name}",
-                recall(r, now),
-                r.last_result,
-                r.lapses,
-            )
-            for r in rows
-            if r.area in rules.areas and r.service in rules.services
-        ),
-        key=lambda w: (w.last_result != "incorrect", w.recall),
-    )[:WEAK_SPOTS]
-    weak = [w for w in weak if w.last_result == "incorrect" or w.recall < 0.85]
+    weak = weak_spots(rows, deck, now)
     misconceptions = []
     tagged: dict[int, list[tuple[str, str]]] = {}
     for key, card in deck.cards.items():
